@@ -1,0 +1,37 @@
+"""One base exception for the kit; every message names the file, row, column or parameter and
+says how to fix it."""
+
+from __future__ import annotations
+
+__all__ = [
+    "CrmkitError",
+    "ParametersError",
+    "CollectError",
+    "MissingColumnError",
+    "UnreadableSourceError",
+    "EncodingError",
+]
+
+
+class CrmkitError(Exception):
+    """Base class of every error crmkit raises on purpose."""
+
+
+class ParametersError(CrmkitError):
+    """The parameters file is missing, malformed or holds invalid values."""
+
+
+class CollectError(CrmkitError):
+    """A data source cannot be collected as it is."""
+
+
+class MissingColumnError(CollectError):
+    """A required column of the data contract is absent from a source."""
+
+
+class UnreadableSourceError(CollectError):
+    """A source file or database table cannot be read at all."""
+
+
+class EncodingError(UnreadableSourceError):
+    """A text file is in an encoding crmkit cannot decode."""

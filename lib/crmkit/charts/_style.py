@@ -1,0 +1,55 @@
+"""Chart style shared by every crmkit chart: a CJK-capable font from the project's own install.
+
+The font is Noto Sans CJK from the PyPI package ``noto-cjk-sans-otc`` (OFL), so Chinese labels
+render on a fresh machine with no system font. Call :func:`use_style` once before plotting;
+``sns.set_theme()`` alone would reset the font, so it is called here with ``font=``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+import matplotlib.pyplot as plt  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+
+__all__ = ["cjk_font_path", "cjk_font_family", "use_style", "PALETTE", "SEVERITY_COLORS"]
+
+PALETTE = ["#1f4e79", "#2e86c1", "#85c1e9", "#f5b041", "#cb4335", "#7d3c98", "#229954"]
+SEVERITY_COLORS = {"critical": "#922b21", "high": "#cb4335", "medium": "#f5b041",
+                   "low": "#85c1e9", "info": "#aab7b8"}
+
+
+def cjk_font_path() -> Path:
+    """Path of the bundled Noto Sans CJK collection (.ttc)."""
+    import noto_cjk_sans_otc
+
+    return Path(noto_cjk_sans_otc.FONT_PATH)
+
+
+@lru_cache(maxsize=1)
+def cjk_font_family() -> str:
+    """Register the bundled CJK font with matplotlib and return its family name."""
+    path = cjk_font_path()
+    font_manager.fontManager.addfont(str(path))
+    names = [f.name for f in font_manager.fontManager.ttflist if Path(f.fname) == path]
+    # The collection holds the SC, TC, JP and KR faces; prefer Simplified Chinese.
+    for pref in ("Noto Sans CJK SC", "Noto Sans CJK"):
+        for n in names:
+            if n.startswith(pref):
+                return n
+    return names[0] if names else "sans-serif"
+
+
+def use_style(context: str = "notebook") -> str:
+    """Apply the crmkit chart theme with the CJK font; return the font family used."""
+    family = cjk_font_family()
+    sns.set_theme(context=context, style="whitegrid", palette=PALETTE, font=family,
+                  rc={"axes.unicode_minus": False, "figure.dpi": 110,
+                      "font.sans-serif": [family, "DejaVu Sans"]})
+    plt.rcParams["axes.unicode_minus"] = False
+    return family

@@ -405,3 +405,38 @@ def code_label(codes: str, code: str, lang: str = "zh") -> str:
     if zh_en is None:
         return code
     return zh_en[0] if lang == "zh" else zh_en[1]
+
+
+#: The pandas dtype of each kind in a *clean* (collected) table.
+CLEAN_DTYPES: dict[str, str] = {
+    "id": "string", "str": "string", "text": "string", "code": "string",
+    "int": "Int64", "float": "float64", "money": "float64", "rate": "float64",
+    "date": "datetime64[ns]", "bool": "boolean",
+}
+__all__ += ["CLEAN_DTYPES", "clean_dtypes", "empty_frame", "conform"]
+
+
+def clean_dtypes(name: str) -> dict[str, str]:
+    """Column -> pandas dtype of the clean table ``name``."""
+    return {c.name: CLEAN_DTYPES[c.kind] for c in TABLES[name].columns}
+
+
+def empty_frame(name: str) -> "pd.DataFrame":
+    """An empty clean table with every contract column and its dtype."""
+    import pandas as pd
+
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in clean_dtypes(name).items()})
+
+
+def conform(name: str, df: "pd.DataFrame") -> "pd.DataFrame":
+    """Cast an already-valid frame to the clean dtypes, adding absent optional columns."""
+    import pandas as pd
+
+    out = pd.DataFrame(index=df.index)
+    for col, dtype in clean_dtypes(name).items():
+        s = df[col] if col in df else pd.Series(pd.NA, index=df.index)
+        if dtype.startswith("datetime"):
+            out[col] = pd.to_datetime(s).astype("datetime64[ns]")
+        else:
+            out[col] = s.astype(dtype)
+    return out.reset_index(drop=True)

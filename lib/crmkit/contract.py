@@ -434,7 +434,10 @@ def conform(name: str, df: "pd.DataFrame") -> "pd.DataFrame":
 
     out = pd.DataFrame(index=df.index)
     for col, dtype in clean_dtypes(name).items():
-        s = df[col] if col in df else pd.Series(pd.NA, index=df.index)
+        if col not in df:
+            out[col] = pd.Series(index=df.index, dtype=dtype)
+            continue
+        s = df[col]
         if dtype.startswith("datetime"):
             out[col] = pd.to_datetime(s).astype("datetime64[ns]")
         else:

@@ -10,6 +10,7 @@ __all__ = [
     "MissingColumnError",
     "UnreadableSourceError",
     "EncodingError",
+    "TieringError",
 ]
 
 
@@ -35,3 +36,7 @@ class UnreadableSourceError(CollectError):
 
 class EncodingError(UnreadableSourceError):
     """A text file is in an encoding crmkit cannot decode."""
+
+
+class TieringError(CrmkitError):
+    """Inputs of the tiering stage (scores, PDs, features) cannot be tiered as given."""

@@ -1,0 +1,85 @@
+"""Charts of the collect stage: where rows went, and how complete each column is."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+
+from crmkit.charts._style import use_style
+from crmkit.contract import TABLES
+from crmkit.i18n import register, t
+from crmkit.quality import SUMMARY_REASONS
+
+__all__ = ["quality_chart", "REASON_COLORS"]
+
+register({
+    "chart.collect.title": ("数据质量概览", "Data quality overview"),
+    "chart.collect.rows": ("各表行数：保留与隔离", "Rows per table: kept and quarantined"),
+    "chart.collect.rows_x": ("行数", "Rows"),
+    "chart.collect.kept": ("保留", "Kept"),
+    "chart.collect.completeness": ("填写完整度最低的字段", "Least complete columns"),
+    "chart.collect.completeness_x": ("完整度（已填写行占比）", "Completeness (share of rows filled)"),
+    "chart.collect.all_complete": ("所有字段均已填写完整", "Every column is fully filled in"),
+    "reason.missing_required": ("必填项缺失", "Missing required value"),
+    "reason.invalid_type": ("格式错误", "Unreadable value"),
+    "reason.invalid_category": ("代码不在代码表中", "Unknown code"),
+    "reason.out_of_range": ("数值超出范围", "Out of range"),
+    "reason.inconsistent": ("字段间矛盾", "Inconsistent columns"),
+    "reason.duplicate_row": ("完全重复行", "Exact duplicate"),
+    "reason.duplicate_key": ("主键重复", "Duplicate key"),
+    "reason.orphan": ("关联主体不存在", "Unknown parent (orphan)"),
+})
+
+REASON_COLORS = dict(zip(SUMMARY_REASONS, ["#cb4335", "#e67e22", "#f5b041", "#af7ac5",
+                                            "#5dade2", "#7f8c8d", "#566573", "#922b21"],
+                         strict=True))
+
+
+def quality_chart(summary: pd.DataFrame, quality: pd.DataFrame, lang: str = "zh",
+                  n_columns: int = 15) -> Figure:
+    """Two panels: rows kept and quarantined (by reason) per table; the least complete columns.
+
+    Read the left panel as "where did each table's rows go": the grey bar is what the later
+    stages use, coloured segments are rows sent back to the data owner, by reason.
+    """
+    use_style()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5.2), width_ratios=[1, 1.1])
+    s = summary.set_index("table")
+    labels = [TABLES[n].zh if lang == "zh" else TABLES[n].en for n in s.index]
+    left = s["rows_kept"].to_numpy(dtype=float)
+    ax1.barh(labels, left, color="#aab7b8", label=t("chart.collect.kept", lang))
+    for reason in SUMMARY_REASONS:
+        vals = s[reason].to_numpy(dtype=float)
+        if vals.sum() == 0:
+            continue
+        ax1.barh(labels, vals, left=left, color=REASON_COLORS[reason],
+                 label=t(f"reason.{reason}", lang))
+        left = left + vals
+    for y, (kept, q) in enumerate(zip(s["rows_kept"], s["rows_quarantined"], strict=True)):
+        ax1.text(left[y], y, f"  {kept:,}" + (f" (+{q:,})" if q else ""), va="center",
+                 fontsize=9)
+    ax1.set_xscale("symlog", linthresh=10)
+    ax1.invert_yaxis()
+    ax1.set_title(t("chart.collect.rows", lang))
+    ax1.set_xlabel(t("chart.collect.rows_x", lang))
+    ax1.legend(loc="lower right", fontsize=8, frameon=True)
+    q = quality[quality["present"]].copy()
+    q = q[q["completeness"] < 1].sort_values("completeness").head(n_columns)
+    if q.empty:
+        ax2.text(0.5, 0.5, t("chart.collect.all_complete", lang), ha="center", va="center")
+        ax2.set_axis_off()
+    else:
+        lab = q["label_zh"] if lang == "zh" else q["label_en"]
+        tab = q["table"].map(lambda n: TABLES[n].zh if lang == "zh" else TABLES[n].en)
+        names = [f"{a} · {b}" for a, b in zip(tab, lab, strict=True)]
+        colors = ["#cb4335" if r else "#2e86c1" for r in q["required"]]
+        ax2.barh(names, q["completeness"], color=colors)
+        ax2.set_xlim(0, 1)
+        ax2.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+        ax2.invert_yaxis()
+        ax2.set_xlabel(t("chart.collect.completeness_x", lang))
+    ax2.set_title(t("chart.collect.completeness", lang))
+    fig.suptitle(t("chart.collect.title", lang), fontsize=14, fontweight="bold")
+    fig.tight_layout()
+    return fig

@@ -11,6 +11,7 @@ __all__ = [
     "UnreadableSourceError",
     "EncodingError",
     "TieringError",
+    "CreditError",
 ]
 
 
@@ -40,3 +41,7 @@ class EncodingError(UnreadableSourceError):
 
 class TieringError(CrmkitError):
     """Inputs of the tiering stage (scores, PDs, features) cannot be tiered as given."""
+
+
+class CreditError(CrmkitError):
+    """The credit stage cannot fit or apply a model to the data or parameters given."""

@@ -1,0 +1,441 @@
+"""Per-client features at an observation date, vectorised (one row per client).
+
+:func:`client_features` turns the clean tables into one row per client of the ``clients`` table,
+using only records dated on or before ``as_of`` so the same code gives training features at an
+earlier observation date. :func:`default_flag` is the credit-model target over a window.
+
+Conventions (see ``/work/helpers/FEATURES.md`` for the column list):
+
+- A ratio whose denominator is zero or missing is NaN, never ``inf``.
+- An absent or empty optional table gives NaN features (counts from it are 0). A client with no
+  record in a present table gets 0 for counts and sums, NaN for means, ratios and maxima.
+- Counts are ``Int64``; flags are ``boolean``; codes and names are ``string``; the rest float64.
+- Facility ``status``, ``outstanding`` and need ``fulfilled`` are snapshots taken when the data
+  were extracted. Pass ``snapshot_date`` when ``as_of`` is earlier, so a facility's *current*
+  "default" status does not leak into features dated before it.
+- An instalment paid (``paid_date``) with no ``amount_paid`` counts as paid in full.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from crmkit.contract import clean_dtypes
+from crmkit.errors import CrmkitError
+
+__all__ = ["client_features", "default_flag", "FEATURE_COLUMNS", "LIVE_STATUSES"]
+
+#: Facility statuses that carry exposure (everything but "closed").
+LIVE_STATUSES: tuple[str, ...] = ("active", "restructured", "default")
+#: Rounding tolerance (yuan) when comparing amount paid with amount due: half a fen.
+_PAID_TOLERANCE = 0.005
+_DAY = np.timedelta64(1, "D")
+
+_IDENTITY = ("client_name", "industry", "region", "size_class", "lifecycle_stage",
+             "risk_appetite", "relationship_manager", "group_name")
+_FINANCIAL = ("fiscal_year", "total_assets", "revenue", "ebitda", "debt_to_assets",
+              "current_ratio", "interest_cover", "dscr", "roa", "revenue_growth")
+_REPAYMENT = ("n_instalments_due", "dpd_current", "dpd_max", "on_time_share", "late_30_count",
+              "ever_90dpd", "in_default")
+_RELATIONSHIP = ("tenure_years", "n_products", "n_facilities_active", "interactions_12m",
+                 "complaints_12m", "unresolved_complaints", "mean_response_hours")
+_VALUE = ("exposure", "committed", "interest_income", "fee_income", "income")
+_SATISFACTION = ("csat_latest", "nps_latest", "csat_prev", "nps_prev", "nps_class")
+_PROJECTS = ("projects_count", "max_milestone_delay_days", "delayed_milestones")
+_NEEDS = ("needs_count", "needs_fulfilled_share")
+
+#: Every column of :func:`client_features`, in order.
+FEATURE_COLUMNS: tuple[str, ...] = (_IDENTITY + _FINANCIAL + _REPAYMENT + _RELATIONSHIP + _VALUE
+                                    + _SATISFACTION + _PROJECTS + _NEEDS)
+_COUNTS = {"fiscal_year", "n_instalments_due", "late_30_count", "n_products",
+           "n_facilities_active", "interactions_12m", "complaints_12m", "unresolved_complaints",
+           "projects_count", "delayed_milestones", "needs_count"}
+_STRINGS = set(_IDENTITY) | {"nps_class"}
+_BOOLS = {"ever_90dpd", "in_default"}
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def _ts(value: dt.date | pd.Timestamp | str, name: str) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise CrmkitError(f"{name} must be a date (YYYY-MM-DD); got {value!r}") from None
+    if ts is pd.NaT:
+        raise CrmkitError(f"{name} must be a date (YYYY-MM-DD); got {value!r}")
+    return ts.normalize()
+
+
+def _table(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame | None:
+    """The table, with any absent contract column added as NA; None if absent or empty."""
+    df = tables.get(name)
+    if df is None or len(df) == 0:
+        return None
+    missing = [c for c in clean_dtypes(name) if c not in df.columns]
+    if missing:
+        df = df.assign(**{c: pd.Series(pd.NA, index=df.index, dtype=clean_dtypes(name)[c])
+                          for c in missing})
+    return df
+
+
+def _client_index(tables: dict[str, pd.DataFrame]) -> pd.Index:
+    clients = tables.get("clients")
+    if clients is None or "client_id" not in clients.columns:
+        raise CrmkitError("client features need the 'clients' table with a 'client_id' column; "
+                          "collect the portfolio first (notebook 01_collect)")
+    idx = pd.Index(clients["client_id"].astype("string"), name="client_id")
+    if not idx.is_unique:
+        dup = idx[idx.duplicated()].unique()[:5].tolist()
+        raise CrmkitError(f"clients.client_id must be unique; duplicated: {dup}. "
+                          "Fix the clients table (one row per client).")
+    return idx
+
+
+def _codes(idx: pd.Index, ids: pd.Series) -> np.ndarray:
+    """Position of each id in ``idx`` (-1 when the id is not a known client)."""
+    return idx.get_indexer(ids.astype("string"))
+
+
+def _facility_clients(idx: pd.Index, fac: pd.DataFrame, facility_ids: pd.Series) -> np.ndarray:
+    """Client position of each facility id (-1 when unknown)."""
+    fac = fac.drop_duplicates("facility_id")
+    fpos = pd.Index(fac["facility_id"].astype("string")).get_indexer(
+        facility_ids.astype("string"))
+    fcodes = _codes(idx, fac["client_id"])
+    return np.where(fpos >= 0, fcodes[fpos], -1)
+
+
+def _by(codes: np.ndarray, values: pd.Series | np.ndarray, how: str, n: int,
+        fill: float = np.nan) -> np.ndarray:
+    """Aggregate ``values`` per client position; clients with no rows get ``fill``."""
+    s = pd.Series(np.asarray(values)).groupby(codes, sort=False).agg(how)
+    return s.reindex(np.arange(n), fill_value=fill).to_numpy(dtype=float)
+
+
+def _div(num: np.ndarray | pd.Series, den: np.ndarray | pd.Series) -> np.ndarray:
+    """``num / den`` with NaN (not inf) for a zero or missing denominator."""
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = num / den
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def _days(delta: pd.Series) -> np.ndarray:
+    return (delta / _DAY).to_numpy(dtype=float, na_value=np.nan)
+
+
+def _nan(n: int) -> np.ndarray:
+    return np.full(n, np.nan)
+
+
+# -- blocks ----------------------------------------------------------------------------------
+def _financial(tables, idx, as_of) -> dict[str, np.ndarray]:
+    n = len(idx)
+    fin = _table(tables, "financials")
+    out = {c: _nan(n) for c in _FINANCIAL}
+    if fin is None:
+        return out
+    codes = _codes(idx, fin["client_id"])
+    year = pd.to_numeric(fin["fiscal_year"], errors="coerce").to_numpy(dtype=float,
+                                                                        na_value=np.nan)
+    keep = (codes >= 0) & (year <= as_of.year)
+    cols = ["total_assets", "total_liabilities", "current_assets", "current_liabilities",
+            "revenue", "net_income", "ebitda", "operating_cash_flow", "interest_expense",
+            "debt_service"]
+    f = fin.loc[keep, cols].astype(float).assign(_c=codes[keep], _y=year[keep])
+    f = f.sort_values(["_c", "_y"], kind="stable")
+    last = f.drop_duplicates("_c", keep="last")
+    prev = f[["_c", "_y", "revenue"]].assign(_y=lambda d: d["_y"] + 1)
+    last = last.merge(prev.rename(columns={"revenue": "_prev_rev"}), on=["_c", "_y"],
+                      how="left")
+    pos = last["_c"].to_numpy()
+    cash = last["operating_cash_flow"].fillna(last["ebitda"])
+    derived = {
+        "fiscal_year": last["_y"],
+        "total_assets": last["total_assets"],
+        "revenue": last["revenue"],
+        "ebitda": last["ebitda"],
+        "debt_to_assets": _div(last["total_liabilities"], last["total_assets"]),
+        "current_ratio": _div(last["current_assets"], last["current_liabilities"]),
+        "interest_cover": _div(last["ebitda"], last["interest_expense"]),
+        "dscr": _div(cash, last["debt_service"]),
+        "roa": _div(last["net_income"], last["total_assets"]),
+        "revenue_growth": _div(last["revenue"], last["_prev_rev"]) - 1.0,
+    }
+    for c, v in derived.items():
+        out[c][pos] = np.asarray(v, dtype=float)
+    return out
+
+
+def _instalments(tables, idx, as_of) -> pd.DataFrame | None:
+    """Instalments due on or before ``as_of``, with client position and lateness in days."""
+    rep, fac = _table(tables, "repayments"), _table(tables, "facilities")
+    if rep is None or fac is None:
+        return None
+    codes = _facility_clients(idx, fac, rep["facility_id"])
+    due = rep["due_date"]
+    keep = (codes >= 0) & (due <= as_of).to_numpy(dtype=bool, na_value=False)
+    r = rep.loc[keep, ["due_date", "paid_date", "amount_due", "amount_paid"]]
+    paid = (r["paid_date"] <= as_of).to_numpy(dtype=bool, na_value=False)
+    end = r["paid_date"].where(paid, as_of)
+    due_amt = r["amount_due"].astype(float)
+    full = r["amount_paid"].astype(float).fillna(due_amt) + _PAID_TOLERANCE >= due_amt
+    on_time = paid & (r["paid_date"] <= r["due_date"]).to_numpy(dtype=bool, na_value=False)
+    return pd.DataFrame({
+        "_c": codes[keep],
+        "late": np.maximum(_days(end - r["due_date"]), 0.0),
+        "dpd_now": np.where(paid, 0.0, _days(as_of - r["due_date"])),
+        "on_time": (on_time & full.to_numpy(dtype=bool, na_value=False)).astype(float),
+    })
+
+
+def _repayment(tables, idx, as_of, snapshot) -> dict[str, np.ndarray]:
+    n = len(idx)
+    inst = _instalments(tables, idx, as_of)
+    if inst is None:
+        out = {c: _nan(n) for c in _REPAYMENT}
+        out["n_instalments_due"] = np.zeros(n)
+        out["late_30_count"] = np.zeros(n)
+    else:
+        c = inst["_c"].to_numpy()
+        out = {
+            "n_instalments_due": _by(c, inst["late"], "size", n, 0),
+            "dpd_current": _by(c, inst["dpd_now"], "max", n, 0),
+            "dpd_max": _by(c, inst["late"], "max", n, 0),
+            "on_time_share": _by(c, inst["on_time"], "mean", n),
+            "late_30_count": _by(c, (inst["late"] > 30).astype(float), "sum", n, 0),
+        }
+        out["ever_90dpd"] = np.where(np.isnan(out["dpd_max"]), np.nan, out["dpd_max"] >= 90)
+    in_default = np.nan_to_num(out["dpd_current"], nan=0.0) >= 90
+    fac = _table(tables, "facilities")
+    if fac is not None and (snapshot is None or snapshot <= as_of):
+        started = ~(fac["start_date"] > as_of).to_numpy(dtype=bool, na_value=False)
+        bad = started & fac["status"].eq("default").to_numpy(dtype=bool, na_value=False)
+        codes = _codes(idx, fac.loc[bad, "client_id"])
+        in_default[codes[codes >= 0]] = True
+    out["in_default"] = in_default
+    return out
+
+
+def _facilities(tables, idx, as_of) -> dict[str, np.ndarray]:
+    n = len(idx)
+    fac = _table(tables, "facilities")
+    if fac is None:
+        out = {c: _nan(n) for c in _VALUE}
+        out.update(n_products=np.zeros(n), n_facilities_active=np.zeros(n))
+        return out
+    codes = _codes(idx, fac["client_id"])
+    live = (fac["status"].isin(LIVE_STATUSES).to_numpy(dtype=bool, na_value=False)
+            & ~(fac["start_date"] > as_of).to_numpy(dtype=bool, na_value=False) & (codes >= 0))
+    f = fac.loc[live]
+    c = codes[live]
+    amount = f["amount"].astype(float)
+    balance = f["outstanding"].astype(float).fillna(amount)
+    interest = _by(c, balance * f["interest_rate"].astype(float), "sum", n, 0)
+    fees = _by(c, f["fees"].astype(float), "sum", n, 0)
+    return {
+        "exposure": _by(c, balance, "sum", n, 0),
+        "committed": _by(c, amount, "sum", n, 0),
+        "interest_income": interest,
+        "fee_income": fees,
+        "income": interest + fees,
+        "n_products": _by(c, f["product"].astype("string"), "nunique", n, 0),
+        "n_facilities_active": _by(c, amount, "size", n, 0),
+    }
+
+
+def _interactions(tables, idx, as_of) -> dict[str, np.ndarray]:
+    n = len(idx)
+    it = _table(tables, "interactions")
+    if it is None:
+        out = {c: np.zeros(n) for c in ("interactions_12m", "complaints_12m",
+                                         "unresolved_complaints")}
+        out["mean_response_hours"] = _nan(n)
+        return out
+    codes = _codes(idx, it["client_id"])
+    keep = (codes >= 0) & (it["date"] <= as_of).to_numpy(dtype=bool, na_value=False)
+    it, c = it.loc[keep], codes[keep]
+    recent = (it["date"] > as_of - pd.DateOffset(months=12)).to_numpy(dtype=bool,
+                                                                       na_value=False)
+    kind = it["type"].astype("string")
+    complaint = kind.eq("complaint").to_numpy(dtype=bool, na_value=False)
+    service = kind.isin(["complaint", "service"]).to_numpy(dtype=bool, na_value=False)
+    resolved = (it["resolved"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+                & ~(it["resolved_date"] > as_of).to_numpy(dtype=bool, na_value=False))
+    hours = it["response_hours"].astype(float).to_numpy()
+    return {
+        "interactions_12m": _by(c, recent.astype(float), "sum", n, 0),
+        "complaints_12m": _by(c, (recent & complaint).astype(float), "sum", n, 0),
+        "unresolved_complaints": _by(c, (complaint & ~resolved).astype(float), "sum", n, 0),
+        "mean_response_hours": _by(c[recent & service], hours[recent & service], "mean", n),
+    }
+
+
+def _surveys(tables, idx, as_of) -> dict[str, np.ndarray]:
+    n = len(idx)
+    out = {c: _nan(n) for c in ("csat_latest", "nps_latest", "csat_prev", "nps_prev")}
+    sv = _table(tables, "surveys")
+    if sv is not None:
+        codes = _codes(idx, sv["client_id"])
+        keep = (codes >= 0) & (sv["survey_date"] <= as_of).to_numpy(dtype=bool, na_value=False)
+        s = pd.DataFrame({"_c": codes[keep], "_d": sv.loc[keep, "survey_date"].to_numpy(),
+                          "csat": sv.loc[keep, "csat"].astype(float).to_numpy(),
+                          "nps": sv.loc[keep, "nps"].astype(float).to_numpy()})
+        s = s.sort_values(["_c", "_d"], kind="stable")
+        is_last = ~s["_c"].duplicated(keep="last").to_numpy()
+        for rows, tag in ((s[is_last], "latest"), (s[~is_last].drop_duplicates(
+                "_c", keep="last"), "prev")):
+            pos = rows["_c"].to_numpy()
+            out[f"csat_{tag}"][pos] = rows["csat"].to_numpy()
+            out[f"nps_{tag}"][pos] = rows["nps"].to_numpy()
+    nps = out["nps_latest"]
+    cls = np.full(n, None, dtype=object)
+    cls[nps >= 0] = "detractor"
+    cls[nps >= 7] = "passive"
+    cls[nps >= 9] = "promoter"
+    out["nps_class"] = cls
+    return out
+
+
+def _projects(tables, idx, as_of) -> dict[str, np.ndarray]:
+    n = len(idx)
+    out = {"projects_count": np.zeros(n), "max_milestone_delay_days": _nan(n),
+           "delayed_milestones": np.zeros(n)}
+    pr = _table(tables, "projects")
+    if pr is None:
+        return out
+    codes = _codes(idx, pr["client_id"])
+    started = (codes >= 0) & (pr["planned_start"] <= as_of).to_numpy(dtype=bool, na_value=False)
+    out["projects_count"] = _by(codes[started], np.ones(started.sum()), "sum", n, 0)
+    ms = _table(tables, "milestones")
+    if ms is None:
+        return out
+    pr = pr.drop_duplicates("project_id")
+    ppos = pd.Index(pr["project_id"].astype("string")).get_indexer(
+        ms["project_id"].astype("string"))
+    mcodes = np.where(ppos >= 0, codes[ppos], -1)
+    planned = ms["planned_end"]
+    done = (ms["actual_end"] <= as_of).to_numpy(dtype=bool, na_value=False)
+    open_end = planned.where(planned > as_of, as_of)
+    delay = np.maximum(_days(ms["actual_end"].where(done, open_end) - planned), 0.0)
+    # Marked done but with no completion date: the delay is unknown, not zero.
+    unknown = (ms["status"].eq("done").to_numpy(dtype=bool, na_value=False)
+               & ms["actual_end"].isna().to_numpy())
+    delay[unknown] = np.nan
+    eligible = (mcodes >= 0) & ((planned <= as_of).to_numpy(dtype=bool, na_value=False)
+                                | (delay > 0))
+    c, d = mcodes[eligible], delay[eligible]
+    out["max_milestone_delay_days"] = _by(c, d, "max", n)
+    out["delayed_milestones"] = _by(c, (d > 30).astype(float), "sum", n, 0)
+    return out
+
+
+def _needs(tables, idx, as_of) -> dict[str, np.ndarray]:
+    n = len(idx)
+    nd = _table(tables, "needs")
+    if nd is None:
+        return {"needs_count": np.zeros(n), "needs_fulfilled_share": _nan(n)}
+    codes = _codes(idx, nd["client_id"])
+    keep = (codes >= 0) & (nd["request_date"] <= as_of).to_numpy(dtype=bool, na_value=False)
+    ful = nd.loc[keep, "fulfilled"].astype("boolean").astype("Float64").to_numpy(
+        dtype=float, na_value=np.nan)
+    return {"needs_count": _by(codes[keep], ful, "size", n, 0),
+            "needs_fulfilled_share": _by(codes[keep], ful, "mean", n)}
+
+
+# -- public ----------------------------------------------------------------------------------
+def client_features(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timestamp, *,
+                    snapshot_date: dt.date | pd.Timestamp | None = None) -> pd.DataFrame:
+    """One row of features per client, from records dated on or before ``as_of``.
+
+    Parameters
+    ----------
+    tables
+        Clean tables keyed by contract name; ``clients`` is required, the others may be
+        absent or empty (their features are then NaN, their counts 0).
+    as_of
+        The observation date.
+    snapshot_date
+        The date facility statuses refer to (the data extraction date). When given and later
+        than ``as_of``, a facility's "default" status is not used for ``in_default`` (it may
+        have defaulted after ``as_of``). Default: statuses are taken to hold at ``as_of``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``client_id`` (the clients table's order), columns :data:`FEATURE_COLUMNS`.
+    """
+    as_of = _ts(as_of, "as_of")
+    snap = None if snapshot_date is None else _ts(snapshot_date, "snapshot_date")
+    idx = _client_index(tables)
+    clients = tables["clients"]
+    n = len(idx)
+    cols: dict[str, np.ndarray | pd.Series] = {}
+    for c in _IDENTITY:
+        cols[c] = (clients[c].astype("string").to_numpy() if c in clients.columns
+                   else np.full(n, pd.NA, dtype=object))
+    onboard = clients["onboarding_date"] if "onboarding_date" in clients.columns else None
+    for block in (_financial(tables, idx, as_of), _repayment(tables, idx, as_of, snap),
+                  _facilities(tables, idx, as_of), _interactions(tables, idx, as_of),
+                  _surveys(tables, idx, as_of), _projects(tables, idx, as_of),
+                  _needs(tables, idx, as_of)):
+        cols.update(block)
+    cols["tenure_years"] = (_nan(n) if onboard is None
+                            else _days(as_of - pd.to_datetime(onboard)) / 365.25)
+    out = pd.DataFrame({c: cols[c] for c in FEATURE_COLUMNS}, index=idx)
+    for c in FEATURE_COLUMNS:
+        if c in _STRINGS:
+            out[c] = out[c].astype("string")
+        elif c in _COUNTS:
+            out[c] = pd.array(np.round(out[c].to_numpy(dtype=float)), dtype="Float64"
+                              ).astype("Int64")
+        elif c in _BOOLS:
+            out[c] = pd.array(out[c].to_numpy(dtype=float), dtype="Float64").astype("boolean")
+        else:
+            out[c] = out[c].astype(float)
+    return out
+
+
+def default_flag(tables: dict[str, pd.DataFrame], start: dt.date | pd.Timestamp,
+                 end: dt.date | pd.Timestamp, *,
+                 snapshot_date: dt.date | pd.Timestamp | None = None,
+                 dpd_threshold: int = 90) -> pd.Series:
+    """Whether each client defaulted in the window ``(start, end]`` (the credit-model target).
+
+    A client defaults when an instalment reaches ``dpd_threshold`` days past due inside the
+    window (``due_date + dpd_threshold`` days falls in it and the instalment was not paid
+    earlier than that), or when it has a facility with status "default". Facility status is
+    a snapshot: it counts only if ``snapshot_date`` lies in the window (when ``snapshot_date``
+    is None the window is taken to end at the snapshot, i.e. status always counts).
+
+    Returns
+    -------
+    pandas.Series
+        bool, index ``client_id``, name ``default_flag``.
+    """
+    start, end = _ts(start, "start"), _ts(end, "end")
+    if end <= start:
+        raise CrmkitError(f"default_flag: the window end ({end.date()}) must be after its start "
+                          f"({start.date()})")
+    idx = _client_index(tables)
+    flag = np.zeros(len(idx), dtype=bool)
+    rep, fac = _table(tables, "repayments"), _table(tables, "facilities")
+    if rep is not None and fac is not None:
+        codes = _facility_clients(idx, fac, rep["facility_id"])
+        limit = pd.Timedelta(days=dpd_threshold)
+        hit = rep["due_date"] + limit
+        late = (rep["paid_date"].isna() | (rep["paid_date"] - rep["due_date"] >= limit))
+        reached = ((hit > start) & (hit <= end) & late).to_numpy(dtype=bool, na_value=False)
+        sel = codes[reached & (codes >= 0)]
+        flag[sel] = True
+    snap = None if snapshot_date is None else _ts(snapshot_date, "snapshot_date")
+    if fac is not None and (snap is None or start < snap <= end):
+        bad = (fac["status"].eq("default")
+               & ~(fac["start_date"] > end)).to_numpy(dtype=bool, na_value=False)
+        codes = _codes(idx, fac.loc[bad, "client_id"])
+        flag[codes[codes >= 0]] = True
+    return pd.Series(flag, index=idx, name="default_flag")

@@ -161,7 +161,7 @@ def _read_csv(path: Path, encoding: str) -> RawTable:
                 sep = cand
                 break
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, index_col=False,
                             skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL)
     except pd.errors.ParserError as exc:
         m = re.search(r"line (\d+)", str(exc))
@@ -235,12 +235,14 @@ def _read_sql(spec: SourceSpec, table: str) -> RawTable:
                     raise UnreadableSourceError(
                         f"{label}: no table {name!r}. Fix 'sources: {table}: table:' in the "
                         "parameters file.")
-                frame = pd.read_sql_table(name, conn)
+                quoted = conn.dialect.identifier_preparer.quote(name)
+                frame = pd.read_sql_query(sa.text(f"SELECT * FROM {quoted}"), conn)
                 where = name
     except (SourceTableMissing, CollectError):
         raise
     except Exception as exc:  # noqa: BLE001
-        raise UnreadableSourceError(f"{label}[{name}]: cannot read ({exc}).") from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UnreadableSourceError(f"{label}[{name}]: cannot read ({first}).") from None
     finally:
         engine.dispose()
     return RawTable(frame.reset_index(drop=True), _line_rows(len(frame), 1), f"{label}[{where}]")

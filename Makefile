@@ -1,0 +1,40 @@
+# Set-up and the two everyday commands. Everything installs from this repository's own files:
+# Python packages from PyPI (pyproject.toml), WeasyPrint's system libraries from Debian.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PARAMS ?= parameters/sample.yaml
+
+.PHONY: demo test install system-deps bench clean
+
+demo: install            ## run every stage on the bundled sample portfolio
+	$(BIN)/crmkit run $(PARAMS)
+
+test: install            ## run the test suite (library + notebooks executed by Papermill)
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(MAKE) --no-print-directory system-deps
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+system-deps:             ## pango/harfbuzz for WeasyPrint's PDF export (Debian), when missing
+	@if ldconfig -p | grep -q 'libpango-1.0.so' && ldconfig -p | grep -q 'libpangoft2-1.0.so'; then \
+	  echo "system libraries present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 >/dev/null; \
+	else \
+	  echo "warning: install libpango-1.0-0 libpangoft2-1.0-0 for PDF export"; \
+	fi
+
+bench: install           ## print benchmark figures
+	$(BIN)/python benchmarks/bench_collect.py
+
+clean:
+	rm -rf outputs .pytest_cache

@@ -1,0 +1,60 @@
+"""Notebooks are committed clean and run end to end with Papermill on the sample portfolio."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crmkit.batch import NOTEBOOKS, run_portfolio, stage_notebooks
+from crmkit.collect import load_clean
+from crmkit.params import load_params
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOKS = sorted(NOTEBOOKS.glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", BOOKS, ids=lambda p: p.name)
+def test_committed_without_outputs_and_with_parameters_cell(path: Path) -> None:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), \
+        f"{path.name} has outputs: clear them before committing"
+    tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1 and "params_file" in "".join(tagged[0]["source"])
+    assert nb["cells"][0]["cell_type"] == "markdown"  # every notebook starts by teaching
+    text = " ".join("".join(c["source"]) for c in code)
+    assert "def " not in text, "logic belongs in lib/, not in notebook cells"
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory) -> tuple[Path, object]:
+    out = tmp_path_factory.mktemp("run")
+    data = yaml.safe_load((ROOT / "parameters" / "sample.yaml").read_text(encoding="utf-8"))
+    data["output_dir"] = str(out)
+    data["sources"] = {"default": {"path": str(ROOT / "data" / "sample")}}
+    pfile = out / "sample.yaml"
+    pfile.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return pfile, run_portfolio(pfile)
+
+
+def test_every_stage_notebook_runs_on_the_sample(sample_run) -> None:
+    pfile, run = sample_run
+    failed = [(s.stage, s.error) for s in run.stages if not s.ok]
+    assert not failed and not run.error, failed or run.error
+    assert [s.stage for s in run.stages] == list(stage_notebooks())
+    for s in run.stages:
+        executed = json.loads(Path(s.notebook).read_text(encoding="utf-8"))
+        assert any(c.get("outputs") for c in executed["cells"] if c["cell_type"] == "code")
+
+
+def test_collect_notebook_outputs(sample_run) -> None:
+    pfile, _ = sample_run
+    params = load_params(pfile)
+    tables = load_clean(params)
+    assert len(tables["clients"]) >= 250 and len(tables["repayments"]) > 1000
+    folder = params.run_dir / "collect"
+    for name in ("quarantine.csv", "quality.csv", "summary.csv", "clients.parquet"):
+        assert (folder / name).is_file(), name

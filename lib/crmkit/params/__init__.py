@@ -20,8 +20,10 @@ from crmkit.contract import TABLES
 from crmkit.errors import ParametersError
 from crmkit.params._base import Section
 from crmkit.params.batch import BatchParams
+from crmkit.params.churn import ChurnParams
 from crmkit.params.credit import CreditParams
 from crmkit.params.diagnose import DiagnoseParams
+from crmkit.params.history import HistoryParams
 from crmkit.params.scoring import ScoringParams
 from crmkit.params.tiering import TieringParams
 from crmkit.params.warning import WarningParams
@@ -81,6 +83,8 @@ class Params(Section):
     credit: CreditParams = Field(default_factory=CreditParams)
     tiering: TieringParams = Field(default_factory=TieringParams)
     warning: WarningParams = Field(default_factory=WarningParams)
+    churn: ChurnParams = Field(default_factory=ChurnParams)
+    history: HistoryParams = Field(default_factory=HistoryParams)
     diagnose: DiagnoseParams = Field(default_factory=DiagnoseParams)
     batch: BatchParams = Field(default_factory=BatchParams)
     source_file: Path | None = Field(None, exclude=True, description="Set by load_params")

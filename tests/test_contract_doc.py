@@ -6,10 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from crmkit import parsing
 from crmkit.contract import CLEAN_DTYPES, CODES, REQUIRED_TABLES, TABLE_ORDER, TABLES
 from crmkit.contract_doc import (
+    BOOL_TOKENS,
     KIND_LABELS,
     QUARANTINE_REASONS,
     TABLE_DESCRIPTIONS_ZH,
@@ -138,3 +141,14 @@ def test_markdown_tables_are_well_formed(page):
         n = len(line.replace("\\|", "").strip("|").split("|"))
         width = width or n
         assert n == width, line
+
+
+def test_documented_spellings_are_what_the_parsers_accept():
+    for value, tokens in BOOL_TOKENS.items():
+        parsed, bad = parsing.parse_bool(pd.Series([*tokens, *(t.upper() for t in tokens)]))
+        assert not bad.any() and parsed.tolist() == [value] * 2 * len(tokens)
+    assert parsing.header_unit("合同金额(万元)") == 1e4
+    parsed, bad = parsing.parse_number(pd.Series(["4.5%", "0.045"]), percent=True)
+    assert not bad.any() and parsed.tolist() == pytest.approx([0.045, 0.045])
+    parsed, bad = parsing.parse_code(pd.Series(["energy", "能源电力", "ENERGY & POWER"]), "industry")
+    assert not bad.any() and parsed.tolist() == ["energy"] * 3

@@ -11,9 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crmkit import parsing
 from crmkit.contract import CODES, REQUIRED_TABLES, TABLE_ORDER, TABLES
 from crmkit.errors import CollectError, ParametersError
 from crmkit.template import (
+    BOOL_LABELS,
     CODES_SHEET,
     INSTRUCTIONS_SHEET,
     LAST_ROW,
@@ -21,7 +23,6 @@ from crmkit.template import (
     normalise_header,
     sheet_table_name,
     sheet_title,
-    split_unit,
     write_template,
 )
 
@@ -333,27 +334,21 @@ def test_code_labels_are_unambiguous():
                 assert seen.setdefault(spelling.casefold(), code) == code, (name, spelling)
 
 
-# -- units in headers ------------------------------------------------------------------------
+# -- the template against the collect stage's parsers -----------------------------------------
 
-@pytest.mark.parametrize("header,expected", [
-    ("合同金额(万元)", ("合同金额", "万元")),
-    ("合同金额 / Committed amount（万元）", ("合同金额 / Committed amount", "万元")),
-    ("合同金额（单位：亿元）", ("合同金额", "亿元")),
-    ("amount [wan]", ("amount", "wan")),
-    ("Amount (Million)", ("Amount", "million")),
-    ("响应时长(小时)", ("响应时长(小时)", None)),
-    ("满意度(1-5)", ("满意度(1-5)", None)),
-    ("合同金额", ("合同金额", None)),
-])
-def test_split_unit(header, expected):
-    assert split_unit(header) == expected
+@pytest.mark.parametrize("lang,pick", [("zh", 0), ("en", 1)])
+def test_drop_down_labels_parse_back_to_codes(lang, pick):
+    for name, codes in CODES.items():
+        labels = pd.Series([zh_en[pick] for zh_en in codes.values()])
+        parsed, bad = parsing.parse_code(labels, name)
+        assert not bad.any() and parsed.tolist() == list(codes), name
+    parsed, bad = parsing.parse_bool(pd.Series(BOOL_LABELS[lang]))
+    assert not bad.any() and parsed.tolist() == [True, False]
 
 
-def test_split_unit_then_alias():
-    base, unit = split_unit("合同金额／Committed amount（万元）")
-    assert (header_aliases("facilities")[normalise_header(base)], unit) == ("amount", "万元")
-
-
-def test_split_unit_conflicting_units():
-    with pytest.raises(CollectError, match="several units"):
-        split_unit("金额(万元)(亿元)")
+def test_instructed_unit_header_is_understood():
+    """The instructions say: append "(万元)" to a money header filled in 万元."""
+    header = "合同金额 / Committed amount(万元)"
+    assert parsing.header_unit(header) == 1e4
+    base = header.removesuffix("(万元)")
+    assert header_aliases("facilities")[normalise_header(base)] == "amount"

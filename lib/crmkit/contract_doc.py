@@ -175,7 +175,7 @@ def _intro() -> list[str]:
         "- **Money** is in CNY yuan (元). A source in 万元 or 亿元 declares it per column, "
         "either in the parameters file (`units:`, see [the mapping section](#mapping-your-own-"
         "column-names)) or in the header itself, e.g. `合同金额(万元)` or "
-        "`合同金额 / Committed amount(万元)`. Accepted units: " + units + ". "
+        "`合同金额 / Committed amount(万元)`. Units accepted under `units:`: " + units + ". "
         "Currencies other than CNY are taken as given; no FX conversion is made.",
         "- **Rates** (interest rates, returns) are fractions per year: `0.045` means 4.5 %. "
         "`4.5%` is also accepted and read as 0.045.",

@@ -6,7 +6,8 @@ sheet per contract table titled ``"<中文> <table>"`` whose header row holds ex
 hidden sheet ``代码表 codes``), checks on dates and numbers, and a comment on every header.
 
 The collect stage reads a filled-in copy back with no mapping, using :func:`sheet_table_name`,
-:func:`header_aliases` (with :func:`normalise_header`) and :func:`split_unit`.
+:func:`header_aliases` (with :func:`normalise_header`); a money unit in a header
+(``合同金额 / Committed amount(万元)``) is read by :func:`crmkit.parsing.header_unit`.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from crmkit.contract_doc import (
     unit_text,
 )
 from crmkit.errors import CollectError, ParametersError
-from crmkit.params import UNITS
 from crmkit.store import atomic_write
 
 __all__ = [
@@ -46,7 +46,6 @@ __all__ = [
     "normalise_header",
     "sheet_table_name",
     "header_aliases",
-    "split_unit",
     "write_template",
 ]
 
@@ -123,36 +122,6 @@ def header_aliases(table_name: str) -> dict[str, str]:
     bilingual template header (either order), after :func:`normalise_header`.
     """
     return dict(_aliases(table_name))
-
-
-_UNIT_RE = re.compile(
-    r"[(（\[【]\s*(?:单位\s*[:：]\s*|unit\s*[:：]\s*)?("
-    + "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
-    + r")\s*[)）\]】]",
-    re.IGNORECASE,
-)
-
-
-def split_unit(header: str) -> tuple[str, str | None]:
-    """Split a money unit declared in a header: ``"合同金额(万元)"`` -> ``("合同金额", "万元")``.
-
-    The unit is a bracketed key of :data:`crmkit.params.UNITS` anywhere in the header
-    (``"(万元)"``, ``"（单位：万元）"``, ``"[wan]"``); other brackets such as ``"(小时)"`` are
-    kept. Returns ``(header, None)`` when there is no unit.
-
-    Raises
-    ------
-    CollectError
-        If the header declares two different units.
-    """
-    found = {m.group(1).casefold() for m in _UNIT_RE.finditer(header)}
-    if not found:
-        return header, None
-    if len(found) > 1:
-        raise CollectError(f"header {header!r} declares several units {sorted(found)}; keep "
-                           "one, e.g. '合同金额(万元)'")
-    unit = next(u for u in UNITS if u.casefold() in found)
-    return _UNIT_RE.sub("", header).strip(), unit
 
 
 def _table(name: str) -> Table:

@@ -9,15 +9,26 @@ no half-written notebook behind.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from multiprocessing import Manager
 from pathlib import Path
+from typing import Any
 
 from crmkit.errors import CrmkitError, ParametersError
+from crmkit.manifest import (
+    input_hashes,
+    package_versions,
+    read_manifest,
+    stage_fingerprint,
+    write_manifest,
+)
 from crmkit.params import Params, load_params
 
 __all__ = ["PROJECT_ROOT", "NOTEBOOKS", "StageRun", "PortfolioRun", "stage_notebooks",
@@ -38,6 +49,7 @@ class StageRun:
     notebook: str
     error: str = ""
     attempts: int = 1
+    skipped: bool = False
 
 
 @dataclass
@@ -83,6 +95,8 @@ def expand_params(paths: list[Path]) -> list[Path]:
 
 
 def _execute(nb: Path, out: Path, params_file: Path) -> None:
+    """Run one notebook into ``out``; a failed notebook is kept (with its error), an
+    interrupted one is removed, so no half-written notebook is ever left behind."""
     import papermill as pm
 
     tmp = out.with_name(f".{out.stem}.part.ipynb")
@@ -91,33 +105,70 @@ def _execute(nb: Path, out: Path, params_file: Path) -> None:
             str(nb), str(tmp), parameters={"params_file": str(params_file)},
             kernel_name="python3", cwd=str(nb.parent), progress_bar=False,
             shutdown_kernel="immediate", start_timeout=120)
-    finally:
+    except Exception:
         if tmp.exists():
-            os.replace(tmp, out)
+            os.replace(tmp, out)  # the executed notebook shows the failing cell
+        raise
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, out)
+
+
+def _emit(events: Any, *item: object) -> None:
+    if events is not None:
+        events.put(item)
 
 
 def run_portfolio(params_file: str | Path, stages: list[str] | None = None,
-                  notebooks: Path | None = None) -> PortfolioRun:
-    """Run the stage notebooks for one portfolio; never raises for a failing stage."""
+                  resume: bool = False, notebooks: Path | None = None,
+                  events: Any = None) -> PortfolioRun:
+    """Run the stage notebooks for one portfolio; never raises for a failing stage.
+
+    With ``resume``, a stage whose fingerprint (notebook, parameters, inputs, previous stage)
+    equals that of its last successful run is skipped. ``events`` (a queue) receives
+    ``(portfolio, stage, status, seconds)`` tuples for progress display.
+    """
     params_file = Path(params_file).resolve()
     run = PortfolioRun(str(params_file))
     try:
         params: Params = load_params(params_file)
+        books = stage_notebooks(notebooks or NOTEBOOKS)
     except CrmkitError as exc:
         run.error = str(exc)
         return run
     run.portfolio, run.run_dir = params.portfolio, str(params.run_dir)
-    books = stage_notebooks(notebooks or NOTEBOOKS)
     unknown = [s for s in stages or [] if s not in books]
     if unknown:
         run.error = f"unknown stage(s) {unknown}; known: {list(books)}"
         return run
     out_dir = params.run_dir / "notebooks"
     out_dir.mkdir(parents=True, exist_ok=True)
+    old = read_manifest(params.run_dir).get("stages", {})
+    inputs = input_hashes(params)
+    manifest: dict[str, Any] = {
+        "portfolio": params.portfolio, "as_of": params.as_of.isoformat(),
+        "params_file": str(params_file),
+        "parameters": params.model_dump(mode="json"),
+        "inputs": inputs, "packages": package_versions(),
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "stages": dict(old),
+    }
+    previous = ""
     for stage, nb in books.items():
         if stages and stage not in stages:
+            previous = old.get(stage, {}).get("fingerprint", previous)
             continue
+        fp = stage_fingerprint(nb, params_file, inputs, previous)
+        previous = fp
         out = out_dir / nb.name
+        last = old.get(stage, {})
+        if resume and last.get("status") == "ok" and last.get("fingerprint") == fp \
+                and out.is_file():
+            run.stages.append(StageRun(stage, True, 0.0, str(out), skipped=True))
+            _emit(events, params.portfolio, stage, "skipped", 0.0)
+            continue
+        _emit(events, params.portfolio, stage, "started", 0.0)
         t0 = time.perf_counter()
         attempts, error = 0, ""
         while attempts < 2:
@@ -130,10 +181,23 @@ def run_portfolio(params_file: str | Path, stages: list[str] | None = None,
                 error = _describe(exc)
                 if not any(k in error for k in _TRANSIENT):
                     break
-        run.stages.append(StageRun(stage, not error, time.perf_counter() - t0, str(out),
-                                   error, attempts))
+        secs = time.perf_counter() - t0
+        run.stages.append(StageRun(stage, not error, secs, str(out), error, attempts))
+        _emit(events, params.portfolio, stage, "ok" if not error else "failed", secs)
+        stage_dir = params.run_dir / stage
+        manifest["stages"][stage] = {
+            "status": "ok" if not error else "failed", "fingerprint": fp if not error else "",
+            "seconds": round(secs, 3), "attempts": attempts, "notebook": str(out),
+            "error": error,
+            "outputs": sorted(str(p) for p in stage_dir.rglob("*") if p.is_file()
+                              and not p.name.startswith(".")) if stage_dir.is_dir() else [],
+        }
+        write_manifest(params.run_dir, manifest)
         if error:
             break
+    manifest["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    manifest["ok"] = run.ok
+    write_manifest(params.run_dir, manifest)
     return run
 
 
@@ -150,25 +214,118 @@ def _describe(exc: BaseException) -> str:
 def run_portfolios(paths: list[Path], stages: list[str] | None = None,
                    workers: int | None = None, resume: bool = False, executor: str = "local",
                    scheduler: str | None = None, progress: bool = True) -> list[PortfolioRun]:
-    """Run every portfolio; print a progress line per finished portfolio and a summary."""
+    """Run every portfolio, in parallel; show progress per portfolio and stage, then a summary.
+
+    ``executor="local"`` uses a process pool of ``workers`` (default: the number of cores);
+    ``executor="dask"`` submits each portfolio to the Dask cluster at ``scheduler``.
+    """
     files = expand_params([Path(p) for p in paths])
-    workers = max(1, min(workers or os.cpu_count() or 1, len(files)))
+    _check_distinct(files)
     results: list[PortfolioRun] = []
-    if workers == 1:
-        for f in files:
-            results.append(run_portfolio(f, stages))
-            _progress(results[-1], len(results), len(files), progress)
+    total = len(files)
+    if executor == "dask":
+        results = _run_dask(files, stages, resume, scheduler, progress)
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futs = {pool.submit(run_portfolio, f, stages): f for f in files}
-            for fut in as_completed(futs):
-                results.append(fut.result())
-                _progress(results[-1], len(results), len(files), progress)
+        workers = max(1, min(workers or os.cpu_count() or 1, total))
+        with Manager() as manager:
+            events = manager.Queue() if progress else None
+            printer = _Printer(events, total) if events is not None else None
+            if printer:
+                printer.start()
+            try:
+                if workers == 1:
+                    for f in files:
+                        results.append(run_portfolio(f, stages, resume, events=events))
+                        _done(printer, results[-1])
+                else:
+                    with ProcessPoolExecutor(max_workers=workers) as pool:
+                        futs = [pool.submit(run_portfolio, f, stages, resume, None, events)
+                                for f in files]
+                        for fut in as_completed(futs):
+                            results.append(fut.result())
+                            _done(printer, results[-1])
+            finally:
+                if printer:
+                    printer.stop()
     order = {str(Path(f).resolve()): i for i, f in enumerate(files)}
     results.sort(key=lambda r: order.get(r.params_file, 0))
     if progress:
         _print_summary(results)
     return results
+
+
+def _check_distinct(files: list[Path]) -> None:
+    """Two parameters files writing the same run folder would overwrite each other."""
+    seen: dict[tuple[str, str], Path] = {}
+    for f in files:
+        try:
+            p = load_params(f)
+        except CrmkitError:
+            continue  # reported per portfolio
+        key = (str(p.run_dir), p.portfolio)
+        if key in seen:
+            raise ParametersError(
+                f"{f} and {seen[key]} both write {p.run_dir}: give each portfolio its own "
+                "'portfolio:' name (or a different output_dir / as_of).")
+        seen[key] = f
+
+
+def _run_dask(files: list[Path], stages: list[str] | None, resume: bool,
+              scheduler: str | None, progress: bool) -> list[PortfolioRun]:
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError:
+        raise CrmkitError("the Dask executor needs dask.distributed: pip install "
+                          "'crmkit[dask]'") from None
+    if not scheduler:
+        raise CrmkitError("--executor dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
+    try:
+        client = Client(scheduler, timeout="20s")
+    except OSError as exc:
+        raise CrmkitError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    results: list[PortfolioRun] = []
+    try:
+        futs = [client.submit(run_portfolio, str(f), stages, resume, pure=False) for f in files]
+        for fut in dask_completed(futs):
+            results.append(fut.result())
+            if progress:
+                _progress(results[-1], len(results), len(files), True)
+    finally:
+        client.close()
+    return results
+
+
+class _Printer:
+    """Prints stage events from worker processes as they arrive."""
+
+    def __init__(self, events: Any, total: int) -> None:
+        self.events, self.total, self.done = events, total, 0
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            item = self.events.get()
+            if item is None:
+                return
+            portfolio, stage, status, secs = item
+            tail = f" ({secs:.1f}s)" if status in ("ok", "failed") else ""
+            sys.stdout.write(f"  {portfolio} · {stage}: {status}{tail}\n")
+            sys.stdout.flush()
+
+    def stop(self) -> None:
+        self.events.put(None)
+        self._thread.join(timeout=5)
+
+
+def _done(printer: _Printer | None, r: PortfolioRun) -> None:
+    if printer is None:
+        return
+    printer.done += 1
+    _progress(r, printer.done, printer.total, True)
 
 
 def _progress(r: PortfolioRun, done: int, total: int, show: bool) -> None:

@@ -12,6 +12,7 @@ __all__ = [
     "EncodingError",
     "TieringError",
     "CreditError",
+    "WarningError",
 ]
 
 
@@ -45,3 +46,7 @@ class TieringError(CrmkitError):
 
 class CreditError(CrmkitError):
     """The credit stage cannot fit or apply a model to the data or parameters given."""
+
+
+class WarningError(CrmkitError):
+    """Inputs of the warning stage (metrics, rules, PDs, the action plan) cannot be used as given."""

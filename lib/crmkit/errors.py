@@ -49,4 +49,4 @@ class CreditError(CrmkitError):
 
 
 class WarningError(CrmkitError):
-    """Inputs of the warning stage (metrics, rules, PDs, the action plan) cannot be used as given."""
+    """Inputs of the warning stage (metrics, rules, PDs, action plan) cannot be used as given."""

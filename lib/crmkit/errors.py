@@ -13,6 +13,8 @@ __all__ = [
     "TieringError",
     "CreditError",
     "WarningError",
+    "HistoryError",
+    "ChurnError",
 ]
 
 
@@ -50,3 +52,11 @@ class CreditError(CrmkitError):
 
 class WarningError(CrmkitError):
     """Inputs of the warning stage (metrics, rules, PDs, action plan) cannot be used as given."""
+
+
+class HistoryError(CrmkitError):
+    """The snapshot store cannot be read or written, or a snapshot is not as expected."""
+
+
+class ChurnError(CrmkitError):
+    """The churn step cannot label, fit or score with the data or parameters given."""

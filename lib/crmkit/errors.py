@@ -60,3 +60,7 @@ class HistoryError(CrmkitError):
 
 class ChurnError(CrmkitError):
     """The churn step cannot label, fit or score with the data or parameters given."""
+
+
+class DiagnoseError(CrmkitError):
+    """The diagnose stage cannot use its inputs (metrics, CLV, strategy table, client cards)."""

@@ -15,6 +15,7 @@ __all__ = [
     "WarningError",
     "HistoryError",
     "ChurnError",
+    "DiagnoseError",
 ]
 
 

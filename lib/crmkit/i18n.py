@@ -7,8 +7,10 @@ of :data:`LABELS` mapped to ``(中文, English)``. Keys are dotted by namespace:
 ``col.<column>``          table / axis headers (``col.exposure`` -> 敞口 / Exposure); see
                           :func:`header`, which falls back to the data contract's column labels
 ``tier.<A|B|C>``          A/B/C tier names; ``tier.<X>.short`` the short form ("A 核心")
-``risk.<level>``          credit-risk levels ``low | medium | high | unknown``
-``capacity.<level>``      repayment-capacity levels ``strong | medium | weak | unknown``
+``risk.<level>``          credit-risk levels ``low | medium | high | unknown``; ``.short``
+                          the axis-tick form (低 / Low)
+``capacity.<level>``      repayment-capacity levels ``strong | medium | weak | unknown``;
+                          ``.short`` the axis-tick form (强 / Strong)
 ``segment.<risk>_<cap>``  names of the nine cells of the risk x capacity matrix (and
                           ``segment.unknown``); ``segment.<code>.strategy`` the service strategy.
                           These are only the *defaults*: a bank renames them in the parameters
@@ -68,6 +70,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "col.cluster": ("客户画像", "Profile"),
     "col.cluster_name": ("画像名称", "Profile name"),
     "col.size": ("客户数", "Clients"),
+    "col.on_time_share": ("按时还款率", "On-time repayment"),
+    "col.csat_latest": ("最新满意度", "Latest CSAT"),
+    "col.nps_latest": ("最新NPS", "Latest NPS"),
+    "col.tenure_years": ("合作年限", "Tenure (years)"),
+    "col.n_products": ("产品数", "Products"),
+    "col.current_ratio": ("流动比率", "Current ratio"),
+    "col.roa": ("总资产收益率", "ROA"),
+    "col.revenue_growth": ("营收增长率", "Revenue growth"),
+    "col.dpd_max": ("最长逾期天数", "Max days past due"),
+    "col.interactions_12m": ("近12月互动次数", "Interactions (12m)"),
+    "col.complaints_12m": ("近12月投诉次数", "Complaints (12m)"),
     # -- A/B/C tiers ------------------------------------------------------------------------
     "tier.A": ("核心客户", "Core clients"),
     "tier.B": ("重点客户", "Key clients"),
@@ -81,10 +94,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "risk.medium": ("中风险", "Medium risk"),
     "risk.high": ("高风险", "High risk"),
     "risk.unknown": ("风险未知", "Risk unknown"),
+    "risk.low.short": ("低", "Low"),
+    "risk.medium.short": ("中", "Medium"),
+    "risk.high.short": ("高", "High"),
     "capacity.strong": ("还款能力强", "Strong capacity"),
     "capacity.medium": ("还款能力中", "Medium capacity"),
     "capacity.weak": ("还款能力弱", "Weak capacity"),
     "capacity.unknown": ("还款能力未知", "Capacity unknown"),
+    "capacity.strong.short": ("强", "Strong"),
+    "capacity.medium.short": ("中", "Medium"),
+    "capacity.weak.short": ("弱", "Weak"),
     # -- the nine cells of the risk x capacity matrix (defaults of tiering.segments) ----------
     "segment.low_strong": ("优质核心", "Prime core"),
     "segment.low_strong.strategy": ("深化合作、综合金融服务",
@@ -149,6 +168,8 @@ LABELS: dict[str, tuple[str, str]] = {
                              "{n} more clients with unknown risk or capacity are not shown"),
     "chart.treemap.title": ("客户层级树图（面积 = 敞口）", "Client hierarchy (area = exposure)"),
     "chart.treemap.other": ("其他 {n} 户", "{n} others"),
+    "chart.treemap.other_legend": ("合并的小客户", "Smaller clients, combined"),
+    "chart.treemap.missing": ("违约概率缺失", "PD missing"),
     "chart.treemap.excluded": ("{n} 户敞口为零或缺失，未显示",
                                "{n} clients with zero or missing exposure not shown"),
     "chart.pareto.title": ("客户贡献帕累托曲线", "Pareto curve of client contribution"),
@@ -165,8 +186,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "unit.yi": ("亿元", "CNY 100m"),
     "unit.wan": ("万元", "CNY 10k"),
     "unit.yuan": ("元", "CNY"),
-    "unit.bn": ("十亿元", "CNY bn"),
-    "unit.m": ("百万元", "CNY m"),
+    "unit.clients": ("户", "clients"),
 }
 
 

@@ -144,6 +144,8 @@ def run_portfolio(params_file: str | Path, stages: list[str] | None = None,
         return run
     out_dir = params.run_dir / "notebooks"
     out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in params.run_dir.rglob(".*.part*"):  # left by a run that was killed
+        stale.unlink(missing_ok=True)
     old = read_manifest(params.run_dir).get("stages", {})
     inputs = input_hashes(params)
     manifest: dict[str, Any] = {
@@ -213,7 +215,8 @@ def _describe(exc: BaseException) -> str:
 
 def run_portfolios(paths: list[Path], stages: list[str] | None = None,
                    workers: int | None = None, resume: bool = False, executor: str = "local",
-                   scheduler: str | None = None, progress: bool = True) -> list[PortfolioRun]:
+                   scheduler: str | None = None, progress: bool = True,
+                   notebooks: Path | None = None) -> list[PortfolioRun]:
     """Run every portfolio, in parallel; show progress per portfolio and stage, then a summary.
 
     ``executor="local"`` uses a process pool of ``workers`` (default: the number of cores);
@@ -224,7 +227,7 @@ def run_portfolios(paths: list[Path], stages: list[str] | None = None,
     results: list[PortfolioRun] = []
     total = len(files)
     if executor == "dask":
-        results = _run_dask(files, stages, resume, scheduler, progress)
+        results = _run_dask(files, stages, resume, scheduler, progress, notebooks)
     else:
         workers = max(1, min(workers or os.cpu_count() or 1, total))
         with Manager() as manager:
@@ -235,11 +238,11 @@ def run_portfolios(paths: list[Path], stages: list[str] | None = None,
             try:
                 if workers == 1:
                     for f in files:
-                        results.append(run_portfolio(f, stages, resume, events=events))
+                        results.append(run_portfolio(f, stages, resume, notebooks, events))
                         _done(printer, results[-1])
                 else:
                     with ProcessPoolExecutor(max_workers=workers) as pool:
-                        futs = [pool.submit(run_portfolio, f, stages, resume, None, events)
+                        futs = [pool.submit(run_portfolio, f, stages, resume, notebooks, events)
                                 for f in files]
                         for fut in as_completed(futs):
                             results.append(fut.result())
@@ -271,7 +274,8 @@ def _check_distinct(files: list[Path]) -> None:
 
 
 def _run_dask(files: list[Path], stages: list[str] | None, resume: bool,
-              scheduler: str | None, progress: bool) -> list[PortfolioRun]:
+              scheduler: str | None, progress: bool,
+              notebooks: Path | None) -> list[PortfolioRun]:
     try:
         from distributed import Client
         from distributed import as_completed as dask_completed
@@ -286,7 +290,7 @@ def _run_dask(files: list[Path], stages: list[str] | None, resume: bool,
         raise CrmkitError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     results: list[PortfolioRun] = []
     try:
-        futs = [client.submit(run_portfolio, str(f), stages, resume, pure=False) for f in files]
+        futs = [client.submit(run_portfolio, str(f), stages, resume, notebooks, pure=False) for f in files]
         for fut in dask_completed(futs):
             results.append(fut.result())
             if progress:

@@ -171,3 +171,16 @@ def test_dask_executor_on_a_local_cluster(tmp_path: Path, books: Path) -> None:
                                  notebooks=books, progress=False)
     assert [r.ok for r in results] == [True, True, True], [(r.error, r.stages) for r in results]
     assert [r.portfolio for r in results] == ["dask0", "dask1", "dask2"]
+
+
+def test_rollup_written_for_several_portfolios(tmp_path: Path, books: Path) -> None:
+    import pandas as pd
+
+    files = [_params(tmp_path, f"r{i}") for i in range(2)]
+    run_portfolios(files, workers=1, notebooks=books, progress=False)
+    pages = list((tmp_path / "out" / "_rollup").glob("*/rollup.xlsx"))
+    assert len(pages) == 1
+    table = pd.read_excel(pages[0])
+    assert table.iloc[:, 0].tolist() == ["r0", "r1"]
+    html_page = pages[0].with_name("rollup.html").read_text(encoding="utf-8")
+    assert 'lang="zh-CN"' in html_page and "多组合汇总" in html_page

@@ -252,9 +252,31 @@ def run_portfolios(paths: list[Path], stages: list[str] | None = None,
                     printer.stop()
     order = {str(Path(f).resolve()): i for i, f in enumerate(files)}
     results.sort(key=lambda r: order.get(r.params_file, 0))
+    rollup = _rollup(results)
     if progress:
         _print_summary(results)
+        if rollup:
+            sys.stdout.write(f"roll-up of {len(results)} portfolios: {rollup['html']}\n")
     return results
+
+
+def _rollup(results: list[PortfolioRun]) -> dict[str, Path] | None:
+    """With several portfolios, write the comparison beside their output folders."""
+    from crmkit.rollup import rollup_table, write_rollup
+
+    done = [r for r in results if r.run_dir]
+    if len(done) < 2:
+        return None
+    table = rollup_table([(Path(r.run_dir), r.portfolio, r.ok) for r in done])
+    roots = {Path(r.run_dir).parents[1] for r in done}
+    out = roots.pop() if len(roots) == 1 else Path.cwd()
+    lang = "zh"
+    try:
+        lang = load_params(done[0].params_file).language
+    except CrmkitError:
+        pass
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return write_rollup(table, out / "_rollup" / stamp, lang)
 
 
 def _check_distinct(files: list[Path]) -> None:

@@ -268,7 +268,9 @@ def fit_credit_model(tables: Mapping[str, pd.DataFrame] | pd.DataFrame,
         kinds = ["scorecard"] + (["gbm"] if p.compare_gbm or method == "gbm" else [])
         for kind in kinds:
             est = make_estimator(p, kind)
-            oof[f"pd_{kind}"] = oof_predict(est, X, y, p.cv_folds, p.seed)
+            cv_est = est.set_params(reference_rows=0) if kind == "gbm" else est
+            oof[f"pd_{kind}"] = oof_predict(cv_est, X, y, p.cv_folds, p.seed)
+            est = make_estimator(p, kind)
             est.fit(X, y)
             models[kind] = CreditModel(est, p, kind, list(p.features), list(p.categorical))
             rows.append(metrics_row(kind, y, oof[f"pd_{kind}"]))

@@ -160,7 +160,7 @@ class Scorecard(_PointsModel):
         sel = [f for f in order if f in keep]
         self.dropped_ = {f: "iv" for f in order if f not in keep}
         while True:
-            lr = LogisticRegression(C=self.C, max_iter=2000).fit(woe[sel].to_numpy(), yv)
+            lr = LogisticRegression(C=self.C, solver="newton-cholesky", max_iter=200).fit(woe[sel].to_numpy(), yv)
             coef = lr.coef_[0]
             if not self.drop_wrong_sign or len(sel) == 1 or coef.max() <= 0:
                 break
@@ -215,6 +215,9 @@ class GbmScorer(_PointsModel):
     when ``monotone`` is true. Categories rarer than ``rare_category_share`` share one level.
     ``n_threads`` caps the OpenMP threads (0: all cores); one thread is fastest below ~100k
     rows or on a busy machine, where thread contention makes boosting many times slower.
+    ``reference_rows`` training rows are used to find each feature's most favourable value
+    (``reference_``, for reasons); 0 skips this (then no reasons are given), e.g. in
+    cross-validation.
     """
 
     def _threads(self) -> threadpool_limits:
@@ -226,8 +229,9 @@ class GbmScorer(_PointsModel):
                  learning_rate: float = 0.05, max_leaf_nodes: int = 15,
                  min_samples_leaf: int = 20, l2_regularization: float = 1.0,
                  monotone: bool = True, rare_category_share: float = 0.02,
-                 random_state: int = 7, n_threads: int = 1, base_points: float = 600.0,
-                 base_odds: float = 50.0, pdo: float = 20.0):
+                 random_state: int = 7, n_threads: int = 1, reference_rows: int = 100,
+                 base_points: float = 600.0, base_odds: float = 50.0, pdo: float = 20.0):
+        self.reference_rows = reference_rows
         self.numeric = numeric
         self.categorical = categorical
         self.directions = directions
@@ -293,27 +297,45 @@ class GbmScorer(_PointsModel):
             monotonic_cst=cst + [0] * len(self.categorical_), early_stopping=False,
             random_state=self.random_state).fit(enc, yv.astype(int))
 
-    def _references(self, enc: pd.DataFrame, n_rows: int = 300, n_grid: int = 10) -> dict:
-        """Per feature, the value giving the lowest mean log-odds over a sample of rows."""
+    def _references(self, enc: pd.DataFrame, n_grid: int = 10) -> dict:
+        """Per feature, the value giving the lowest mean log-odds over a sample of rows.
+
+        All (feature, grid value, sample row) combinations are scored in one batch.
+        """
+        refs: dict[str, object] = {c: None for c in self.features_}
+        if self.reference_rows <= 0:
+            return refs
         rng = np.random.default_rng(self.random_state)
-        sample = enc.iloc[rng.choice(len(enc), min(n_rows, len(enc)), replace=False)]
-        refs: dict[str, object] = {}
+        sample = enc.iloc[rng.choice(len(enc), min(self.reference_rows, len(enc)),
+                                     replace=False)]
+        grids: dict[str, list] = {}
         for c in self.features_:
             if c in self.categorical_:
-                grid: list = list(enc[c].cat.categories)
+                grids[c] = list(enc[c].cat.categories)
             else:
                 v = enc[c].dropna().to_numpy()
-                grid = list(np.unique(np.quantile(v, np.linspace(0, 1, n_grid),
-                                                  method="inverted_cdf"))) if v.size else []
+                grids[c] = list(np.unique(np.quantile(v, np.linspace(0, 1, n_grid),
+                                                      method="inverted_cdf"))) if v.size else []
+        blocks = []
+        for c, grid in grids.items():
             if not grid:
-                refs[c] = None
                 continue
             big = pd.concat([sample] * len(grid), ignore_index=True)
             vals = np.repeat(np.array(grid, dtype=object), len(sample))
             big[c] = (pd.Categorical(vals, categories=enc[c].cat.categories)
                       if c in self.categorical_ else vals.astype(float))
-            z = self.model_.decision_function(big).reshape(len(grid), len(sample)).mean(axis=1)
-            refs[c] = grid[int(np.argmin(z))]
+            blocks.append(big)
+        if not blocks:
+            return refs
+        z = self.model_.decision_function(pd.concat(blocks, ignore_index=True))
+        start = 0
+        for c, grid in grids.items():
+            if not grid:
+                continue
+            size = len(grid) * len(sample)
+            means = z[start:start + size].reshape(len(grid), len(sample)).mean(axis=1)
+            refs[c] = grid[int(np.argmin(means))]
+            start += size
         return refs
 
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:

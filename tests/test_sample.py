@@ -4,6 +4,7 @@ writing and the planted relationships."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from crmkit.contract import CODES, TABLE_ORDER, TABLES, clean_dtypes
 from crmkit.errors import CrmkitError
 from crmkit.sample import SampleError, generate, write_portfolio
 
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
 AS_OF = pd.Timestamp("2026-09-30")
 WINDOW = AS_OF - pd.Timedelta(days=365)
 
@@ -269,6 +271,17 @@ def test_write_portfolio_csv_format(tmp_path):
     assert i.resolved.ne("").any()
     r = pd.read_csv(files["repayments"])
     np.testing.assert_allclose(r.amount_due, expected["repayments"].amount_due)
+
+
+def test_committed_sample_is_what_the_generator_writes(tmp_path):
+    files = write_portfolio(tmp_path, 300, seed=7, as_of=dt.date(2026, 9, 30), fmt="csv")
+    total = 0
+    for name, path in files.items():
+        committed = SAMPLE_DIR / f"{name}.csv"
+        assert committed.read_bytes() == path.read_bytes(), (
+            f"{committed} is stale: run crmkit sample --clients 300 --seed 7 --out data/sample")
+        total += committed.stat().st_size
+    assert total < 1.5e6                                      # the folder stays well under 2 MB
 
 
 def test_bad_arguments_raise_clear_errors(tmp_path):

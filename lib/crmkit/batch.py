@@ -94,17 +94,43 @@ def expand_params(paths: list[Path]) -> list[Path]:
     return out
 
 
+def _ipc_kernel_manager() -> type:
+    """A kernel manager on Unix-domain sockets: parallel kernels cannot clash on TCP ports
+    (the ``ZMQError: Address already in use`` race), and nothing listens on the network."""
+    import shutil
+    import tempfile
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self._sock_dir = tempfile.mkdtemp(prefix="crmkit-kernel-")
+            self.transport = "ipc"
+            self.ip = os.path.join(self._sock_dir, "k")
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart)
+            if not restart:
+                shutil.rmtree(self._sock_dir, ignore_errors=True)
+
+        cleanup_resources = _async_cleanup_resources
+
+    return IPCKernelManager
+
+
 def _execute(nb: Path, out: Path, params_file: Path) -> None:
     """Run one notebook into ``out``; a failed notebook is kept (with its error), an
     interrupted one is removed, so no half-written notebook is ever left behind."""
     import papermill as pm
 
     tmp = out.with_name(f".{out.stem}.part.ipynb")
+    extra = {"kernel_manager_class": _ipc_kernel_manager()} if os.name == "posix" else {}
     try:
         pm.execute_notebook(
             str(nb), str(tmp), parameters={"params_file": str(params_file)},
             kernel_name="python3", cwd=str(nb.parent), progress_bar=False,
-            shutdown_kernel="immediate", start_timeout=120)
+            shutdown_kernel="immediate", start_timeout=120, **extra)
     except Exception:
         if tmp.exists():
             os.replace(tmp, out)  # the executed notebook shows the failing cell

@@ -189,3 +189,14 @@ def test_profile_heatmap():
     assert sorted(rows) == ["低杠杆·高满意度 (n=20)", "高杠杆·低满意度 (n=20)"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["资产负债率", "最新满意度"]
     assert len(ax.texts) == 4 and CJK.search(ax.get_title())
+
+
+def test_tree_map_labels_a_thin_tier_and_marks_pd_bands():
+    f = frame()
+    f.loc[f["tier"] == "C", "exposure"] = 1.0  # C is a sliver: its title is overlaid
+    fig = tree_map(f, lang="zh")
+    tier_labels = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "tier-label"]
+    assert len(tier_labels) == 3 and any(s.startswith("C 一般") for s in tier_labels)
+    cbar = fig.axes[1]
+    assert sorted(line.get_ydata()[0] for line in cbar.lines) == [0.02, 0.08]  # PD bands
+    assert cbar.get_ylim()[1] == pytest.approx(0.16)  # 2 x pd_medium_below

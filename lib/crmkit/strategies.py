@@ -1,0 +1,335 @@
+"""The consultant-editable strategy table and the client bands that key it.
+
+The table (``templates/strategies.csv``, UTF-8 or GBK as Excel saves it; ``.xlsx`` also read)
+has one row per strategy:
+
+==================  ============================================================================
+``id``              short unique code, e.g. ``exclusive_service`` (required)
+``priority``        integer; the matching row with the *smallest* priority wins, ties go to the
+                    row higher in the file (required)
+``segment``         risk x capacity cell code (``high_weak``, ... see ``tiering.segments``)
+``tier``            A / B / C
+``value_band``      high / medium / low / unknown (or 高 / 中 / 低 / 未知)
+``satisfaction_band`` high / medium / low / unknown
+``risk_band``       low / medium / high / unknown
+``churn_band``      low / medium / high / unknown
+``strategy_zh``     the strategy in Chinese (required)
+``strategy_en``     the strategy in English (required)
+``note``            free text for the consultants (ignored)
+==================  ============================================================================
+
+A key cell left blank (or ``*`` / ``any``) matches every client; several values are separated by
+``|`` (``high|medium``). A client matching no row gets ``diagnose.strategies.default_*``.
+
+Bands (:func:`client_bands`, all vectorised; missing inputs give ``unknown``):
+
+* **value**: the first column of ``bands.value_basis`` (CLV, then income) holding any value is
+  ranked; rank share (average rank / n) ``<= value_low_quantile`` (1/3) is low, ``>
+  value_high_quantile`` (2/3) high, else medium — terciles, and equal values share a band;
+* **satisfaction**: per client the first measure of ``bands.satisfaction_basis`` it has: NPS
+  class (promoter high, passive medium, detractor low) or latest CSAT (``>= csat_high_min`` high,
+  ``<= csat_low_max`` low, else medium);
+* **risk**: a given risk level (low / medium / high, e.g. the tiering stage's ``risk``), else
+  the PD: ``< pd_low_below`` low, ``< pd_medium_below`` medium, else high;
+* **churn**: churn probability ``>= churn_high_min`` high, ``>= churn_medium_min`` medium, else low.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from crmkit.errors import DiagnoseError
+from crmkit.params.diagnose import BandParams, DiagnoseParams
+from crmkit.params.tiering import SEGMENTS
+
+__all__ = [
+    "STRATEGY_COLUMNS",
+    "KEY_COLUMNS",
+    "BAND_LEVELS",
+    "DEFAULT_STRATEGY_FILE",
+    "load_strategies",
+    "validate_strategies",
+    "strategy_path",
+    "value_band",
+    "satisfaction_band",
+    "risk_band",
+    "churn_band",
+    "client_bands",
+    "match_strategies",
+]
+
+#: The bundled strategy table.
+DEFAULT_STRATEGY_FILE = Path(__file__).resolve().parents[2] / "templates" / "strategies.csv"
+BAND_LEVELS: dict[str, tuple[str, ...]] = {
+    "value_band": ("high", "medium", "low", "unknown"),
+    "satisfaction_band": ("high", "medium", "low", "unknown"),
+    "risk_band": ("low", "medium", "high", "unknown"),
+    "churn_band": ("low", "medium", "high", "unknown"),
+    "tier": ("A", "B", "C"),
+    "segment": tuple(SEGMENTS),
+}
+#: Key columns of the strategy table, matched against the diagnostic table's columns.
+KEY_COLUMNS: tuple[str, ...] = ("segment", "tier", "value_band", "satisfaction_band",
+                                "risk_band", "churn_band")
+_REQUIRED = ("id", "priority", "strategy_zh", "strategy_en")
+STRATEGY_COLUMNS: tuple[str, ...] = _REQUIRED[:2] + KEY_COLUMNS + _REQUIRED[2:] + ("note",)
+_WILDCARDS = {"", "*", "any", "all", "任意", "全部"}
+_ZH = {"高": "high", "中": "medium", "低": "low", "未知": "unknown"}
+_DEFAULT_BANDS = BandParams()
+
+
+# -- the table -----------------------------------------------------------------------------
+def strategy_path(params: object | None = None) -> Path:
+    """The strategy file of a run: ``diagnose.strategies.file`` relative to the parameters file
+    (``params`` is the whole :class:`crmkit.params.Params`), else the bundled table."""
+    diag = getattr(params, "diagnose", params)
+    file = getattr(getattr(diag, "strategies", None), "file", None)
+    if file is None:
+        return DEFAULT_STRATEGY_FILE
+    file = Path(file)
+    src = getattr(params, "source_file", None)
+    if not file.is_absolute() and src is not None:
+        file = Path(src).parent / file
+    return file
+
+
+def _read(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise DiagnoseError(f"{path}: strategy table not found. Copy templates/strategies.csv "
+                            "and point diagnose.strategies.file at it.")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return pd.read_excel(path, dtype=str, keep_default_na=False)
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=enc,
+                               skipinitialspace=True)
+        except UnicodeDecodeError:
+            continue
+        except pd.errors.ParserError as exc:
+            raise DiagnoseError(f"{path}: not a readable CSV table ({exc}); check quotes and "
+                                "that every row has the same number of commas") from None
+    raise DiagnoseError(f"{path}: neither UTF-8 nor GBK text; save it as CSV UTF-8")
+
+
+def _values(cell: str, col: str) -> frozenset[str] | None:
+    """Parsed key cell: None = any, else the set of codes (unknown ones left for the check)."""
+    cell = cell.strip()
+    if cell.lower() in _WILDCARDS:
+        return None
+    parts = [p.strip() for p in cell.split("|")]
+    norm = str.upper if col == "tier" else str.lower
+    return frozenset(_ZH.get(p, norm(p)) for p in parts)
+
+
+def validate_strategies(table: pd.DataFrame, source: str = "<strategies>") -> pd.DataFrame:
+    """Check a raw strategy table; return it parsed and sorted by priority (then file order).
+
+    Every problem is collected and reported at once, each naming ``source``, the row (as the
+    line number of a CSV file with its header on line 1), the column and the fix.
+    """
+    problems: list[str] = []
+    cols = [str(c).strip() for c in table.columns]
+    raw = table.copy()
+    raw.columns = cols
+    unknown = [c for c in cols if c not in STRATEGY_COLUMNS]
+    if unknown:
+        problems.append(f"unknown column(s) {unknown}; allowed: {list(STRATEGY_COLUMNS)}")
+    missing = [c for c in _REQUIRED if c not in cols]
+    if missing:
+        problems.append(f"missing required column(s) {missing}")
+    if problems:
+        raise DiagnoseError(f"{source}: " + "; ".join(problems))
+    raw = raw.fillna("").astype(str)
+    rows = []
+    seen: dict[str, int] = {}
+    for i, rec in enumerate(raw.to_dict("records")):
+        line = i + 2
+        rid = rec["id"].strip()
+        where = f"{source}, row {line}" + (f" (id {rid!r})" if rid else "")
+        if not rid:
+            problems.append(f"{where}: 'id' is empty; give each strategy a short code")
+        elif rid in seen:
+            problems.append(f"{where}: id {rid!r} already used on row {seen[rid]}")
+        seen.setdefault(rid, line)
+        try:
+            prio = int(rec["priority"].strip())
+        except ValueError:
+            problems.append(f"{where}: priority {rec['priority']!r} is not a whole number "
+                            "(1 = checked first)")
+            prio = 0
+        for lang in ("zh", "en"):
+            if not rec[f"strategy_{lang}"].strip():
+                problems.append(f"{where}: strategy_{lang} is empty")
+        parsed = {}
+        for col in KEY_COLUMNS:
+            vals = _values(rec.get(col, ""), col)
+            bad = sorted(vals - set(BAND_LEVELS[col])) if vals is not None else []
+            if bad:
+                problems.append(f"{where}: column {col!r} has {', '.join(map(repr, bad))}; use "
+                                f"{' | '.join(BAND_LEVELS[col])} (several joined by '|'), or "
+                                "leave it blank to match any")
+            parsed[col] = vals
+        rows.append({"id": rid, "priority": prio, **parsed,
+                     "strategy_zh": rec["strategy_zh"].strip(),
+                     "strategy_en": rec["strategy_en"].strip(), "_line": line})
+    if problems:
+        n = len(problems)
+        raise DiagnoseError(f"{source}: {n} problem{'s' if n > 1 else ''} in the strategy "
+                            "table:\n  - " + "\n  - ".join(problems))
+    out = pd.DataFrame(rows, columns=["id", "priority", *KEY_COLUMNS, "strategy_zh",
+                                      "strategy_en", "_line"])
+    return out.sort_values(["priority", "_line"], kind="stable").reset_index(drop=True)
+
+
+def load_strategies(path: str | Path | None = None) -> pd.DataFrame:
+    """Read and validate a strategy table (default: the bundled ``templates/strategies.csv``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per strategy in matching order: ``id``, ``priority``, the key columns (a
+        frozenset of codes, or None for any), ``strategy_zh``, ``strategy_en``, ``_line``.
+    """
+    path = DEFAULT_STRATEGY_FILE if path is None else Path(path)
+    return validate_strategies(_read(path), source=str(path))
+
+
+# -- bands ---------------------------------------------------------------------------------
+def _num(s: pd.Series | None, index: pd.Index) -> pd.Series:
+    if s is None:
+        return pd.Series(np.nan, index=index, dtype=float)
+    return pd.to_numeric(s, errors="coerce").astype(float).reindex(index)
+
+
+def _codes(conds: list[np.ndarray], levels: list[str], known: np.ndarray,
+           index: pd.Index, name: str) -> pd.Series:
+    out = np.select(conds, levels[:-1], default=levels[-1]).astype(object)
+    out[~known] = "unknown"
+    return pd.Series(out, index=index, name=name, dtype="string")
+
+
+def value_band(values: pd.Series, bands: BandParams | None = None) -> pd.Series:
+    """high / medium / low by rank share of ``values`` (terciles by default); NaN -> unknown."""
+    b = bands or _DEFAULT_BANDS
+    v = pd.to_numeric(values, errors="coerce").astype(float)
+    n = v.notna().sum()
+    share = (v.rank(method="average") / n).to_numpy() if n else np.full(len(v), np.nan)
+    eps = 1e-9
+    return _codes([share > b.value_high_quantile + eps, share > b.value_low_quantile + eps],
+                  ["high", "medium", "low"], v.notna().to_numpy(), v.index, "value_band")
+
+
+def satisfaction_band(nps_class: pd.Series | None, csat_latest: pd.Series | None,
+                      bands: BandParams | None = None,
+                      index: pd.Index | None = None) -> pd.Series:
+    """high / medium / low from the NPS class or the latest CSAT (first available per client)."""
+    b = bands or _DEFAULT_BANDS
+    idx = index if index is not None else (nps_class if nps_class is not None
+                                           else csat_latest).index
+    from_nps = pd.Series(pd.NA, index=idx, dtype="string")
+    if nps_class is not None:
+        from_nps = nps_class.astype("string").reindex(idx).map(
+            {"promoter": "high", "passive": "medium", "detractor": "low"}).astype("string")
+    c = _num(csat_latest, idx)
+    from_csat = pd.Series(np.select([c >= b.csat_high_min, c <= b.csat_low_max], ["high", "low"],
+                                    "medium"), index=idx, dtype="string").where(c.notna())
+    out = pd.Series(pd.NA, index=idx, dtype="string")
+    for basis in b.satisfaction_basis:
+        out = out.fillna(from_nps if basis == "nps" else from_csat)
+    return out.fillna("unknown").rename("satisfaction_band")
+
+
+def risk_band(pd_: pd.Series | None, risk_level: pd.Series | None = None,
+              bands: BandParams | None = None, index: pd.Index | None = None) -> pd.Series:
+    """low / medium / high from a given risk level, else from the PD bands."""
+    b = bands or _DEFAULT_BANDS
+    idx = index if index is not None else (pd_ if pd_ is not None else risk_level).index
+    p = _num(pd_, idx)
+    out = _codes([p < b.pd_low_below, p < b.pd_medium_below], ["low", "medium", "high"],
+                 p.notna().to_numpy(), idx, "risk_band")
+    if risk_level is not None:
+        lvl = risk_level.astype("string").reindex(idx)
+        lvl = lvl.where(lvl.isin(["low", "medium", "high"]))
+        out = lvl.fillna(out).astype("string").rename("risk_band")
+    return out
+
+
+def churn_band(churn: pd.Series | None, bands: BandParams | None = None,
+               index: pd.Index | None = None) -> pd.Series:
+    """low / medium / high from the churn probability; missing -> unknown."""
+    b = bands or _DEFAULT_BANDS
+    idx = index if index is not None else churn.index
+    c = _num(churn, idx)
+    return _codes([c >= b.churn_high_min, c >= b.churn_medium_min], ["high", "medium", "low"],
+                  c.notna().to_numpy(), idx, "churn_band")
+
+
+def client_bands(frame: pd.DataFrame, params: DiagnoseParams | None = None) -> pd.DataFrame:
+    """The four bands of each row of a diagnostic-table-like frame.
+
+    Uses the columns present among ``bands.value_basis``, ``nps_class``, ``csat_latest``,
+    ``pd``, ``risk`` and ``churn_probability``; absent ones give ``unknown``.
+    """
+    b = (params or DiagnoseParams()).bands
+    idx = frame.index
+    basis = next((c for c in b.value_basis
+                  if c in frame.columns and frame[c].notna().any()), None)
+    get = frame.get
+    return pd.DataFrame({
+        "value_band": (value_band(frame[basis], b) if basis is not None
+                       else pd.Series("unknown", index=idx, dtype="string")),
+        "satisfaction_band": satisfaction_band(get("nps_class"), get("csat_latest"), b, idx),
+        "risk_band": risk_band(get("pd"), get("risk"), b, idx),
+        "churn_band": churn_band(get("churn_probability"), b, idx),
+    }, index=idx)
+
+
+# -- matching ------------------------------------------------------------------------------
+def match_strategies(frame: pd.DataFrame, table: pd.DataFrame | None = None,
+                     params: DiagnoseParams | None = None) -> pd.DataFrame:
+    """The first matching strategy of each row of ``frame`` (rows of ``table`` in order).
+
+    ``frame`` holds the key columns present (bands, ``segment``, ``tier``); a row keyed on a
+    column ``frame`` lacks (or where the client's value is missing) does not match. The loop
+    runs over strategies, not clients: each rule is one vectorised comparison.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index; ``strategy_id``, ``strategy_zh``, ``strategy_en``, ``strategy_priority``
+        (NA for the default strategy).
+    """
+    p = params or DiagnoseParams()
+    table = load_strategies() if table is None else table
+    if "_line" not in table.columns:
+        table = validate_strategies(table)
+    n = len(frame)
+    choice = np.full(n, -1)
+    cols = {c: frame[c].astype("string").to_numpy(dtype=object, na_value=None)
+            for c in KEY_COLUMNS if c in frame.columns}
+    for k, rule in enumerate(table.to_dict("records")):
+        hit = choice < 0
+        for col in KEY_COLUMNS:
+            vals = rule[col]
+            if vals is None:
+                continue
+            if col not in cols:
+                hit[:] = False
+                break
+            hit &= pd.Series(cols[col]).isin(list(vals)).to_numpy()
+        choice[hit] = k
+        if (choice >= 0).all():
+            break
+    pick = np.where(choice >= 0, choice, len(table))
+    ids = np.r_[table["id"].to_numpy(dtype=object), [p.strategies.default_id]]
+    zh = np.r_[table["strategy_zh"].to_numpy(dtype=object), [p.strategies.default_zh]]
+    en = np.r_[table["strategy_en"].to_numpy(dtype=object), [p.strategies.default_en]]
+    prio = pd.array(np.r_[table["priority"].to_numpy(dtype=float), [np.nan]][pick],
+                    dtype="Float64").astype("Int64")
+    return pd.DataFrame({"strategy_id": pd.array(ids[pick], dtype="string"),
+                         "strategy_zh": pd.array(zh[pick], dtype="string"),
+                         "strategy_en": pd.array(en[pick], dtype="string"),
+                         "strategy_priority": prio}, index=frame.index)

@@ -242,25 +242,25 @@ def fit_credit_model(tables: Mapping[str, pd.DataFrame] | pd.DataFrame,
             f"{p.min_defaults} 户（credit.min_defaults），未训练模型，改用专家规则评分。")
     else:
         method = p.model
+    X = prepare_frame(d.train, p.features, p.categorical, where="the training data")
     rows, oof = [], pd.DataFrame({"default": y}, index=d.train.index)
     models: dict[str, CreditModel] = {}
     if method == "rules":
         num = [f for f in p.rules if f in d.train.columns or f in d.score.columns]
         est = RulesScorer(p.rules, p.rules_base_points, p.base_points, p.base_odds, p.pdo)
-        X = prepare_frame(d.train, [f for f in num if f in d.train.columns], [])
-        est.fit(X)
+        Xr = prepare_frame(d.train, [f for f in num if f in d.train.columns], [])
+        est.fit(Xr)
         num = list(est.features_)
         if est.absent_:
             warns.append(f"Rule features {est.absent_} are not in the data and were left out.")
         models["rules"] = CreditModel(est, p, "rules", num, [])
-        oof["pd_rules"] = est.predict_proba(X)[:, 1]
+        oof["pd_rules"] = est.predict_proba(Xr)[:, 1]
         if 0 < n_def < len(y):
             rows.append(metrics_row("rules", y, oof["pd_rules"], basis="in_sample"))
         calib = (calibration_table(y, oof["pd_rules"], p.calibration_bins) if len(y)
                  else pd.DataFrame())
         sc_table, bin_table, iv = est.points_table_, pd.DataFrame(), pd.DataFrame()
     else:
-        X = prepare_frame(d.train, p.features, p.categorical, where="the training data")
         empty = [c for c in [*p.features, *p.categorical] if X[c].isna().all()]
         if empty:
             warns.append(f"Features {empty} have no values in the training data; they carry "

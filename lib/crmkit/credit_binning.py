@@ -1,6 +1,7 @@
 """Weight-of-evidence (WOE) binning for the credit scorecard, vectorised.
 
-Numeric features are cut at quantiles (``n_prebins`` pre-bins), then adjacent bins are pooled
+Numeric features are cut at quantiles (``n_prebins`` pre-bins; a feature with at most
+``n_prebins`` distinct values gets one pre-bin per value), then adjacent bins are pooled
 until the default rate is strictly monotone in the feature's direction (pool-adjacent-
 violators), then the smallest bins are merged into their closest neighbour until every bin holds
 at least ``min_bin_share`` of the sample (which keeps the rates monotone). Categorical features
@@ -97,7 +98,7 @@ class FeatureBins:
             idx[np.isnan(x)] = self.missing_index
             return idx
         st = s.astype("string")
-        codes = pd.Categorical(st, categories=self.categories).codes.astype(np.int64)
+        codes = pd.Index(self.categories, dtype="string").get_indexer(st).astype(np.int64)
         missing = st.isna().to_numpy()
         return np.where(codes >= 0, codes,
                         np.where(missing, self.missing_index, self.missing_index - 1))
@@ -249,10 +250,13 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         if xv.size == 0:
             cuts = np.empty(0)
         else:
-            q = np.quantile(xv, np.linspace(0, 1, self.n_prebins + 1)[1:-1],
-                            method="inverted_cdf")
-            cuts = np.unique(q)
-            cuts = cuts[cuts < xv.max()]
+            values = np.unique(xv)
+            if values.size <= self.n_prebins:  # few distinct values: one pre-bin each
+                cuts = values[:-1]
+            else:
+                cuts = np.unique(np.quantile(xv, np.linspace(0, 1, self.n_prebins + 1)[1:-1],
+                                             method="inverted_cdf"))
+                cuts = cuts[cuts < values[-1]]
         idx = np.searchsorted(cuts, xv, side="left")
         n = np.bincount(idx, minlength=len(cuts) + 1).astype(float)
         e = np.bincount(idx, weights=yv, minlength=len(cuts) + 1)

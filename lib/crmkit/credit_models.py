@@ -160,7 +160,8 @@ class Scorecard(_PointsModel):
         sel = [f for f in order if f in keep]
         self.dropped_ = {f: "iv" for f in order if f not in keep}
         while True:
-            lr = LogisticRegression(C=self.C, solver="newton-cholesky", max_iter=200).fit(woe[sel].to_numpy(), yv)
+            lr = LogisticRegression(C=self.C, solver="newton-cholesky", max_iter=200)
+            lr.fit(woe[sel].to_numpy(), yv)
             coef = lr.coef_[0]
             if not self.drop_wrong_sign or len(sel) == 1 or coef.max() <= 0:
                 break

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from crmkit.charts._style import use_style
 from crmkit.contract import TABLES
@@ -15,8 +17,9 @@ __all__ = ["quality_chart", "REASON_COLORS"]
 
 register({
     "chart.collect.title": ("数据质量概览", "Data quality overview"),
-    "chart.collect.rows": ("各表行数：保留与隔离", "Rows per table: kept and quarantined"),
-    "chart.collect.rows_x": ("行数", "Rows"),
+    "chart.collect.rows": ("各表隔离行数（按原因）", "Quarantined rows per table, by reason"),
+    "chart.collect.none_quarantined": ("没有被隔离的行", "No row was quarantined"),
+    "chart.collect.rows_x": ("隔离行数（标签：隔离 / 读取）", "Rows quarantined (label: quarantined / read)"),
     "chart.collect.kept": ("保留", "Kept"),
     "chart.collect.completeness": ("填写完整度最低的字段", "Least complete columns"),
     "chart.collect.completeness_x": ("完整度（已填写行占比）", "Completeness (share of rows filled)"),
@@ -38,17 +41,17 @@ REASON_COLORS = dict(zip(SUMMARY_REASONS, ["#cb4335", "#e67e22", "#f5b041", "#af
 
 def quality_chart(summary: pd.DataFrame, quality: pd.DataFrame, lang: str = "zh",
                   n_columns: int = 15) -> Figure:
-    """Two panels: rows kept and quarantined (by reason) per table; the least complete columns.
+    """Two panels: quarantined rows per table, by reason; the least complete columns.
 
-    Read the left panel as "where did each table's rows go": the grey bar is what the later
-    stages use, coloured segments are rows sent back to the data owner, by reason.
+    Left: one bar per table, as long as the number of rows sent back to the data owner, split
+    by reason; the label gives quarantined / read rows. Right: the columns with the most
+    blank cells (red = required, blue = optional).
     """
     use_style()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5.2), width_ratios=[1, 1.1])
     s = summary.set_index("table")
     labels = [TABLES[n].zh if lang == "zh" else TABLES[n].en for n in s.index]
-    left = s["rows_kept"].to_numpy(dtype=float)
-    ax1.barh(labels, left, color="#aab7b8", label=t("chart.collect.kept", lang))
+    left = np.zeros(len(s))
     for reason in SUMMARY_REASONS:
         vals = s[reason].to_numpy(dtype=float)
         if vals.sum() == 0:
@@ -56,14 +59,20 @@ def quality_chart(summary: pd.DataFrame, quality: pd.DataFrame, lang: str = "zh"
         ax1.barh(labels, vals, left=left, color=REASON_COLORS[reason],
                  label=t(f"reason.{reason}", lang))
         left = left + vals
-    for y, (kept, q) in enumerate(zip(s["rows_kept"], s["rows_quarantined"], strict=True)):
-        ax1.text(left[y], y, f"  {kept:,}" + (f" (+{q:,})" if q else ""), va="center",
-                 fontsize=9)
-    ax1.set_xscale("symlog", linthresh=10)
+    top = max(float(left.max()), 1.0)
+    for y, (q, n) in enumerate(zip(s["rows_quarantined"], s["rows_read"], strict=True)):
+        ax1.text(left[y] + top * 0.01, y, f"{q:,} / {n:,}", va="center", fontsize=9)
+    ax1.set_xlim(0, top * 1.35)
+    ax1.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax1.invert_yaxis()
     ax1.set_title(t("chart.collect.rows", lang))
     ax1.set_xlabel(t("chart.collect.rows_x", lang))
-    ax1.legend(loc="lower right", fontsize=8, frameon=True)
+    if left.sum():
+        ax1.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=8,
+                   frameon=False)
+    else:
+        ax1.text(0.5, -0.18, t("chart.collect.none_quarantined", lang), ha="center",
+                 transform=ax1.transAxes, color="#229954")
     q = quality[quality["present"]].copy()
     q = q[q["completeness"] < 1].sort_values("completeness").head(n_columns)
     if q.empty:
@@ -80,6 +89,6 @@ def quality_chart(summary: pd.DataFrame, quality: pd.DataFrame, lang: str = "zh"
         ax2.invert_yaxis()
         ax2.set_xlabel(t("chart.collect.completeness_x", lang))
     ax2.set_title(t("chart.collect.completeness", lang))
-    fig.suptitle(t("chart.collect.title", lang), fontsize=14, fontweight="bold")
+    fig.suptitle(t("chart.collect.title", lang), fontsize=14)
     fig.tight_layout()
     return fig

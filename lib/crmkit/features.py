@@ -22,6 +22,8 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from crmkit.contract import clean_dtypes
 from crmkit.errors import CrmkitError
@@ -75,7 +77,7 @@ def _table(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame | None:
         return None
     missing = [c for c in clean_dtypes(name) if c not in df.columns]
     if missing:
-        df = df.assign(**{c: pd.Series(pd.NA, index=df.index, dtype=clean_dtypes(name)[c])
+        df = df.assign(**{c: pd.Series(index=df.index, dtype=clean_dtypes(name)[c])
                           for c in missing})
     return df
 
@@ -93,25 +95,54 @@ def _client_index(tables: dict[str, pd.DataFrame]) -> pd.Index:
     return idx
 
 
+def _arrow(values: pd.Series | pd.Index) -> pa.Array:
+    return pa.array(pd.Series(values).astype("string").array).cast(pa.large_string())
+
+
+def _lookup(keys: pd.Series | pd.Index, ids: pd.Series) -> np.ndarray:
+    """Position of each of ``ids`` among ``keys`` (-1 when absent); a C++ hash join."""
+    pos = pc.index_in(_arrow(ids), value_set=_arrow(keys))
+    return pos.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
 def _codes(idx: pd.Index, ids: pd.Series) -> np.ndarray:
-    """Position of each id in ``idx`` (-1 when the id is not a known client)."""
-    return idx.get_indexer(ids.astype("string"))
+    """Position of each id in the client index (-1 when the id is not a known client)."""
+    return _lookup(idx, ids)
 
 
 def _facility_clients(idx: pd.Index, fac: pd.DataFrame, facility_ids: pd.Series) -> np.ndarray:
     """Client position of each facility id (-1 when unknown)."""
     fac = fac.drop_duplicates("facility_id")
-    fpos = pd.Index(fac["facility_id"].astype("string")).get_indexer(
-        facility_ids.astype("string"))
-    fcodes = _codes(idx, fac["client_id"])
-    return np.where(fpos >= 0, fcodes[fpos], -1)
+    fpos = _lookup(fac["facility_id"], facility_ids)
+    fcodes = np.append(_codes(idx, fac["client_id"]), -1)
+    return fcodes[fpos]  # fpos -1 picks the trailing -1
 
 
 def _by(codes: np.ndarray, values: pd.Series | np.ndarray, how: str, n: int,
         fill: float = np.nan) -> np.ndarray:
-    """Aggregate ``values`` per client position; clients with no rows get ``fill``."""
-    s = pd.Series(np.asarray(values)).groupby(codes, sort=False).agg(how)
-    return s.reindex(np.arange(n), fill_value=fill).to_numpy(dtype=float)
+    """Aggregate ``values`` per client position (NaN skipped); no rows -> ``fill``."""
+    codes = np.asarray(codes, dtype=np.int64)
+    if how == "size":
+        return np.bincount(codes, minlength=n).astype(float)
+    if how == "nunique":
+        vcodes, _ = pd.factorize(pd.Series(values), use_na_sentinel=True)
+        ok = vcodes >= 0
+        pairs = np.unique(codes[ok] * (int(vcodes.max(initial=0)) + 1) + vcodes[ok])
+        return np.bincount(pairs // (int(vcodes.max(initial=0)) + 1), minlength=n).astype(float)
+    v = np.asarray(values, dtype=float)
+    ok = ~np.isnan(v)
+    count = np.bincount(codes[ok], minlength=n)
+    if how == "sum":
+        out = np.bincount(codes[ok], weights=v[ok], minlength=n)
+    elif how == "mean":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.bincount(codes[ok], weights=v[ok], minlength=n) / count
+    elif how == "max":
+        out = np.full(n, -np.inf)
+        np.maximum.at(out, codes[ok], v[ok])
+    else:  # pragma: no cover - internal
+        raise ValueError(how)
+    return np.where(count > 0, out, fill)
 
 
 def _div(num: np.ndarray | pd.Series, den: np.ndarray | pd.Series) -> np.ndarray:
@@ -315,9 +346,8 @@ def _projects(tables, idx, as_of) -> dict[str, np.ndarray]:
     if ms is None:
         return out
     pr = pr.drop_duplicates("project_id")
-    ppos = pd.Index(pr["project_id"].astype("string")).get_indexer(
-        ms["project_id"].astype("string"))
-    mcodes = np.where(ppos >= 0, codes[ppos], -1)
+    ppos = _lookup(pr["project_id"], ms["project_id"])
+    mcodes = np.append(_codes(idx, pr["client_id"]), -1)[ppos]
     planned = ms["planned_end"]
     done = (ms["actual_end"] <= as_of).to_numpy(dtype=bool, na_value=False)
     open_end = planned.where(planned > as_of, as_of)

@@ -184,7 +184,7 @@ def test_capacity_dscr_with_interest_cover_fallback():
     d = capacity_detail(f)
     assert d["capacity"].astype(str).tolist() == ["strong", "strong", "medium", "weak",
                                                   "strong", "weak", "unknown", "weak"]
-    assert d["capacity_basis"].fillna("-").tolist() == ["dscr"] * 4 + ["interest_cover"] * 2 + [
+    assert d["capacity_basis"].astype("string").fillna("-").tolist() == ["dscr"] * 4 + ["interest_cover"] * 2 + [
         "-", "dscr"]
     assert d["capacity_value"].fillna(-99).tolist() == [2.0, 1.5, 1.2, 1.19, 4.0, 1.0, -99, -0.5]
     assert capacity_level(f).equals(d["capacity"])

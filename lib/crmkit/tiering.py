@@ -188,26 +188,27 @@ def capacity_detail(features: pd.DataFrame, params: TieringParams | None = None)
     Returns
     -------
     pd.DataFrame
-        Columns ``capacity`` (:data:`CAPACITY_DTYPE`), ``capacity_basis`` (the measure's column
-        name, NA when unknown) and ``capacity_value`` (its value), index of ``features``.
+        Columns ``capacity`` (:data:`CAPACITY_DTYPE`), ``capacity_basis`` (categorical: the
+        measure's column name, NA when unknown) and ``capacity_value`` (its value), index of
+        ``features``.
     """
     measures = _params(params).capacity.measures
     _require(features, [m.column for m in measures], "capacity (tiering.capacity.measures)")
-    level = np.full(len(features), UNKNOWN, dtype=object)
-    basis = np.full(len(features), None, dtype=object)
-    value = np.full(len(features), np.nan)
-    todo = np.ones(len(features), dtype=bool)
-    for m in measures:
+    n = len(features)
+    level = np.full(n, CAPACITY_DTYPE.categories.get_loc(UNKNOWN), dtype=np.int8)
+    basis = np.full(n, -1, dtype=np.int8)
+    value = np.full(n, np.nan)
+    todo = np.ones(n, dtype=bool)
+    for k, m in enumerate(measures):
         v = _numeric(features[m.column], f"features[{m.column!r}]").to_numpy()
         use = todo & ~np.isnan(v)
-        level[use] = np.select([v[use] >= m.strong_min, v[use] >= m.medium_min],
-                               ["strong", "medium"], "weak")
-        basis[use] = m.column
+        level[use] = np.select([v[use] >= m.strong_min, v[use] >= m.medium_min], [0, 1], 2)
+        basis[use] = k
         value[use] = v[use]
         todo &= ~use
     return pd.DataFrame({
-        "capacity": pd.Categorical(level, dtype=CAPACITY_DTYPE),
-        "capacity_basis": pd.array(basis, dtype="string"),
+        "capacity": pd.Categorical.from_codes(level, dtype=CAPACITY_DTYPE),
+        "capacity_basis": pd.Categorical.from_codes(basis, [m.column for m in measures]),
         "capacity_value": value,
     }, index=features.index)
 
@@ -229,10 +230,11 @@ def risk_capacity_matrix(risk: pd.Series, capacity: pd.Series) -> pd.Series:
         Categorical (:data:`SEGMENT_DTYPE`) named ``segment``.
     """
     r, c = risk.astype(RISK_DTYPE).align(capacity.astype(CAPACITY_DTYPE), join="outer")
-    r = r.astype("string").fillna(UNKNOWN)
-    c = c.astype("string").fillna(UNKNOWN)
-    seg = (r + "_" + c).where((r != UNKNOWN) & (c != UNKNOWN), UNKNOWN)
-    return pd.Series(pd.Categorical(seg, dtype=SEGMENT_DTYPE), index=r.index, name="segment")
+    rc, cc = r.cat.codes.to_numpy(), c.cat.codes.to_numpy()  # -1 (absent) or 3 (unknown)
+    known = (rc >= 0) & (rc < len(RISK_LEVELS)) & (cc >= 0) & (cc < len(CAPACITY_LEVELS))
+    seg = np.where(known, rc * len(CAPACITY_LEVELS) + cc, SEGMENTS.index(UNKNOWN))
+    return pd.Series(pd.Categorical.from_codes(seg, dtype=SEGMENT_DTYPE), index=r.index,
+                     name="segment")
 
 
 def matrix_table(frame: pd.DataFrame, value: str = "exposure", risk: str = "risk",
@@ -303,8 +305,8 @@ def unknown_clients(frame: pd.DataFrame, risk: str = "risk",
     measure missing) or ``both_unknown``. Other columns of ``frame`` are kept.
     """
     _require(frame, [risk, capacity], "unknown_clients")
-    ru = frame[risk].astype("string").fillna(UNKNOWN).eq(UNKNOWN)
-    cu = frame[capacity].astype("string").fillna(UNKNOWN).eq(UNKNOWN)
+    ru = ~frame[risk].astype(RISK_DTYPE).isin(RISK_LEVELS)  # unknown or missing
+    cu = ~frame[capacity].astype(CAPACITY_DTYPE).isin(CAPACITY_LEVELS)
     out = frame[ru | cu].copy()
     reason = np.select([ru[ru | cu] & cu[ru | cu], ru[ru | cu]],
                        ["both_unknown", "risk_unknown"], "capacity_unknown")
@@ -335,11 +337,12 @@ def tier_table(score: pd.Series, pd_: pd.Series, features: pd.DataFrame,
     pdv = _numeric(pd_, "pd").reindex(idx)
     risk = risk_level(pdv, p)
     cap = capacity_detail(features, p)
-    out = pd.DataFrame({"score": sc, "tier": abc_tiers(sc, p), "pd": pdv, "risk": risk}, index=idx)
-    out = out.join(cap)
-    out["segment"] = risk_capacity_matrix(risk, cap["capacity"])
-    extra = [k for k in keep if k in features.columns and k not in out.columns]
-    return out.join(features[extra])
+    cols = {"score": sc, "tier": abc_tiers(sc, p), "pd": pdv, "risk": risk,
+            **{c: cap[c] for c in cap.columns},
+            "segment": risk_capacity_matrix(risk, cap["capacity"])}
+    cols |= {k: features[k] for k in keep if k in features.columns and k not in cols}
+    # every column already has the index idx: build without joins (fast for 1M clients)
+    return pd.DataFrame({k: v.array for k, v in cols.items()}, index=idx)
 
 
 def _require(frame: pd.DataFrame, columns: Iterable[str], where: str) -> None:

@@ -166,7 +166,7 @@ DIAG_LABELS: dict[str, tuple[str, str]] = {
     "diag.card.as_of": ("数据日期", "As of"),
     "diag.card.points": ("分", "pts"),
     # -- charts ---------------------------------------------------------------------------
-    "diag.chart.satisfaction.title": ("各细分客户满意度", "Satisfaction by segment"),
+    "diag.chart.satisfaction.title": ("按{group}的客户满意度", "Satisfaction by {group}"),
     "diag.chart.nps.axis": ("净推荐值 NPS（-100 至 100）", "NPS (-100 to 100)"),
     "diag.chart.csat.axis": ("满意率（4-5分占比）", "CSAT (share rating 4-5)"),
     "diag.chart.n": ("n={n}", "n={n}"),

@@ -34,6 +34,7 @@ from crmkit.credit import (
     woe_iv,
 )
 from crmkit.credit_io import reason_texts
+from crmkit.credit_models import reasons_frame
 from crmkit.errors import CreditError, CrmkitError
 from crmkit.params.credit import LEAKY_FEATURES, CreditParams
 
@@ -257,9 +258,18 @@ def test_scorecard_reasons_are_points_lost(card):
     top = lost.max(axis=1)
     assert r["reason_1_points"].fillna(0).to_numpy() == pytest.approx(top.to_numpy())
     assert (r["reason_1_points"].fillna(0) >= r["reason_2_points"].fillna(0)).all()
-    # a client in the best bin of every feature has no reason
-    best = sc.points_table_.loc[sc.points_table_.groupby("feature")["points"].idxmax()]
-    assert set(best["feature"]) == set(sc.features_)
+
+
+def test_reasons_frame_by_hand():
+    lost = pd.DataFrame({"a": [0.0, 0.0, 7.0], "b": [5.0, 0.0, 7.0], "c": [0.5, 0.0, 2.0]})
+    miss = pd.DataFrame({"a": [False] * 3, "b": [False, False, True], "c": [False] * 3})
+    r = reasons_frame(lost, miss, n=2)
+    # row 0: b (5) then c (0.5); row 1: nothing lost; row 2: tie a = b = 7 keeps column order
+    assert r["reason_1"].fillna("-").tolist() == ["b", "-", "a"]
+    assert r["reason_2"].fillna("-").tolist() == ["c", "-", "b"]
+    assert r["reason_2_missing"].tolist() == [False, False, True]
+    strict = reasons_frame(lost, miss, n=2, min_points=1.0)
+    assert strict["reason_2"].fillna("-").tolist() == ["-", "-", "b"]  # 0.5 is not a reason
 
 
 def test_gbm_has_the_same_interface(card):

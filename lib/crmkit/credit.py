@@ -16,8 +16,9 @@ result says so in ``warnings`` and scores come from the documented expert rules
 (``credit.rules``, see :mod:`crmkit.params.credit`), mapped to PD by the same scaling formula.
 
 The pieces live in sibling modules: binning (:mod:`crmkit.credit_binning`), models
-(:mod:`crmkit.credit_models`), metrics (:mod:`crmkit.credit_metrics`), points and grades
-(:mod:`crmkit.credit_scaling`), model files and one-client scoring (:mod:`crmkit.credit_io`).
+(:mod:`crmkit.credit_models`, :mod:`crmkit.credit_rules`), metrics
+(:mod:`crmkit.credit_metrics`), points and grades (:mod:`crmkit.credit_scaling`), model files
+and one-client scoring (:mod:`crmkit.credit_io`).
 """
 
 from __future__ import annotations
@@ -39,13 +40,15 @@ from crmkit.credit_metrics import (
     oof_predict,
     roc_table,
 )
-from crmkit.credit_models import GbmScorer, RulesScorer, Scorecard
+from crmkit.credit_models import GbmScorer, Scorecard
+from crmkit.credit_rules import RulesScorer
 from crmkit.credit_scaling import Scaling, assign_grades, assign_slotting, prepare_frame, to_target
 from crmkit.errors import CreditError
 from crmkit.params.credit import CreditParams
 
 __all__ = [
-    "CreditResult", "CreditModel", "fit_credit_model", "training_data", "make_estimator",
+    "CreditResult", "CreditModel", "TrainingData", "fit_credit_model", "training_data",
+    "make_estimator",
     "score_one", "save_model", "load_model", "reason_texts", "WoeBinner", "Scorecard",
     "GbmScorer", "RulesScorer", "Scaling", "assign_grades", "assign_slotting", "discrimination",
     "roc_table", "ks_table", "calibration_table", "woe_iv",
@@ -116,7 +119,9 @@ def make_estimator(params: CreditParams, kind: str) -> Scorecard | GbmScorer:
 
 
 @dataclass
-class _Data:
+class TrainingData:
+    """Training rows and 0/1 target, scoring rows and their flags, and a summary."""
+
     train: pd.DataFrame
     y: pd.Series
     score: pd.DataFrame
@@ -126,7 +131,7 @@ class _Data:
 
 
 def training_data(tables: Mapping[str, pd.DataFrame] | pd.DataFrame,
-                  as_of: dt.date | pd.Timestamp | None, params: CreditParams) -> _Data:
+                  as_of: dt.date | pd.Timestamp | None, params: CreditParams) -> TrainingData:
     """Training rows, target and scoring rows from contract tables or an own frame."""
     if isinstance(tables, pd.DataFrame):
         return _frame_data(tables, params)
@@ -161,11 +166,11 @@ def training_data(tables: Mapping[str, pd.DataFrame] | pd.DataFrame,
             "horizon_months": params.horizon_months, "source": "tables",
             "excluded_onboarded_after_obs": int(late.sum()),
             "excluded_in_default_at_obs": int((bad & ~late).sum())}
-    return _Data(f_obs[keep], y[keep].astype(float), f_now,
+    return TrainingData(f_obs[keep], y[keep].astype(float), f_now,
                  f_now["in_default"].fillna(False).to_numpy(dtype=bool), pf, info)
 
 
-def _frame_data(frame: pd.DataFrame, params: CreditParams) -> _Data:
+def _frame_data(frame: pd.DataFrame, params: CreditParams) -> TrainingData:
     df = frame.rename(columns=params.columns) if params.columns else frame
     if params.target is None:
         raise CreditError("an own features frame needs credit.target: the name of its 0/1 "
@@ -190,7 +195,7 @@ def _frame_data(frame: pd.DataFrame, params: CreditParams) -> _Data:
           if pfc in df.columns else None)
     info = {"source": "frame", "target": params.target, "rows_without_target":
             int(y.isna().sum())}
-    return _Data(df[y.notna()], y[y.notna()], df, flag, pf, info)
+    return TrainingData(df[y.notna()], y[y.notna()], df, flag, pf, info)
 
 
 def _iv_table(sc: Scorecard) -> pd.DataFrame:

@@ -102,7 +102,7 @@ class CreditModel:
         }, index=X.index)
         out["grade"] = out["grade"].astype("string")
         out["slotting"] = out["slotting"].astype("string")
-        return out.join(est.reasons(X, p.n_reasons))
+        return out.join(est.reasons(X, p.n_reasons, p.min_reason_points))
 
     def explain(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Points lost per feature for every row (the full reason breakdown)."""
@@ -121,17 +121,25 @@ def reason_texts(scores: pd.DataFrame, lang: str = "zh",
     out = pd.DataFrame(index=scores.index)
     parts = []
     for k in ks:
-        feat = scores[f"reason_{k}"]
+        feat = scores[f"reason_{k}"].astype("string")
         miss = scores.get(f"reason_{k}_missing", pd.Series(False, index=scores.index))
-        key = feat.astype("string") + "|" + miss.astype(bool).astype(str)
-        labels = {u: reason_label(u.split("|")[0], lang, missing=u.endswith("|True"),
-                                  extra=extra) for u in key.dropna().unique()}
-        text = key.map(labels).astype("string")
+        pts = scores[f"reason_{k}_points"].to_numpy(dtype=float)
+        key = feat + "|" + miss.astype(bool).astype("string")
+        codes, uniq = pd.factorize(key)  # label each distinct (feature, missing) once
+        labels = np.array([reason_label(u.split("|")[0], lang, missing=u.endswith("|True"),
+                                        extra=extra) for u in uniq] + [None], dtype=object)
+        text = pd.Series(labels[codes], index=scores.index, dtype="string")
         out[f"reason_{k}_text"] = text
-        pts = scores[f"reason_{k}_points"].round().astype("Int64").astype("string")
-        parts.append(text + " (-" + pts + ")")
-    joined = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=scores.index)
-    out["reasons"] = joined.apply(lambda r: sep.join(r.dropna()), axis=1) if parts else ""
+        whole = np.round(np.nan_to_num(pts)).astype(np.int64)
+        pts_txt = pd.Series(whole, index=scores.index).astype("string")
+        parts.append(text + " (-" + pts_txt + ")")
+    acc = pd.Series("", index=scores.index, dtype="string")
+    for part in parts:  # vectorised join that skips missing reasons
+        pk = part.fillna("")
+        glue = pd.Series(sep, index=scores.index, dtype="string").where(
+            acc.ne("") & pk.ne(""), "")
+        acc = acc + glue + pk
+    out["reasons"] = acc
     return out
 
 

@@ -1,4 +1,5 @@
-"""The PD models behind one interface: WOE scorecard, gradient boosting, expert rules.
+"""The PD models behind one interface: WOE scorecard and gradient boosting (the expert rules,
+same interface, are in :mod:`crmkit.credit_rules`).
 
 Each is a scikit-learn classifier (``fit`` returns self, fitted attributes end in ``_``) with
 
@@ -9,7 +10,7 @@ Each is a scikit-learn classifier (``fit`` returns self, fitted attributes end i
 
 For the scorecard the points lost are exact (the scorecard is additive). For boosting they are
 ``factor x`` the drop in log-odds when that feature alone is set to its most favourable value
-(found at fit on a sample), so they do not add up to the total. The rules score is additive.
+(found at fit on a sample), so they do not add up to the total.
 """
 
 from __future__ import annotations
@@ -23,20 +24,21 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
-from crmkit.credit_binning import MISSING, OTHER, WoeBinner
+from crmkit.credit_binning import OTHER, WoeBinner
 from crmkit.credit_scaling import Scaling
 from crmkit.errors import CreditError
 
-__all__ = ["Scorecard", "GbmScorer", "RulesScorer", "reasons_frame"]
+__all__ = ["Scorecard", "GbmScorer", "reasons_frame"]
 
 _EPS = 1e-9
 
 
-def reasons_frame(lost: pd.DataFrame, missing: pd.DataFrame, n: int = 3) -> pd.DataFrame:
+def reasons_frame(lost: pd.DataFrame, missing: pd.DataFrame, n: int = 3,
+                  min_points: float = 0.0) -> pd.DataFrame:
     """The ``n`` columns of ``lost`` with the most points lost per row (vectorised).
 
-    Returns columns ``reason_k`` (feature or None when nothing was lost), ``reason_k_points``
-    and ``reason_k_missing`` (the value was missing) for k = 1..n.
+    Returns columns ``reason_k`` (feature, or NA when it lost no more than ``min_points``),
+    ``reason_k_points`` and ``reason_k_missing`` (the value was missing) for k = 1..n.
     """
     names = np.array(lost.columns, dtype=object)
     vals = lost.to_numpy(dtype=float)
@@ -47,12 +49,13 @@ def reasons_frame(lost: pd.DataFrame, missing: pd.DataFrame, n: int = 3) -> pd.D
     out = {}
     for k in range(n):
         if k < n_eff:
-            has = top[:, k] > _EPS
-            out[f"reason_{k + 1}"] = np.where(has, names[order[:, k]], None)
+            has = top[:, k] > max(min_points, _EPS)
+            out[f"reason_{k + 1}"] = pd.array(np.where(has, names[order[:, k]], None),
+                                              dtype="string")
             out[f"reason_{k + 1}_points"] = np.where(has, top[:, k], np.nan)
             out[f"reason_{k + 1}_missing"] = has & miss[:, k]
         else:
-            out[f"reason_{k + 1}"] = np.full(len(lost), None, dtype=object)
+            out[f"reason_{k + 1}"] = pd.array([None] * len(lost), dtype="string")
             out[f"reason_{k + 1}_points"] = np.full(len(lost), np.nan)
             out[f"reason_{k + 1}_missing"] = np.zeros(len(lost), dtype=bool)
     return pd.DataFrame(out, index=lost.index)
@@ -94,10 +97,11 @@ class _PointsModel(ClassifierMixin, BaseEstimator):
         """Points below each feature's best (``>= 0``) and whether its value was missing."""
         raise NotImplementedError
 
-    def reasons(self, X: pd.DataFrame, n: int = 3) -> pd.DataFrame:
-        """The ``n`` features losing the most points per client (see :func:`reasons_frame`)."""
+    def reasons(self, X: pd.DataFrame, n: int = 3, min_points: float = 0.0) -> pd.DataFrame:
+        """The ``n`` features losing the most points (more than ``min_points``) per client
+        (see :func:`reasons_frame`)."""
         lost, missing = self.points_lost(X)
-        return reasons_frame(lost, missing, n)
+        return reasons_frame(lost, missing, n, min_points)
 
 
 class Scorecard(_PointsModel):
@@ -362,79 +366,3 @@ class GbmScorer(_PointsModel):
                 z_alt = self.model_.decision_function(alt)
             lost[c] = np.clip(self.scaling.factor * (z - z_alt), 0, None)
         return pd.DataFrame(lost, index=X.index), pd.DataFrame(missing, index=X.index)
-
-
-class RulesScorer(_PointsModel):
-    """Expert points from value bands (no learning): ``base + sum of band points``.
-
-    ``rules`` maps a feature to ``{"edges": [...], "points": [...], "missing_points": p}``
-    (or a :class:`crmkit.params.credit.RuleBands`): ``value < edges[0]`` scores
-    ``points[0]``, ..., ``value >= edges[-1]`` scores ``points[-1]``. PD follows from the
-    points through the scaling formula. Rule features absent from ``X`` at fit are skipped
-    (listed in ``absent_``).
-    """
-
-    def __init__(self, rules: Mapping[str, object] | None = None, base: float = 480.0,
-                 base_points: float = 600.0, base_odds: float = 50.0, pdo: float = 20.0):
-        self.rules = rules
-        self.base = base
-        self.base_points = base_points
-        self.base_odds = base_odds
-        self.pdo = pdo
-
-    def fit(self, X: pd.DataFrame, y: object = None) -> RulesScorer:
-        """Check the rules against ``X``'s columns (nothing is learnt from ``y``)."""
-        self.scaling  # noqa: B018
-        self.bands_: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}
-        for f, r in (self.rules or {}).items():
-            d = r.model_dump() if hasattr(r, "model_dump") else dict(r)  # type: ignore[call-overload]
-            edges, pts = np.asarray(d["edges"], float), np.asarray(d["points"], float)
-            if len(pts) != len(edges) + 1 or np.any(np.diff(edges) <= 0):
-                raise CreditError(f"rule {f!r}: edges must increase and points have one more "
-                                  f"value than edges; got edges={list(edges)}, "
-                                  f"points={list(pts)}")
-            self.bands_[f] = (edges, pts, float(d.get("missing_points", 0.0)))
-        self.features_ = [f for f in self.bands_ if f in X.columns]
-        self.absent_ = [f for f in self.bands_ if f not in X.columns]
-        if not self.features_:
-            raise CreditError(f"none of the rule features {list(self.bands_)} is a column of "
-                              "the data; rename columns with credit.columns or edit "
-                              "credit.rules")
-        self.classes_ = np.array([0, 1])
-        rows = []
-        for f in self.features_:
-            edges, pts, miss = self.bands_[f]
-            e = [f"{v:.4g}" for v in edges]
-            labels = [f"< {e[0]}", *(f"[{a}, {b})" for a, b in zip(e[:-1], e[1:], strict=True)),
-                      f">= {e[-1]}", MISSING]
-            best = max(pts.max(), miss)
-            rows += [{"feature": f, "bin_index": i, "bin": lab, "points": p, "max_points": best}
-                     for i, (lab, p) in enumerate(zip(labels, [*pts, miss], strict=True))]
-        self.points_table_ = pd.DataFrame(rows)
-        return self
-
-    def _points(self, X: pd.DataFrame) -> pd.DataFrame:
-        out = {}
-        for f in self.features_:
-            edges, pts, miss = self.bands_[f]
-            x = X[f].to_numpy(dtype=float, na_value=np.nan)
-            p = pts[np.searchsorted(edges, np.nan_to_num(x), side="right")]
-            out[f] = np.where(np.isnan(x), miss, p)
-        return pd.DataFrame(out, index=X.index)
-
-    def score_points(self, X: pd.DataFrame) -> np.ndarray:
-        self._check_fitted()
-        return self.base + self._points(X).sum(axis=1).to_numpy()
-
-    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
-        s = self.scaling
-        return -(self.score_points(X) - s.offset) / s.factor
-
-    def points_lost(self, X: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-        self._check_fitted()
-        pts = self._points(X)
-        best = {f: max(self.bands_[f][1].max(), self.bands_[f][2]) for f in self.features_}
-        lost = pd.DataFrame({f: best[f] - pts[f] for f in self.features_}, index=X.index)
-        missing = pd.DataFrame({f: X[f].isna().to_numpy() for f in self.features_},
-                               index=X.index)
-        return lost, missing

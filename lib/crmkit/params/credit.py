@@ -195,6 +195,8 @@ class CreditParams(Section):
         default_factory=lambda: list(DEFAULT_SLOTTING),
         description="[category, PD upper bound] for project finance; above: weak")
     n_reasons: int = Field(3, ge=1, le=10, description="Reasons given per client")
+    min_reason_points: float = Field(1.0, ge=0, description=(
+        "A feature is given as a reason only if it costs the client more points than this"))
     reason_labels: dict[str, tuple[str, str]] = Field(default_factory=dict, description=(
         "Extra or replacement reason phrases: {feature: [中文, English]}"))
     rules: dict[str, RuleBands] = Field(default_factory=_default_rules, description=(

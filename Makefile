@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
-system-deps:             ## pango/harfbuzz for WeasyPrint's PDF export (Debian), when missing
+system-deps:             ## pango/harfbuzz (PDF export) and chromium (HTML report test), when missing
 	@if ldconfig -p | grep -q 'libpango-1.0.so' && ldconfig -p | grep -q 'libpangoft2-1.0.so'; then \
 	  echo "system libraries present"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -31,6 +31,14 @@ system-deps:             ## pango/harfbuzz for WeasyPrint's PDF export (Debian),
 	    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 >/dev/null; \
 	else \
 	  echo "warning: install libpango-1.0-0 libpangoft2-1.0-0 for PDF export"; \
+	fi
+	@# headless Chromium: tests/test_report.py renders the HTML report in a real browser
+	@if [ -x /usr/bin/chromium ]; then \
+	  echo "chromium present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	  echo "warning: install chromium for the browser test of the HTML report (it is skipped)"; \
 	fi
 
 bench: install           ## print benchmark figures

@@ -233,9 +233,11 @@ def test_chunked_generation_keeps_ids_unique_and_links_intact():
                               ("milestones", "milestone_id", "M")]:
         nums = t[name][col].str[1:].astype(int)
         assert nums.tolist() == list(range(1, len(t[name]) + 1)), prefix
-    # the first chunk equals a 100-client portfolio with the same seed
+    # the first chunk (and everything attached to it) equals a 100-client portfolio
     head = generate(100, seed=3)
-    pd.testing.assert_frame_equal(t["clients"].iloc[:100], head["clients"])
+    for name in TABLE_ORDER:
+        n = len(head[name])
+        pd.testing.assert_frame_equal(t[name].iloc[:n], head[name], obj=name)
 
 
 def test_write_portfolio_parquet_equals_generate(tmp_path):

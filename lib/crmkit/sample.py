@@ -166,9 +166,11 @@ def generate(n_clients: int = 300, seed: int = 7, as_of: dt.date | str = DEFAULT
     for tables in iter_chunks(n_clients, seed, as_of, chunk_size, planted=planted):
         for name, df in tables.items():
             parts[name].append(df)
+    if not parts["clients"]:  # no clients: every table empty, with its clean dtypes
+        return {name: conform(name, pd.DataFrame(columns=TABLES[name].names))
+                for name in TABLE_ORDER}
     return {name: pd.concat(dfs, ignore_index=True) if len(dfs) > 1 else dfs[0]
-            for name, dfs in parts.items()} if parts["clients"] else {
-        name: conform(name, pd.DataFrame(columns=TABLES[name].names)) for name in TABLE_ORDER}
+            for name, dfs in parts.items()}
 
 
 def _csv_ready(df: pd.DataFrame) -> pd.DataFrame:
@@ -222,8 +224,7 @@ def write_portfolio(out_dir: str | os.PathLike[str], n_clients: int = 300, seed:
                     writers[name].write_table(table.cast(writers[name].schema))
             first = False
         if first:  # no clients: still write every table, empty, with its header
-            for name in TABLE_ORDER:
-                empty = generate(0)[name]
+            for name, empty in generate(0).items():
                 if fmt == "csv":
                     empty.to_csv(tmp[name], index=False)
                 else:

@@ -184,8 +184,8 @@ def test_capacity_dscr_with_interest_cover_fallback():
     d = capacity_detail(f)
     assert d["capacity"].astype(str).tolist() == ["strong", "strong", "medium", "weak",
                                                   "strong", "weak", "unknown", "weak"]
-    assert d["capacity_basis"].astype("string").fillna("-").tolist() == ["dscr"] * 4 + ["interest_cover"] * 2 + [
-        "-", "dscr"]
+    basis = d["capacity_basis"].astype("string").fillna("-").tolist()
+    assert basis == ["dscr"] * 4 + ["interest_cover"] * 2 + ["-", "dscr"]
     assert d["capacity_value"].fillna(-99).tolist() == [2.0, 1.5, 1.2, 1.19, 4.0, 1.0, -99, -0.5]
     assert capacity_level(f).equals(d["capacity"])
 
@@ -319,7 +319,8 @@ def test_pareto_no_positive_contribution():
 
 
 def test_pareto_validation():
-    with pytest.raises(TieringError, match=r"pareto: need 0 < cutoff < b_cutoff <= 1; got cutoff=1.5"):
+    msg = r"pareto: need 0 < cutoff < b_cutoff <= 1; got cutoff=1.5"
+    with pytest.raises(TieringError, match=msg):
         pareto(series([1, 2]), cutoff=1.5)
     with pytest.raises(TieringError, match="top_share=0 must be strictly between"):
         pareto(series([1, 2]), top_share=0)

@@ -113,7 +113,8 @@ LABELS: dict[str, tuple[str, str]] = {
                                     "Expand limits moderately; broaden product coverage"),
     "segment.low_weak": ("培育观察", "Nurture & watch"),
     "segment.low_weak.strategy": ("匹配期限结构、支持现金流改善、持续观察",
-                                  "Match tenor to cash flows; support cash-flow improvement; watch"),
+                                  "Match tenor to cash flows; support cash-flow improvement; "
+                                  "watch"),
     "segment.medium_strong": ("价值提升", "Value uplift"),
     "segment.medium_strong.strategy": ("优化定价与结构、提升综合贡献",
                                        "Optimise pricing and structure; grow wallet share"),

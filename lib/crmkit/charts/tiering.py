@@ -58,7 +58,7 @@ def matrix_heatmap(frame: pd.DataFrame, params: TieringParams | None = None, lan
             fg = ink(cmap(share.iloc[i, j] / (vmax * 1.15)))
             ax.text(j, i - 0.2, names[f"{r}_{c}"], ha="center", va="center", fontsize=13,
                     color=fg, gid="cell-name")
-            body = t("chart.matrix.cell", lang).format(n=int(counts.iloc[i, j]),
+            body = t("chart.matrix.cell", lang).format(n=f"{int(counts.iloc[i, j]):,}",
                                                        value=money(sums.iloc[i, j], lang))
             ax.text(j, i + 0.17, f"{body} ({share.iloc[i, j]:.0%})", ha="center", va="center",
                     fontsize=9.5, color=fg, linespacing=1.4, gid="cell-body")
@@ -74,8 +74,8 @@ def matrix_heatmap(frame: pd.DataFrame, params: TieringParams | None = None, lan
     cb = fig.colorbar(im, ax=ax, fraction=0.04, pad=0.03, format=PercentFormatter(1.0, 0))
     cb.ax.set_title(t("chart.matrix.colorbar", lang), fontsize=9, pad=8)
     if n_unknown:
-        fig.text(0.01, 0.01, t("chart.matrix.unknown", lang).format(n=n_unknown), fontsize=9,
-                 color="#566573", gid="note")
+        fig.text(0.01, 0.01, t("chart.matrix.unknown", lang).format(n=f"{n_unknown:,}"),
+                 fontsize=9, color="#566573", gid="note")
     fig.tight_layout(rect=(0, 0.03 if n_unknown else 0, 1, 1))
     return fig
 
@@ -141,7 +141,7 @@ def score_distribution(frame: pd.DataFrame, params: TieringParams | None = None,
     fig = Figure(figsize=(12, 5.2))
     ax, bx = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.7, 1]})
     groups = [s[tiers == k].dropna().to_numpy() for k in TIERS]
-    labels = [f"{tn[k]} (n={len(g)})" for k, g in zip(TIERS, groups, strict=True)]
+    labels = [f"{tn[k]} (n={len(g):,})" for k, g in zip(TIERS, groups, strict=True)]
     bins = np.linspace(min(0.0, np.nanmin(s) if s.notna().any() else 0.0),
                        max(100.0, np.nanmax(s) if s.notna().any() else 100.0), 41)
     ax.hist(groups[::-1], bins=bins, stacked=True, label=labels[::-1],

@@ -80,7 +80,7 @@ def _prepare(frame: pd.DataFrame, value: str, color: str, numeric: bool, max_cli
         agg = rest.assign(cw=cw).groupby(["tier", "industry"], observed=True).agg(
             v=("v", "sum"), cw=("cw", "sum"), n=("v", "size")).reset_index()
         agg["c"] = agg["cw"] / agg["v"] if numeric else _OTHER  # exposure-weighted PD
-        agg["name"] = [t("chart.treemap.other", lang).format(n=n) for n in agg["n"]]
+        agg["name"] = [t("chart.treemap.other", lang).format(n=f"{n:,}") for n in agg["n"]]
         d = pd.concat([d, agg.assign(kind="other")[d.columns.tolist()]])
     return d, n_excluded, tier_counts, len(rest)
 
@@ -151,7 +151,7 @@ def tree_map(frame: pd.DataFrame, params: TieringParams | None = None, lang: str
     tsum = d.groupby("tier")["v"].sum().reindex(tier_order)
     tn = tier_names(lang, short=True)
     for tier, tr in zip(tier_order, _squarify(tsum.to_numpy(), 0, 0, _W, _H), strict=True):
-        n = f"{int(tier_counts.get(tier, 0))} {t('unit.clients', lang)}"
+        n = f"{int(tier_counts.get(tier, 0)):,} {t('unit.clients', lang)}"
         titles = (f"{tn[tier]} · {n} · {money(tsum[tier], lang)}", f"{tn[tier]} · {n}",
                   tn[tier], tier)
         _draw_tier(ax, d[d["tier"] == tier], tr, titles, lang, ppu, label_min_share)
@@ -178,7 +178,7 @@ def tree_map(frame: pd.DataFrame, params: TieringParams | None = None, lang: str
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
                   ncol=len(handles), frameon=False)
     if n_excluded:
-        fig.text(0.01, 0.015, t("chart.treemap.excluded", lang).format(n=n_excluded),
+        fig.text(0.01, 0.015, t("chart.treemap.excluded", lang).format(n=f"{n_excluded:,}"),
                  fontsize=9, color="#566573", gid="note")
     return fig
 

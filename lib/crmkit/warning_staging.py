@@ -102,7 +102,7 @@ def origination_pd(facility_metrics: pd.DataFrame, pd_history: pd.DataFrame, *,
                       "_pd": pd.to_numeric(pd_history[pd_col], errors="coerce")}).dropna()
     h = h.sort_values(["_d", "client_id"], kind="stable")
     f = pd.DataFrame({"facility_id": fm.index.astype("string"),
-                      "client_id": fm["client_id"].astype("string").to_numpy(),
+                      "client_id": fm["client_id"].astype("string").array,
                       "_d": pd.to_datetime(fm["start_date"]).astype("datetime64[ns]").to_numpy()
                       if "start_date" in fm.columns else pd.NaT})
     dated = f.dropna(subset=["_d"]).sort_values("_d", kind="stable")

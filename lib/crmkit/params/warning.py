@@ -165,12 +165,17 @@ class WarningParams(Section):
         base = ({r.id: r.model_dump(exclude_none=True) for r in default_rules()}
                 if data.get("default_rules", True) else {})
         merged = dict(base)
+        seen: set[str] = set()
         for entry in given:
             if isinstance(entry, WarningRule):
                 entry = entry.model_dump(exclude_none=True)
             if not isinstance(entry, Mapping) or not entry.get("id"):
                 raise ValueError(f"every rule needs an 'id'; got {entry!r}")
             rid = entry["id"]
+            if rid in seen:
+                raise ValueError(f"rule {rid!r} appears twice in rules; rule ids must be unique "
+                                 "(merge the two entries into one)")
+            seen.add(rid)
             merged[rid] = {**merged.get(rid, {}), **entry}
         return {**data, "rules": list(merged.values())}
 
@@ -188,10 +193,6 @@ class WarningParams(Section):
     @model_validator(mode="after")
     def _consistent(self) -> WarningParams:
         problems = []
-        ids = [r.id for r in self.rules]
-        dup = sorted({i for i in ids if ids.count(i) > 1})
-        if dup:
-            problems.append(f"rule ids must be unique; repeated: {dup}")
         levels: dict[str, set[str]] = {}
         for r in self.rules:
             if r.group:

@@ -13,7 +13,6 @@ from crmkit.errors import CrmkitError
 from crmkit.features import FEATURE_COLUMNS, client_features, default_flag
 
 AS_OF = pd.Timestamp("2026-09-30")
-NA = None
 
 
 def _t(name: str, rows: list[dict]) -> pd.DataFrame:
@@ -95,8 +94,8 @@ def tables() -> dict[str, pd.DataFrame]:
         dict(client_id="C2", survey_date="2026-06-01", csat=5, nps=9),
     ])
     projects = _t("projects", [
-        dict(project_id="P1", client_id="C1", project_name="风电一期", planned_start="2024-01-01",
-             planned_end="2027-12-31", status="in_progress"),
+        dict(project_id="P1", client_id="C1", project_name="风电一期",
+             planned_start="2024-01-01", planned_end="2027-12-31", status="in_progress"),
         dict(project_id="P2", client_id="C1", project_name="二期", planned_start="2027-01-01",
              planned_end="2028-12-31", status="planned"),  # starts after as_of
         dict(project_id="P3", client_id="C2", project_name="矿山", planned_start="2025-01-01",

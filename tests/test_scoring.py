@@ -25,7 +25,7 @@ from crmkit.scoring import (
     weight_sensitivity,
 )
 
-SETTINGS = settings(max_examples=25, deadline=None,
+SETTINGS = settings(max_examples=20, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -225,14 +225,12 @@ def test_missing_feature_column_names_parameter_and_hint(small):
 # -- properties ------------------------------------------------------------------------------
 NUMERIC = {k: s for d in DEFAULT_INDICATORS.values() for k, s in d.items()
            if s["method"] != "map"}
-CATEGORICAL = {k: s["mapping"] for d in DEFAULT_INDICATORS.values() for k, s in d.items()
-               if s["method"] == "map"}
 CAT_CODES = {"lifecycle_stage": "lifecycle_stage", "risk_appetite": "risk_appetite",
              "region": "region", "industry": "industry"}
 
 
 @st.composite
-def feature_frames(draw, min_size: int = 2, max_size: int = 20) -> pd.DataFrame:
+def feature_frames(draw, min_size: int = 2, max_size: int = 15) -> pd.DataFrame:
     n = draw(st.integers(min_size, max_size))
     value = st.one_of(st.none(), st.floats(-5, 50, allow_nan=False),
                       st.sampled_from([0.0, 1.0, 1.2, 0.5]))
@@ -305,6 +303,29 @@ def test_zero_weight_dimension_has_no_effect(f, w, dim, rnd):
     np.testing.assert_allclose(a, b, atol=1e-9)
 
 
+# -- charts ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang, title", [("zh", "各维度得分分布"),
+                                         ("en", "Score distribution by dimension")])
+def test_charts_in_both_languages(small, lang, title):
+    from matplotlib.figure import Figure
+
+    from crmkit.charts.scoring import contribution_bars, dimension_distribution, sensitivity_bars
+    from crmkit.errors import CrmkitError
+
+    r = score_clients(small, ScoringParams(**TWO_DIMS))
+    fig = dimension_distribution(r, lang)
+    assert isinstance(fig, Figure) and fig.axes[0].get_title() == title
+    ticks = [x.get_text() for x in fig.axes[0].get_yticklabels()]
+    assert ticks == [f"{label('lifecycle', lang)} (25%)", f"{label('credit', lang)} (75%)",
+                     label("total", lang)]                     # unscored dims left out
+    bars = contribution_bars(r, n=2, names=pd.Series({"C1": "甲", "C2": "乙"}), lang=lang)
+    assert [x.get_text() for x in bars.axes[0].get_yticklabels()] == ["甲", "乙"]  # best first
+    table = weight_sensitivity(small, ScoringParams(**TWO_DIMS), lambda t: t > 50)
+    assert isinstance(sensitivity_bars(table, lang), Figure)
+    with pytest.raises(CrmkitError, match="lang"):
+        dimension_distribution(r, "fr")
+
+
 # -- the sample portfolio --------------------------------------------------------------------
 @pytest.mark.skipif(importlib.util.find_spec("crmkit.sample") is None,
                     reason="crmkit.sample not written yet")
@@ -318,3 +339,12 @@ def test_sample_scores_are_not_degenerate():
     assert r.scores["total"].std() > 5
     assert (r.scores[list(DIMENSIONS)].std() > 1).all()
     assert r.scores["missing"].mean() < 5
+
+
+def test_sample_parameters_file_states_the_defaults():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "parameters" / "sample.yaml"
+    if not path.is_file():
+        pytest.skip("parameters/sample.yaml not present")
+    assert load_params(path).scoring == ScoringParams()

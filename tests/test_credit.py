@@ -487,3 +487,17 @@ def test_sample_charts(sample_result):
     assert en.axes[0].get_xlabel() == "Points (higher = safer)"
     with pytest.raises(CrmkitError, match="lang='fr'"):
         points_distribution(oof["points_scorecard"], oof["default"], "fr")
+
+
+def test_credit_section_errors_in_a_parameters_file(tmp_path):
+    from crmkit.errors import ParametersError
+    from crmkit.params import load_params
+
+    f = tmp_path / "p.yaml"
+    f.write_text("portfolio: t\nas_of: 2026-09-30\nsources: {default: {path: .}}\n"
+                 "credit:\n  grades: [[A, 0.05], [B, 0.01]]\n  pdo: 0\n  min_default: 5\n",
+                 encoding="utf-8")
+    # every problem at once, each with its key path and a hint
+    with pytest.raises(ParametersError, match=r"(?s)3 problems(?=.*credit\.grades: PD upper "
+                       r"bounds)(?=.*credit\.pdo)(?=.*did you mean 'min_defaults')"):
+        load_params(f)

@@ -210,3 +210,14 @@ def test_empty_plan_writes_a_valid_calendar(tmp_path) -> None:
     assert len(plan) == 0 and list(plan.columns)[:3] == ["owner", "date", "client_id"]
     cal, events = _events(write_ics(plan, tmp_path / "e.ics", "空"))
     assert events == [] and str(cal["VERSION"]) == "2.0"
+
+
+def test_precomputed_facility_metrics_give_the_same_plan(tables, alert_table) -> None:
+    from crmkit.warning import facility_metrics
+
+    fm = facility_metrics(tables, AS_OF)
+    a = action_plan(alert_table, tables, AS_OF, P, horizon_days=100)
+    b = action_plan(alert_table, tables, AS_OF, P, horizon_days=100, facilities=fm)
+    pd.testing.assert_frame_equal(a, b)
+    with pytest.raises(WarningError, match=r"lack \['product'"):
+        action_plan(alert_table, tables, AS_OF, P, facilities=fm.drop(columns="product"))

@@ -33,7 +33,7 @@ from crmkit.params.warning import PLAN_SEVERITIES, WarningParams
 from crmkit.store import atomic_write
 from crmkit.warning_labels import display_frame
 from crmkit.warning_metrics import facility_metrics
-from crmkit.warning_rules import SEVERITY_RANK, render
+from crmkit.warning_rules import SEVERITY_RANK, facility_frame, render
 
 __all__ = ["action_plan", "write_plan_csv", "write_ics", "PLAN_COLUMNS", "KINDS",
            "PRODID", "ICS_PRIORITY"]
@@ -82,7 +82,8 @@ def _money(v: np.ndarray, lang: str) -> np.ndarray:
 
 def action_plan(alerts: pd.DataFrame, tables: dict[str, pd.DataFrame],
                 as_of: dt.date | pd.Timestamp, params: WarningParams | None = None, *,
-                horizon_days: int | None = None, lang: str = "zh") -> pd.DataFrame:
+                horizon_days: int | None = None, lang: str = "zh",
+                facilities: pd.DataFrame | None = None) -> pd.DataFrame:
     """Follow-ups due in the next ``horizon_days`` days, per relationship manager.
 
     Parameters
@@ -99,6 +100,9 @@ def action_plan(alerts: pd.DataFrame, tables: dict[str, pd.DataFrame],
         Overrides ``params.actions.horizon_days`` (default 30).
     lang
         Language of titles and details.
+    facilities
+        :func:`crmkit.warning.facility_metrics` at ``as_of`` if already computed (else it is
+        computed from ``tables``).
 
     Returns
     -------
@@ -145,7 +149,13 @@ def action_plan(alerts: pd.DataFrame, tables: dict[str, pd.DataFrame],
             facility_id=fid.to_numpy(), ref=(rule + ("/" + fid).fillna("")).to_numpy()))
 
     # -- maturities and covenant tests ------------------------------------------------------
-    fm = facility_metrics(tables, start)
+    fm = facility_metrics(tables, start) if facilities is None else facility_frame(facilities)
+    lacking = [c for c in ("product", "start_date", "maturity_date", "exposure")
+               if c not in fm.columns]
+    if lacking:
+        raise WarningError(f"action_plan: the facility metrics lack {lacking}; pass "
+                           "crmkit.warning.facility_metrics(tables, as_of) or leave facilities "
+                           "out")
     mat = fm[(fm["maturity_date"] >= start) & (fm["maturity_date"] <= end)]
     if len(mat):
         fid = mat.index.to_numpy(dtype=object)

@@ -127,6 +127,8 @@ def test_rules_score_hand_computed():
     capped = row.assign(complaints_12m=50.0)
     bigger = rules_score(capped, ChurnRules(complaint_cap=5)).iloc[0]
     assert bigger == pytest.approx(1 / (1 + math.exp(-(0.1 + 0.35 * 3))))
+    with pytest.raises(ChurnError, match="needs column 'new_business'"):
+        rules_score(row.drop(columns="new_business"))
 
 
 def test_too_few_churners_fall_back_to_rules(tables):

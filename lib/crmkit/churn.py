@@ -33,11 +33,14 @@ from threadpoolctl import threadpool_limits
 from crmkit.churn_data import (
     FEATURE_LABELS,
     RULE_LABELS,
+    Book,
     _ts,
     active_clients,
     churn_features,
     churn_label,
     feature_label,
+    features_at,
+    label_at,
     rules_score,
 )
 from crmkit.i18n import check_lang
@@ -177,14 +180,15 @@ def fit_churn(tables: dict[str, pd.DataFrame], as_of: object,
     p = params or ChurnParams()
     as_of = _ts(as_of, "as_of")
     obs = as_of - pd.DateOffset(months=p.horizon_months)
-    past = churn_features(tables, obs, snapshot_date=as_of, horizon_months=p.horizon_months)
-    label = churn_label(tables, as_of, p.horizon_months, snapshot_date=as_of)
+    book = Book(tables, as_of)
+    past = features_at(book, obs, p.horizon_months)
+    label = label_at(book, as_of, p.horizon_months)
     pop = past["active"].to_numpy(dtype=bool)
     X_train = design_matrix(past.loc[pop], p)
     y = label.to_numpy(dtype=bool)[pop]
     n1, n = int(y.sum()), int(pop.sum())
     counts = {"population": n, "churned": n1, "retained": n - n1}
-    now = churn_features(tables, as_of, snapshot_date=as_of, horizon_months=p.horizon_months)
+    now = features_at(book, as_of, p.horizon_months)
     active = now["active"].to_numpy(dtype=bool)
     training = X_train.assign(churned=y)
     span = f"{obs.date()} → {as_of.date()}"

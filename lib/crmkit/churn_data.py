@@ -21,6 +21,8 @@ facilities are all closed *now*). :func:`churn_features` therefore recomputes ``
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
@@ -30,7 +32,7 @@ from crmkit.i18n import check_lang, header
 from crmkit.params.churn import ChurnRules
 
 __all__ = ["churn_label", "active_clients", "churn_features", "rules_score", "feature_label",
-           "FEATURE_LABELS", "RULE_LABELS"]
+           "Book", "label_at", "features_at", "FEATURE_LABELS", "RULE_LABELS"]
 
 _MONTH_DAYS = 365.25 / 12
 #: Bilingual labels of churn features (used where :func:`crmkit.i18n.header` has none).
@@ -93,33 +95,6 @@ def _facilities(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return fac
 
 
-def _close_dates(tables: dict[str, pd.DataFrame], fac: pd.DataFrame,
-                 snapshot: pd.Timestamp) -> pd.Series:
-    """Closing date of each facility row: last payment, else maturity, capped at the snapshot."""
-    last = pd.Series(pd.NaT, index=fac.index, dtype="datetime64[ns]")
-    rep = tables.get("repayments")
-    if rep is not None and len(rep) and "paid_date" in rep.columns:
-        paid = rep.loc[rep["paid_date"] <= snapshot, ["facility_id", "paid_date"]]
-        by_fac = paid.groupby(paid["facility_id"].astype("string"))["paid_date"].max()
-        last = pd.Series(by_fac.reindex(fac["facility_id"].astype("string")).to_numpy(),
-                         index=fac.index).astype("datetime64[ns]")
-    close = last.fillna(fac["maturity_date"])
-    return close.where(close <= snapshot, snapshot)
-
-
-def _live(tables: dict[str, pd.DataFrame], fac: pd.DataFrame, when: pd.Timestamp,
-          snapshot: pd.Timestamp) -> np.ndarray:
-    """Which facility rows are live at ``when`` (see the module docstring)."""
-    started = (fac["start_date"] <= when).to_numpy(dtype=bool, na_value=False)
-    live_status = fac["status"].isin(LIVE_STATUSES).to_numpy(dtype=bool, na_value=False)
-    bal = fac["outstanding"] if "outstanding" in fac.columns else pd.Series(np.nan, fac.index)
-    has_balance = ~(bal.astype(float) <= 0).to_numpy(dtype=bool, na_value=False)
-    closed = fac["status"].eq("closed").to_numpy(dtype=bool, na_value=False)
-    open_then = (_close_dates(tables, fac, snapshot) > when).to_numpy(dtype=bool,
-                                                                       na_value=False)
-    return started & ((live_status & has_balance) | (closed & open_then))
-
-
 def _client_index(tables: dict[str, pd.DataFrame]) -> pd.Index:
     clients = tables.get("clients")
     if clients is None or "client_id" not in clients.columns:
@@ -127,11 +102,75 @@ def _client_index(tables: dict[str, pd.DataFrame]) -> pd.Index:
     return pd.Index(clients["client_id"].astype("string"), name="client_id")
 
 
-def _any_by_client(idx: pd.Index, client_ids: pd.Series, mask: np.ndarray) -> np.ndarray:
-    pos = idx.get_indexer(client_ids.astype("string")[mask])
-    out = np.zeros(len(idx), dtype=bool)
-    out[pos[pos >= 0]] = True
-    return out
+@dataclass
+class Book:
+    """Facility facts used at every date: computed once per set of tables and data date."""
+
+    tables: dict[str, pd.DataFrame]
+    snapshot: pd.Timestamp
+    idx: pd.Index = field(init=False)          #: client ids
+    fac: pd.DataFrame = field(init=False)
+    owner: np.ndarray = field(init=False)      #: client position of each facility (-1: none)
+    start: pd.Series = field(init=False)
+    close: pd.Series = field(init=False)       #: closing date of closed facilities
+    open_status: np.ndarray = field(init=False)  #: live status with a balance (or unknown)
+    closed: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.idx, fac = _client_index(self.tables), _facilities(self.tables)
+        self.fac = fac
+        self.owner = self.idx.get_indexer(fac["client_id"].astype("string"))
+        self.start = fac["start_date"]
+        status = fac["status"]
+        bal = fac["outstanding"] if "outstanding" in fac.columns else pd.Series(np.nan,
+                                                                                fac.index)
+        self.open_status = (status.isin(LIVE_STATUSES).to_numpy(dtype=bool, na_value=False)
+                            & ~(bal.astype(float) <= 0).to_numpy(dtype=bool, na_value=False))
+        self.closed = status.eq("closed").to_numpy(dtype=bool, na_value=False)
+        self.close = self._close_dates()
+
+    def _close_dates(self) -> pd.Series:
+        """Last payment on or before the snapshot, else maturity; never after the snapshot."""
+        fac, rep = self.fac, self.tables.get("repayments")
+        last = pd.Series(pd.NaT, index=fac.index, dtype="datetime64[ns]")
+        if rep is not None and len(rep) and "paid_date" in rep.columns:
+            ok = (rep["paid_date"] <= self.snapshot).to_numpy(dtype=bool, na_value=False)
+            pos = pd.Index(fac["facility_id"].astype("string")).get_indexer(
+                rep.loc[ok, "facility_id"].astype("string"))
+            paid = pd.Series(rep.loc[ok, "paid_date"].to_numpy(dtype="datetime64[ns]"))
+            by_fac = paid[pos >= 0].groupby(pos[pos >= 0]).max()
+            last.iloc[by_fac.index.to_numpy()] = by_fac.to_numpy()
+        close = last.fillna(fac["maturity_date"].astype("datetime64[ns]"))
+        return close.where(close <= self.snapshot, self.snapshot)
+
+    def started(self, when: pd.Timestamp) -> np.ndarray:
+        return (self.start <= when).to_numpy(dtype=bool, na_value=False)
+
+    def live(self, when: pd.Timestamp) -> np.ndarray:
+        """Which facilities are live at ``when`` (see the module docstring)."""
+        open_then = (self.close > when).to_numpy(dtype=bool, na_value=False)
+        return self.started(when) & (self.open_status | (self.closed & open_then))
+
+    def any_by_client(self, mask: np.ndarray, owner: np.ndarray | None = None) -> np.ndarray:
+        pos = (self.owner if owner is None else owner)[mask]
+        return np.bincount(pos[pos >= 0], minlength=len(self.idx)) > 0
+
+    def new_business(self, when: pd.Timestamp, months: int) -> np.ndarray:
+        """Clients that started a facility or had a need fulfilled in ``(when - months, when]``."""
+        lo = when - pd.DateOffset(months=months)
+        out = self.any_by_client(self.started(when) & ~self.started(lo))
+        needs = self.tables.get("needs")
+        if needs is not None and len(needs):
+            done = (needs["fulfilled"].astype("boolean").fillna(False)
+                    & (needs["request_date"] > lo) & (needs["request_date"] <= when))
+            owner = self.idx.get_indexer(needs["client_id"].astype("string"))
+            out |= self.any_by_client(done.to_numpy(dtype=bool, na_value=False), owner)
+        return out
+
+
+def _dates(when: object, snapshot_date: object | None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    when = _ts(when, "when")
+    return when, (when if snapshot_date is None else _ts(snapshot_date, "snapshot_date"))
 
 
 def active_clients(tables: dict[str, pd.DataFrame], when: object, *,
@@ -140,28 +179,17 @@ def active_clients(tables: dict[str, pd.DataFrame], when: object, *,
 
     ``snapshot_date`` is the data date (when statuses were extracted); default ``when``.
     """
-    when = _ts(when, "when")
-    snap = when if snapshot_date is None else _ts(snapshot_date, "snapshot_date")
-    idx, fac = _client_index(tables), _facilities(tables)
-    live = _live(tables, fac, when, snap)
-    return pd.Series(_any_by_client(idx, fac["client_id"], live), index=idx, name="active")
+    when, snap = _dates(when, snapshot_date)
+    book = Book(tables, snap)
+    return pd.Series(book.any_by_client(book.live(when)), index=book.idx, name="active")
 
 
-def _new_business(tables: dict[str, pd.DataFrame], idx: pd.Index, when: pd.Timestamp,
-                  months: int) -> np.ndarray:
-    """Clients that started a facility or had a need fulfilled in ``(when - months, when]``."""
-    lo = when - pd.DateOffset(months=months)
-    fac = _facilities(tables)
-    new = ((fac["start_date"] > lo) & (fac["start_date"] <= when)).to_numpy(dtype=bool,
-                                                                            na_value=False)
-    out = _any_by_client(idx, fac["client_id"], new)
-    needs = tables.get("needs")
-    if needs is not None and len(needs):
-        done = (needs["fulfilled"].astype("boolean").fillna(False)
-                & (needs["request_date"] > lo) & (needs["request_date"] <= when))
-        out |= _any_by_client(idx, needs["client_id"], done.to_numpy(dtype=bool,
-                                                                     na_value=False))
-    return out
+def label_at(book: Book, when: pd.Timestamp, horizon_months: int) -> pd.Series:
+    """:func:`churn_label` on a prepared :class:`Book`."""
+    had = book.any_by_client(book.started(when))
+    live = book.any_by_client(book.live(when))
+    new = book.new_business(when, horizon_months)
+    return pd.Series(had & ~live & ~new, index=book.idx, name="churned")
 
 
 def churn_label(tables: dict[str, pd.DataFrame], when: object, horizon_months: int = 12, *,
@@ -172,37 +200,29 @@ def churn_label(tables: dict[str, pd.DataFrame], when: object, horizon_months: i
     need fulfilled in the ``horizon_months`` before ``when``. ``snapshot_date``: the data date
     (default ``when``).
     """
-    when = _ts(when, "when")
-    snap = when if snapshot_date is None else _ts(snapshot_date, "snapshot_date")
-    idx, fac = _client_index(tables), _facilities(tables)
-    had = _any_by_client(idx, fac["client_id"],
-                         (fac["start_date"] <= when).to_numpy(dtype=bool, na_value=False))
-    live = _any_by_client(idx, fac["client_id"], _live(tables, fac, when, snap))
-    new = _new_business(tables, idx, when, horizon_months)
-    return pd.Series(had & ~live & ~new, index=idx, name="churned")
+    when, snap = _dates(when, snapshot_date)
+    return label_at(Book(tables, snap), when, horizon_months)
 
 
 # -- features --------------------------------------------------------------------------------
-def _pit_facilities(tables, idx, when, snap) -> pd.DataFrame:
-    fac = _facilities(tables)
-    live = _live(tables, fac, when, snap)
-    f = fac.loc[live]
-    pos = idx.get_indexer(f["client_id"].astype("string"))
+def _pit_facilities(book: Book, when: pd.Timestamp) -> pd.DataFrame:
+    live = book.live(when) & (book.owner >= 0)
+    f = book.fac.loc[live]
     amount = f["amount"].astype(float).to_numpy()
     rate = (f["interest_rate"].astype(float).to_numpy() if "interest_rate" in f
             else np.full(len(f), np.nan))
     fees = f["fees"].astype(float).fillna(0.0).to_numpy() if "fees" in f else np.zeros(len(f))
-    g = pd.DataFrame({"_c": pos, "amount": amount, "interest": amount * rate, "fees": fees,
-                      "product": f["product"].astype("string").to_numpy()
+    g = pd.DataFrame({"_c": book.owner[live], "amount": amount, "interest": amount * rate,
+                      "fees": fees, "product": f["product"].astype("string").to_numpy()
                       if "product" in f else "?"})
-    g = g[g["_c"] >= 0].groupby("_c").agg(
+    g = g.groupby("_c").agg(
         committed=("amount", "sum"), interest_income=("interest", "sum"),
         fee_income=("fees", "sum"), n_products=("product", "nunique"),
         n_facilities_active=("amount", "size"))
-    g = g.reindex(np.arange(len(idx))).fillna(0.0)
+    g = g.reindex(np.arange(len(book.idx))).fillna(0.0)
     g["exposure"] = g["committed"]
     g["income"] = g["interest_income"] + g["fee_income"]
-    g.index = idx
+    g.index = book.idx
     return g
 
 
@@ -215,19 +235,39 @@ def _interactions_between(tables, idx, lo, hi) -> np.ndarray:
     return np.bincount(pos[pos >= 0], minlength=len(idx)).astype(float)
 
 
-def _months_since_new_business(tables, idx, when) -> np.ndarray:
-    fac = _facilities(tables)
-    last = pd.Series(fac["start_date"].where(fac["start_date"] <= when).to_numpy(),
-                     index=fac["client_id"].astype("string"))
-    needs = tables.get("needs")
+def _months_since_new_business(book: Book, when: pd.Timestamp) -> np.ndarray:
+    ok = book.started(when) & (book.owner >= 0)
+    last = pd.Series(book.start.to_numpy(dtype="datetime64[ns]")[ok]).groupby(
+        book.owner[ok]).max()
+    latest = last.reindex(np.arange(len(book.idx)))
+    needs = book.tables.get("needs")
     if needs is not None and len(needs):
-        ok = needs["fulfilled"].astype("boolean").fillna(False) & (needs["request_date"] <= when)
-        last = pd.concat([last, pd.Series(needs.loc[ok.to_numpy(dtype=bool), "request_date"]
-                                          .to_numpy(), index=needs.loc[ok.to_numpy(dtype=bool),
-                                                                       "client_id"]
-                                          .astype("string"))])
-    latest = last.groupby(level=0).max().reindex(idx)
+        done = (needs["fulfilled"].astype("boolean").fillna(False)
+                & (needs["request_date"] <= when)).to_numpy(dtype=bool, na_value=False)
+        owner = book.idx.get_indexer(needs.loc[done, "client_id"].astype("string"))
+        asked = pd.Series(needs.loc[done, "request_date"].to_numpy(dtype="datetime64[ns]"))
+        by = asked[owner >= 0].groupby(owner[owner >= 0]).max().reindex(latest.index)
+        latest = pd.concat([latest, by], axis=1).max(axis=1)
     return ((when - latest) / pd.Timedelta(days=1)).to_numpy(dtype=float) / _MONTH_DAYS
+
+
+def features_at(book: Book, when: pd.Timestamp, horizon_months: int) -> pd.DataFrame:
+    """:func:`churn_features` on a prepared :class:`Book`."""
+    tables = book.tables
+    X = client_features(tables, when, snapshot_date=book.snapshot)
+    idx = book.idx
+    pit = _pit_facilities(book, when)
+    for c in pit.columns:
+        X[c] = pit[c].to_numpy(dtype=float)
+    prev = _interactions_between(tables, idx, when - pd.DateOffset(months=24),
+                                 when - pd.DateOffset(months=12))
+    X["nps_change"] = X["nps_latest"].astype(float) - X["nps_prev"].astype(float)
+    X["interactions_prev_12m"] = prev
+    X["interactions_change"] = X["interactions_12m"].astype(float) - prev
+    X["months_since_new_business"] = _months_since_new_business(book, when)
+    X["new_business"] = book.new_business(when, horizon_months)
+    X["active"] = pit["n_facilities_active"].to_numpy() > 0
+    return X
 
 
 def churn_features(tables: dict[str, pd.DataFrame], when: object, *,
@@ -239,23 +279,10 @@ def churn_features(tables: dict[str, pd.DataFrame], when: object, *,
     (see the module docstring), plus ``nps_change``, ``interactions_change``,
     ``interactions_prev_12m``, ``months_since_new_business``, ``new_business`` (a facility
     started or a need fulfilled in the ``horizon_months`` to ``when``) and ``active``.
+    ``snapshot_date``: the data date (default ``when``).
     """
-    when = _ts(when, "when")
-    snap = when if snapshot_date is None else _ts(snapshot_date, "snapshot_date")
-    X = client_features(tables, when, snapshot_date=snap)
-    idx = pd.Index(X.index.astype("string"), name="client_id")
-    pit = _pit_facilities(tables, idx, when, snap)
-    for c in pit.columns:
-        X[c] = pit[c].to_numpy(dtype=float)
-    prev = _interactions_between(tables, idx, when - pd.DateOffset(months=24),
-                                 when - pd.DateOffset(months=12))
-    X["nps_change"] = X["nps_latest"].astype(float) - X["nps_prev"].astype(float)
-    X["interactions_prev_12m"] = prev
-    X["interactions_change"] = X["interactions_12m"].astype(float) - prev
-    X["months_since_new_business"] = _months_since_new_business(tables, idx, when)
-    X["new_business"] = _new_business(tables, idx, when, horizon_months)
-    X["active"] = pit["n_facilities_active"].to_numpy() > 0
-    return X
+    when, snap = _dates(when, snapshot_date)
+    return features_at(Book(tables, snap), when, horizon_months)
 
 
 def rules_score(features: pd.DataFrame, rules: ChurnRules | None = None) -> pd.Series:
@@ -276,5 +303,5 @@ def rules_score(features: pd.DataFrame, rules: ChurnRules | None = None) -> pd.S
              + r.per_nps_point * (r.nps_threshold - col("nps_latest")).clip(lower=0).fillna(0)
              + r.single_product * (col("n_products").fillna(0) <= 1)
              + r.interaction_drop * drop
-             + r.no_new_business * ~features["new_business"].astype(bool))
+             + r.no_new_business * (col("new_business").fillna(0) == 0))
     return (1.0 / (1.0 + np.exp(-logit))).rename("churn_probability")

@@ -495,3 +495,16 @@ def test_sample_portfolio_end_to_end() -> None:
     s = ifrs9_stages(f, None, None, P)
     in_default = (f["status"].eq("default") | (f["dpd_current"] >= 90)).fillna(False)
     assert (s.loc[in_default[in_default].index, "stage"] == 3).all()
+
+
+def test_facility_alert_for_a_client_missing_from_the_metrics() -> None:
+    metrics = _clients(1, dscr=[2.0])
+    fac = pd.DataFrame({"client_id": pd.array(["CX", "C0"], dtype="string"),
+                        "client_name": pd.array(["外部客户", "客户0"], dtype="string"),
+                        "relationship_manager": pd.array(["RMX", "RM0"], dtype="string"),
+                        "days_to_maturity": [10.0, 20.0]},
+                       index=pd.Index(["FX", "F0"], dtype="string", name="facility_id"))
+    table = alerts(metrics, fac, P, AS_OF, "zh")
+    assert table[["client_id", "client_name", "facility_id", "owner"]].values.tolist() == [
+        ["CX", "外部客户", "FX", "RMX"], ["C0", "客户0", "F0", "RM0"]]
+    assert table["reason"].tolist()[0] == "业务 FX 将于 10 天后到期：提前安排续贷或再融资"

@@ -90,6 +90,15 @@ def _take(arr: pd.api.extensions.ExtensionArray, pos: np.ndarray) -> pa.ChunkedA
     return text_array(arr.take(pos, allow_fill=True))
 
 
+def _take_sparse(arr: pd.api.extensions.ExtensionArray, pos: np.ndarray) -> pa.Array:
+    """Like :func:`_take` when most ``pos`` are -1: only the valid positions are gathered."""
+    valid = pos >= 0
+    small = text_array(arr.take(pos[valid]))
+    idx = np.full(len(pos), len(small), dtype=np.int64)
+    idx[valid] = np.arange(len(small))
+    return pa.concat_arrays([small, pa.nulls(1, pa.large_string())]).take(pa.array(idx))
+
+
 def _coalesce(first: pa.Array, second: pa.Array | None) -> pd.api.extensions.ExtensionArray:
     out = first if second is None else pc.coalesce(first, second)
     return pd.arrays.ArrowStringArray(out)
@@ -197,10 +206,10 @@ def alerts(metrics: pd.DataFrame, facility_metrics: pd.DataFrame | None = None,
     order = np.lexsort((fpos, cpos, value * sign, rk, sev))
     cpos, fpos, rk = cpos[order], fpos[order], rk[order]
     days = np.array([params.days_for(r) for r in rules])[rk]
-    fac = (lambda key: _take(f[key], fpos)) if has_fac else (lambda key: None)
+    fac = (lambda key: _take_sparse(f[key], fpos)) if has_fac else (lambda key: None)
     out = pd.DataFrame({
-        "client_id": _coalesce(fac("client"), _take(c["id"], cpos)) if has_fac
-        else _coalesce(_take(c["id"], cpos), None),
+        "client_id": _coalesce(_take(c["id"], cpos), fac("client") if has_fac
+                               and ((cpos < 0) & (fpos >= 0)).any() else None),
         "client_name": _coalesce(_take(c["name"], cpos), fac("name")),
         "facility_id": _coalesce(fac("id"), None) if has_fac
         else pd.array([pd.NA] * len(order), dtype="string"),
@@ -214,7 +223,7 @@ def alerts(metrics: pd.DataFrame, facility_metrics: pd.DataFrame | None = None,
                                     dtype=float)[rk],
         "severity": pd.Categorical.from_codes(len(SEVERITIES) - 1 - sev[order],
                                               dtype=SEVERITY_DTYPE),
-        "reason": pd.arrays.ArrowStringArray(pa.chunked_array(reason_l).take(pa.array(order))),
+        "reason": pd.arrays.ArrowStringArray(pa.concat_arrays(reason_l).take(pa.array(order))),
         "owner": _coalesce(_take(c["owner"], cpos), fac("owner")),
         "due_date": (np.datetime64(as_of.date(), "ns")
                      + (days * np.timedelta64(1, "D")).astype("timedelta64[ns]")),

@@ -269,3 +269,21 @@ def test_default_flag_windows(tables):
     assert default_flag(tables, *early, snapshot_date=AS_OF).tolist() == [False] * 3
     with pytest.raises(CrmkitError, match="after its start"):
         default_flag(tables, AS_OF, "2026-01-01")
+
+
+@pytest.mark.skipif(__import__("importlib.util").util.find_spec("crmkit.sample") is None,
+                    reason="crmkit.sample not written yet")
+def test_sample_portfolio_features_are_sane():
+    from crmkit.sample import generate
+
+    tables = generate(200)
+    f = client_features(tables, AS_OF)
+    assert len(f) == 200 and f.index.is_unique
+    num = f.select_dtypes("float64").to_numpy()
+    assert not np.isinf(num).any()
+    assert f["exposure"].gt(0).mean() > 0.5 and f["dscr"].notna().mean() > 0.8
+    flag = default_flag(tables, AS_OF - pd.DateOffset(years=1), AS_OF)
+    assert 0 < flag.mean() < 0.5
+    # Features at an earlier date never see more instalments than at as_of.
+    early = client_features(tables, AS_OF - pd.DateOffset(years=1), snapshot_date=AS_OF)
+    assert (early["n_instalments_due"] <= f["n_instalments_due"]).all()

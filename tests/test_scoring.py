@@ -146,10 +146,22 @@ def test_weight_sensitivity_golden(small):
     assert got[("credit", "-10%")] == 1 and got[("credit", "+10%")] == 0
     assert got[("lifecycle", "-10%")] == 0 and got[("lifecycle", "+10%")] == 1
     assert t.loc[t.dimension == "contribution", "clients_changed"].tolist() == [0, 0]
+    cut = weight_sensitivity(small, ScoringParams(**TWO_DIMS), lambda x: pd.cut(
+        x, [-np.inf, 31.5, 60, np.inf], right=False, labels=["C", "B", "A"]))  # categorical
+    assert cut["clients_changed"].tolist() == t["clients_changed"].tolist()
     credit_down = t[(t.dimension == "credit") & (t.direction == "-10%")]
     assert credit_down["share_changed"].item() == pytest.approx(1 / 3)
     with pytest.raises(Exception, match="step"):
         weight_sensitivity(small, ScoringParams(**TWO_DIMS), tiers, step=1.5)
+
+
+def test_tier_comparison_treats_two_missing_tiers_as_equal():
+    from crmkit.scoring import _n_changed
+
+    a = np.array(["A", None, "B", None], dtype=object)
+    assert _n_changed(a, np.array(["A", None, "C", "A"], dtype=object)) == 2
+    assert _n_changed(pd.array(["A", pd.NA], dtype="string").to_numpy(),
+                      np.array(["A", np.nan], dtype=object)) == 0
 
 
 # -- parameters ------------------------------------------------------------------------------

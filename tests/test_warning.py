@@ -508,3 +508,17 @@ def test_facility_alert_for_a_client_missing_from_the_metrics() -> None:
     assert table[["client_id", "client_name", "facility_id", "owner"]].values.tolist() == [
         ["CX", "外部客户", "FX", "RMX"], ["C0", "客户0", "F0", "RM0"]]
     assert table["reason"].tolist()[0] == "业务 FX 将于 10 天后到期：提前安排续贷或再融资"
+
+
+def test_tuned_thresholds_round_trip_through_the_parameters_file(tmp_path) -> None:
+    from crmkit.params import update_params_file
+
+    data = {"portfolio": "p", "as_of": "2026-09-30", "sources": {"default": {"path": "d"}}}
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    tuned = P.with_thresholds({"dscr_lockup": (1.15, 1.3), "dpd_30": 45})
+    update_params_file(path, {"warning": tuned.yaml_section()})
+    back = load_params(path).warning
+    assert back.rule("dscr_lockup").threshold == (1.15, 1.3)
+    assert back.rule("dpd_30").threshold == 45 and len(back.rules) == len(DEFAULT_RULES)
+    assert back == tuned

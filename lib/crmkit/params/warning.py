@@ -222,6 +222,11 @@ class WarningParams(Section):
         """Days until the follow-up of ``rule`` is due (its own, else by severity)."""
         return rule.action_days if rule.action_days is not None else self.action_days[rule.severity]
 
+    def yaml_section(self) -> dict[str, Any]:
+        """This section as plain YAML-safe data, for ``update_params_file(path, {"warning": ...})``
+        (the sliders' save button): bands become lists, unset optional fields are left out."""
+        return self.model_dump(mode="json", exclude_none=True)
+
     def with_thresholds(self, thresholds: Mapping[str, float | tuple[float, float]]
                         ) -> WarningParams:
         """A validated copy with the thresholds of some rules replaced (for sliders)."""

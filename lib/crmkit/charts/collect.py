@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from crmkit.charts._style import use_style
 from crmkit.contract import TABLES
@@ -48,7 +47,8 @@ def quality_chart(summary: pd.DataFrame, quality: pd.DataFrame, lang: str = "zh"
     blank cells (red = required, blue = optional).
     """
     use_style()
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5.2), width_ratios=[1, 1.1])
+    fig = Figure(figsize=(13, 5.2))
+    ax1, ax2 = fig.subplots(1, 2, width_ratios=[1, 1.1])
     s = summary.set_index("table")
     labels = [TABLES[n].zh if lang == "zh" else TABLES[n].en for n in s.index]
     left = np.zeros(len(s))
@@ -85,7 +85,7 @@ def quality_chart(summary: pd.DataFrame, quality: pd.DataFrame, lang: str = "zh"
         colors = ["#cb4335" if r else "#2e86c1" for r in q["required"]]
         ax2.barh(names, q["completeness"], color=colors)
         ax2.set_xlim(0, 1)
-        ax2.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+        ax2.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0%}"))
         ax2.invert_yaxis()
         ax2.set_xlabel(t("chart.collect.completeness_x", lang))
     ax2.set_title(t("chart.collect.completeness", lang))

@@ -223,8 +223,10 @@ class WarningParams(Section):
         return rule.action_days if rule.action_days is not None else self.action_days[rule.severity]
 
     def yaml_section(self) -> dict[str, Any]:
-        """This section as plain YAML-safe data, for ``update_params_file(path, {"warning": ...})``
-        (the sliders' save button): bands become lists, unset optional fields are left out."""
+        """This section as plain YAML-safe data (bands as lists, unset optional fields left out).
+
+        For the sliders' save button: ``update_params_file(path, {"warning": p.yaml_section()})``.
+        """
         return self.model_dump(mode="json", exclude_none=True)
 
     def with_thresholds(self, thresholds: Mapping[str, float | tuple[float, float]]

@@ -80,6 +80,11 @@ def _pick(obj: pd.Series | pd.DataFrame | None, col: str, what: str) -> pd.Serie
     return s
 
 
+def _align(s: pd.Series, idx: pd.Index) -> pd.Series:
+    """``s.reindex(idx)``, without the hash lookup when ``s`` already has that index."""
+    return s.set_axis(idx) if s.index.equals(idx) else s.reindex(idx)
+
+
 def _severity_dtype(alerts: pd.DataFrame | None, p: DiagnoseParams) -> pd.CategoricalDtype:
     """Ordered severities, least severe first (an ordered categorical column decides)."""
     if alerts is not None and isinstance(alerts["severity"].dtype, pd.CategoricalDtype) \
@@ -108,7 +113,7 @@ def alert_summary(alerts: pd.DataFrame | None,
                             f"client_id and severity (columns: {list(alerts.columns)})")
     dtype = _severity_dtype(alerts, p)
     sev = alerts["severity"].astype("string")
-    bad = sorted(set(sev.dropna()) - set(dtype.categories))
+    bad = sorted(set(sev.dropna().unique()) - set(dtype.categories))
     if bad:
         raise DiagnoseError(f"alerts: unknown severity {bad}; diagnose.severity_order is "
                             f"{list(reversed(dtype.categories))} (worst first): add them there")
@@ -205,21 +210,21 @@ def diagnostic_table(features: pd.DataFrame | None = None, *,
                     else pd.Series(pd.NA, index=idx, dtype="string"))
     for col in ("tier", "segment"):
         s = parts[col]
-        out[col] = (s.reindex(idx) if s is not None
+        out[col] = (_align(s, idx) if s is not None
                     else pd.Series(pd.NA, index=idx, dtype="string"))
     if score_frame is not None:
         dims = [c for c in score_frame.columns if c not in ("total", "missing")]
         sf = score_frame.copy()
         sf.index = sf.index.astype("string")
         for d in dims:
-            out[f"score_{d}"] = pd.to_numeric(sf[d], errors="coerce").reindex(idx).astype(float)
+            out[f"score_{d}"] = _align(pd.to_numeric(sf[d], errors="coerce"), idx).astype(float)
     for col in ("score", "pd"):
         s = parts[col]
-        out[col] = (pd.to_numeric(s, errors="coerce").astype(float).reindex(idx) if s is not None
+        out[col] = (_align(pd.to_numeric(s, errors="coerce").astype(float), idx) if s is not None
                     else np.nan)
     for col in ("grade", "risk"):
         s = parts[col]
-        out[col] = (s.astype("string").reindex(idx) if s is not None
+        out[col] = (_align(s.astype("string"), idx) if s is not None
                     else pd.Series(pd.NA, index=idx, dtype="string"))
     for col in ("exposure", "income", "csat_latest", "nps_latest", "needs_fulfilled_share"):
         out[col] = (feats[col].astype(float) if feats is not None and col in feats.columns
@@ -229,19 +234,21 @@ def diagnostic_table(features: pd.DataFrame | None = None, *,
     else:
         out["nps_class"] = nps_class(out["nps_latest"], p)
     s = parts["clv"]
-    out["clv"] = (pd.to_numeric(s, errors="coerce").astype(float).reindex(idx) if s is not None
+    out["clv"] = (_align(pd.to_numeric(s, errors="coerce").astype(float), idx) if s is not None
                   else np.nan)
-    al = alert_summary(alerts, p)
-    out["open_alerts"] = (al["open_alerts"].reindex(idx).fillna(0).astype("Int64")
-                          if alerts is not None else pd.array([pd.NA] * len(idx), dtype="Int64"))
-    out["worst_severity"] = al["worst_severity"].reindex(idx)
+    al = alert_summary(alerts, p).reindex(idx)
+    out["open_alerts"] = (al["open_alerts"].fillna(0).astype("Int64") if alerts is not None
+                          else pd.array([pd.NA] * len(idx), dtype="Int64"))
+    out["worst_severity"] = al["worst_severity"]
     s = parts["churn_probability"]
-    out["churn_probability"] = (pd.to_numeric(s, errors="coerce").astype(float).reindex(idx)
+    out["churn_probability"] = (_align(pd.to_numeric(s, errors="coerce").astype(float), idx)
                                 if s is not None else np.nan)
     out["clv_at_risk"] = out["clv"] * out["churn_probability"]
-    out = out.join(client_bands(out, p))
+    for col, values in client_bands(out, p).items():
+        out[col] = values
     table = load_strategies() if strategies is None else strategies
-    out = out.join(match_strategies(out, table, p))
+    for col, values in match_strategies(out, table, p).items():
+        out[col] = values
     return out
 
 
@@ -353,23 +360,29 @@ def next_actions(diag: pd.DataFrame, alerts: pd.DataFrame | None = None, n: int 
 
 
 # -- display -------------------------------------------------------------------------------
-def _translate(col: str, s: pd.Series, lang: str) -> pd.Series:
+def _code_labeller(col: str, lang: str):
+    """code -> label function for a code column, or None when ``col`` holds no codes."""
     kind = {"value_band": "value", "satisfaction_band": "satisfaction", "risk_band": "risk",
             "churn_band": "churn"}.get(col)
     if kind:
-        return s.map(lambda v: v if pd.isna(v) else band_label(kind, v, lang))
+        return lambda v: band_label(kind, v, lang)
     prefix = {"nps_class": "diag.nps.", "worst_severity": "diag.severity.", "tier": "tier.",
               "segment": "segment.", "risk": "risk."}.get(col)
     if prefix:
-        return s.map(lambda v: v if pd.isna(v) else t(f"{prefix}{v}", lang))
+        return lambda v: t(f"{prefix}{v}", lang)
     if col in CODES:
-        return s.map(lambda v: v if pd.isna(v) else code_label(col, v, lang))
-    return s
+        return lambda v: code_label(col, v, lang)
+    return None
 
 
-def display(df: pd.DataFrame, lang: str = "zh", *, codes: bool = True) -> pd.DataFrame:
+def display(df: pd.DataFrame, lang: str = "zh", *, codes: bool = True,
+            labels: dict[str, dict[str, str]] | None = None) -> pd.DataFrame:
     """A copy of a diagnose table for reading: named index as first column, ``x_zh`` / ``x_en``
-    pairs merged into ``x`` in ``lang``, codes translated (``codes=True``), headers renamed."""
+    pairs merged into ``x`` in ``lang``, codes translated (``codes=True``), headers renamed.
+
+    ``labels`` overrides code labels per column, e.g. ``{"segment":
+    crmkit.tiering.segment_labels(params.tiering, lang)}`` for a bank's own segment names.
+    """
     check_lang(lang)
     out = df.reset_index() if df.index.name is not None else df.copy()
     for col in list(out.columns):
@@ -379,9 +392,14 @@ def display(df: pd.DataFrame, lang: str = "zh", *, codes: bool = True) -> pd.Dat
             out = out.drop(columns=[col, f"{base}_en"])
     if codes:
         for col in out.columns:
-            if out[col].dtype == object or isinstance(
-                    out[col].dtype, (pd.StringDtype, pd.CategoricalDtype)):
-                out[col] = _translate(col, out[col].astype("object"), lang)
+            fn = _code_labeller(col, lang) if isinstance(col, str) else None
+            own = (labels or {}).get(col)
+            if fn is None and own is None:
+                continue
+            s = out[col].astype("object")
+            uniq = pd.unique(s.dropna())
+            mapping = {v: (own or {}).get(v) or (fn(v) if fn else v) for v in uniq}
+            out[col] = s.map(mapping)
     return out.rename(columns=lambda c: col_header(c, lang) if isinstance(c, str) else c)
 
 

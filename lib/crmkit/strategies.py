@@ -198,17 +198,32 @@ def load_strategies(path: str | Path | None = None) -> pd.DataFrame:
 
 
 # -- bands ---------------------------------------------------------------------------------
-def _num(s: pd.Series | None, index: pd.Index) -> pd.Series:
+# Bands are built as integer codes into a level list, then taken from a tiny string array:
+# no per-client Python strings are created (fast at a million clients).
+def _num(s: pd.Series | None, index: pd.Index) -> np.ndarray:
     if s is None:
-        return pd.Series(np.nan, index=index, dtype=float)
-    return pd.to_numeric(s, errors="coerce").astype(float).reindex(index)
+        return np.full(len(index), np.nan)
+    v = pd.to_numeric(s, errors="coerce").astype(float)
+    v = v.set_axis(index) if v.index.equals(index) else v.reindex(index)
+    return v.to_numpy(dtype=float, na_value=np.nan)
 
 
-def _codes(conds: list[np.ndarray], levels: list[str], known: np.ndarray,
-           index: pd.Index, name: str) -> pd.Series:
-    out = np.select(conds, levels[:-1], default=levels[-1]).astype(object)
-    out[~known] = "unknown"
-    return pd.Series(out, index=index, name=name, dtype="string")
+def _in(s: pd.Series | None, index: pd.Index, values: list[str]) -> np.ndarray:
+    """Per row of ``index``: position in ``values`` of the row's value of ``s``, or -1."""
+    if s is None:
+        return np.full(len(index), -1)
+    s = s.set_axis(index) if s.index.equals(index) else s.reindex(index)
+    codes, uniques = pd.factorize(s)
+    lookup = np.array([values.index(u) if u in values else -1 for u in map(str, uniques)]
+                      + [-1], dtype=int)
+    return lookup[codes]  # code -1 (missing) takes the trailing -1
+
+
+def _band(codes: np.ndarray, levels: tuple[str, ...], index: pd.Index, name: str) -> pd.Series:
+    """``levels[code]``, with -1 (unknown) mapped to ``"unknown"``."""
+    arr = pd.array([*levels, "unknown"], dtype="string")
+    codes = np.where(codes < 0, len(levels), codes)
+    return pd.Series(arr.take(codes), index=index, name=name)
 
 
 def value_band(values: pd.Series, bands: BandParams | None = None) -> pd.Series:
@@ -218,8 +233,9 @@ def value_band(values: pd.Series, bands: BandParams | None = None) -> pd.Series:
     n = v.notna().sum()
     share = (v.rank(method="average") / n).to_numpy() if n else np.full(len(v), np.nan)
     eps = 1e-9
-    return _codes([share > b.value_high_quantile + eps, share > b.value_low_quantile + eps],
-                  ["high", "medium", "low"], v.notna().to_numpy(), v.index, "value_band")
+    codes = np.select([share > b.value_high_quantile + eps, share > b.value_low_quantile + eps,
+                       share >= 0], [0, 1, 2], -1)
+    return _band(codes, ("high", "medium", "low"), v.index, "value_band")
 
 
 def satisfaction_band(nps_class: pd.Series | None, csat_latest: pd.Series | None,
@@ -229,17 +245,14 @@ def satisfaction_band(nps_class: pd.Series | None, csat_latest: pd.Series | None
     b = bands or _DEFAULT_BANDS
     idx = index if index is not None else (nps_class if nps_class is not None
                                            else csat_latest).index
-    from_nps = pd.Series(pd.NA, index=idx, dtype="string")
-    if nps_class is not None:
-        from_nps = nps_class.astype("string").reindex(idx).map(
-            {"promoter": "high", "passive": "medium", "detractor": "low"}).astype("string")
+    # level codes: 0 high, 1 medium, 2 low, -1 unknown
+    from_nps = _in(nps_class, idx, ["promoter", "passive", "detractor"])
     c = _num(csat_latest, idx)
-    from_csat = pd.Series(np.select([c >= b.csat_high_min, c <= b.csat_low_max], ["high", "low"],
-                                    "medium"), index=idx, dtype="string").where(c.notna())
-    out = pd.Series(pd.NA, index=idx, dtype="string")
+    from_csat = np.select([c >= b.csat_high_min, c <= b.csat_low_max, c >= 0], [0, 2, 1], -1)
+    out = np.full(len(idx), -1)
     for basis in b.satisfaction_basis:
-        out = out.fillna(from_nps if basis == "nps" else from_csat)
-    return out.fillna("unknown").rename("satisfaction_band")
+        out = np.where(out >= 0, out, from_nps if basis == "nps" else from_csat)
+    return _band(out, ("high", "medium", "low"), idx, "satisfaction_band")
 
 
 def risk_band(pd_: pd.Series | None, risk_level: pd.Series | None = None,
@@ -248,13 +261,10 @@ def risk_band(pd_: pd.Series | None, risk_level: pd.Series | None = None,
     b = bands or _DEFAULT_BANDS
     idx = index if index is not None else (pd_ if pd_ is not None else risk_level).index
     p = _num(pd_, idx)
-    out = _codes([p < b.pd_low_below, p < b.pd_medium_below], ["low", "medium", "high"],
-                 p.notna().to_numpy(), idx, "risk_band")
-    if risk_level is not None:
-        lvl = risk_level.astype("string").reindex(idx)
-        lvl = lvl.where(lvl.isin(["low", "medium", "high"]))
-        out = lvl.fillna(out).astype("string").rename("risk_band")
-    return out
+    codes = np.select([p < b.pd_low_below, p < b.pd_medium_below, p >= b.pd_medium_below],
+                      [0, 1, 2], -1)
+    lvl = _in(risk_level, idx, ["low", "medium", "high"])
+    return _band(np.where(lvl >= 0, lvl, codes), ("low", "medium", "high"), idx, "risk_band")
 
 
 def churn_band(churn: pd.Series | None, bands: BandParams | None = None,
@@ -263,8 +273,8 @@ def churn_band(churn: pd.Series | None, bands: BandParams | None = None,
     b = bands or _DEFAULT_BANDS
     idx = index if index is not None else churn.index
     c = _num(churn, idx)
-    return _codes([c >= b.churn_high_min, c >= b.churn_medium_min], ["high", "medium", "low"],
-                  c.notna().to_numpy(), idx, "churn_band")
+    codes = np.select([c >= b.churn_high_min, c >= b.churn_medium_min, c >= 0], [2, 1, 0], -1)
+    return _band(codes, ("low", "medium", "high"), idx, "churn_band")
 
 
 def client_bands(frame: pd.DataFrame, params: DiagnoseParams | None = None) -> pd.DataFrame:
@@ -280,7 +290,7 @@ def client_bands(frame: pd.DataFrame, params: DiagnoseParams | None = None) -> p
     get = frame.get
     return pd.DataFrame({
         "value_band": (value_band(frame[basis], b) if basis is not None
-                       else pd.Series("unknown", index=idx, dtype="string")),
+                       else _band(np.full(len(idx), -1), (), idx, "value_band")),
         "satisfaction_band": satisfaction_band(get("nps_class"), get("csat_latest"), b, idx),
         "risk_band": risk_band(get("pd"), get("risk"), b, idx),
         "churn_band": churn_band(get("churn_probability"), b, idx),
@@ -308,28 +318,30 @@ def match_strategies(frame: pd.DataFrame, table: pd.DataFrame | None = None,
         table = validate_strategies(table)
     n = len(frame)
     choice = np.full(n, -1)
-    cols = {c: frame[c].astype("string").to_numpy(dtype=object, na_value=None)
-            for c in KEY_COLUMNS if c in frame.columns}
+    # Factorise each key column once; a rule then compares small integer codes.
+    fact = {c: pd.factorize(frame[c].astype("string")) for c in KEY_COLUMNS if c in frame.columns}
     for k, rule in enumerate(table.to_dict("records")):
         hit = choice < 0
         for col in KEY_COLUMNS:
             vals = rule[col]
             if vals is None:
                 continue
-            if col not in cols:
+            if col not in fact:
                 hit[:] = False
                 break
-            hit &= pd.Series(cols[col]).isin(list(vals)).to_numpy()
+            codes, uniques = fact[col]
+            wanted = np.flatnonzero(np.isin(np.asarray(uniques, dtype=object), list(vals)))
+            hit &= np.isin(codes, wanted)
         choice[hit] = k
         if (choice >= 0).all():
             break
     pick = np.where(choice >= 0, choice, len(table))
-    ids = np.r_[table["id"].to_numpy(dtype=object), [p.strategies.default_id]]
-    zh = np.r_[table["strategy_zh"].to_numpy(dtype=object), [p.strategies.default_zh]]
-    en = np.r_[table["strategy_en"].to_numpy(dtype=object), [p.strategies.default_en]]
-    prio = pd.array(np.r_[table["priority"].to_numpy(dtype=float), [np.nan]][pick],
-                    dtype="Float64").astype("Int64")
-    return pd.DataFrame({"strategy_id": pd.array(ids[pick], dtype="string"),
-                         "strategy_zh": pd.array(zh[pick], dtype="string"),
-                         "strategy_en": pd.array(en[pick], dtype="string"),
-                         "strategy_priority": prio}, index=frame.index)
+
+    def col(name: str, default: object, dtype: str) -> pd.api.extensions.ExtensionArray:
+        return pd.array([*table[name].tolist(), default], dtype=dtype).take(pick)
+
+    return pd.DataFrame({"strategy_id": col("id", p.strategies.default_id, "string"),
+                         "strategy_zh": col("strategy_zh", p.strategies.default_zh, "string"),
+                         "strategy_en": col("strategy_en", p.strategies.default_en, "string"),
+                         "strategy_priority": col("priority", pd.NA, "Int64")},
+                        index=frame.index)

@@ -106,7 +106,7 @@ def satisfaction_by_segment(summary: pd.DataFrame, lang: str = "zh") -> Figure:
 def _unit(values: np.ndarray, lang: str) -> tuple[float, str]:
     big = np.nanmax(np.abs(values)) if np.isfinite(values).any() else 0.0
     if lang == "zh":
-        return (1e8, t("diag.unit.yi", lang)) if big >= 1e9 else (1e4, t("diag.unit.wan", lang))
+        return (1e8, t("diag.unit.yi", lang)) if big >= 1e8 else (1e4, t("diag.unit.wan", lang))
     return (1e9, "CNY bn") if big >= 1e10 else (1e6, "CNY m")
 
 

@@ -585,3 +585,28 @@ def test_charts_render(features, retention_tables, lang, title):
     assert [int(x) for x in fig.axes[0].lines[0].get_xdata()] == [2020, 2021]
     empty = C.clv_by_tier(diag.assign(clv=np.nan), lang)
     assert empty.axes[0].texts[0].get_text() in ("没有可用数据", "No data available")
+
+
+_LEVELS = ["high", "medium", "low", "unknown"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(rules=st.lists(st.tuples(st.integers(0, 5), st.sets(st.sampled_from(_LEVELS[:3])),
+                                st.sets(st.sampled_from(_LEVELS[:3]))), min_size=1, max_size=6),
+       rows=st.lists(st.tuples(st.sampled_from(_LEVELS), st.sampled_from(_LEVELS)),
+                     min_size=1, max_size=25))
+def test_vectorised_matching_equals_a_row_by_row_first_match(rules, rows):
+    raw = _rules(*[{"id": f"r{i}", "priority": str(p), "value_band": "|".join(sorted(v)),
+                    "churn_band": "|".join(sorted(c))} for i, (p, v, c) in enumerate(rules)])
+    table = validate_strategies(raw)
+    frame = pd.DataFrame(rows, columns=["value_band", "churn_band"])
+    got = match_strategies(frame, table)["strategy_id"].tolist()
+    # naive: rules sorted by (priority, file order); blank cell = any; first hit wins
+    order = sorted(range(len(rules)), key=lambda i: (rules[i][0], i))
+    want = []
+    for v, c in rows:
+        hit = next((f"r{i}" for i in order
+                    if (not rules[i][1] or v in rules[i][1])
+                    and (not rules[i][2] or c in rules[i][2])), "default")
+        want.append(hit)
+    assert got == want

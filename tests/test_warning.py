@@ -522,3 +522,11 @@ def test_tuned_thresholds_round_trip_through_the_parameters_file(tmp_path) -> No
     assert back.rule("dscr_lockup").threshold == (1.15, 1.3)
     assert back.rule("dpd_30").threshold == 45 and len(back.rules) == len(DEFAULT_RULES)
     assert back == tuned
+
+
+def test_alert_summary_of_no_alerts_is_empty() -> None:
+    empty = alerts(_clients(1, dscr=[2.0]), None, P, AS_OF)
+    out = alert_summary(empty, "owner")
+    assert len(out) == 0
+    assert list(out.columns) == ["owner", "critical", "high", "medium", "low", "alerts",
+                                 "clients", "first_due"]

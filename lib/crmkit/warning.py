@@ -258,18 +258,26 @@ def alert_summary(alerts: pd.DataFrame, by: str = "rule", lang: str = "zh") -> p
     k = alerts[key].astype("string")
     if fill is not None:
         k = k.fillna(fill)
-    sev = alerts["severity"].astype("string")
-    counts = pd.crosstab(k, sev).reindex(columns=list(SEVERITIES), fill_value=0)
-    counts.columns = list(SEVERITIES)
-    g = alerts.groupby(k, sort=False)
-    counts["alerts"] = counts[list(SEVERITIES)].sum(axis=1)
-    counts["clients"] = g["client_id"].nunique().reindex(counts.index).astype("int64")
-    counts["first_due"] = g["due_date"].min().reindex(counts.index)
-    counts = counts.sort_values(list(SEVERITIES), ascending=False, kind="stable")
-    counts.index.name = key
-    out = counts.reset_index()
+    g, keys = pd.factorize(k, sort=True)
+    n_g = len(keys)
+    sev = pd.Categorical(alerts["severity"], categories=list(SEVERITIES)).codes
+    ok = sev >= 0
+    cells = np.bincount(g[ok] * len(SEVERITIES) + sev[ok], minlength=n_g * len(SEVERITIES))
+    counts = pd.DataFrame(cells.reshape(n_g, len(SEVERITIES)), columns=list(SEVERITIES),
+                          index=pd.Index(keys, name=key)).astype("int64")
+    counts["alerts"] = np.bincount(g, minlength=n_g)
+    client, _ = pd.factorize(alerts["client_id"].astype("string"))
+    width = int(client.max(initial=0)) + 1
+    pairs = np.sort(g.astype(np.int64) * width + client)
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
+    counts["clients"] = np.bincount(pairs // width, minlength=n_g)
+    counts["first_due"] = (pd.Series(alerts["due_date"].to_numpy()).groupby(g).min()
+                           .reindex(range(n_g)).to_numpy())
     if by == "rule":
-        names = alerts.drop_duplicates("rule_id").set_index("rule_id")["rule_name"]
-        out.insert(1, "rule_name", names.reindex(out["rule_id"]).to_numpy())
+        by_group = np.argsort(g, kind="stable")
+        first = by_group[np.r_[0, np.flatnonzero(np.diff(g[by_group])) + 1]] if len(g) else []
+        counts.insert(0, "rule_name", alerts["rule_name"].astype("string").array.take(first))
+    counts = counts.sort_values(list(SEVERITIES), ascending=False, kind="stable")
+    out = counts.reset_index()
     out.columns.name = None
     return out

@@ -24,11 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-import nbformat
 from bs4 import BeautifulSoup, Comment
-from nbconvert import HTMLExporter
-from nbconvert.preprocessors import Preprocessor
-from traitlets.config import Config
 
 from crmkit.errors import CrmkitError
 from crmkit.i18n import LABELS, check_lang, t
@@ -72,18 +68,14 @@ _NUMBER = re.compile(r"^[\s(+\-−]*[¥$€£]?\s*\d[\d,\s]*(\.\d+)?\s*"
 _PLAIN_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 
 
-class _ReportOutputs(Preprocessor):
+def _strip_for_report(nb: Any) -> Any:
     """Drop what a reader must not see: tagged cells, stderr, code-running output types."""
-
-    def preprocess(self, nb: Any, resources: dict) -> tuple[Any, dict]:
-        nb.cells = [c for c in nb.cells
-                    if not REMOVE_CELL_TAGS & set(c.get("metadata", {}).get("tags", []))]
-        nb.metadata.pop("widgets", None)
-        return super().preprocess(nb, resources)
-
-    def preprocess_cell(self, cell: Any, resources: dict, index: int) -> tuple[Any, dict]:
+    nb.cells = [c for c in nb.cells
+                if not REMOVE_CELL_TAGS & set(c.get("metadata", {}).get("tags", []))]
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
         if cell.cell_type != "code":
-            return cell, resources
+            continue
         kept = []
         for out in cell.get("outputs", []):
             if out.get("output_type") == "stream" and out.get("name") == "stderr":
@@ -95,10 +87,14 @@ class _ReportOutputs(Preprocessor):
                     continue
             kept.append(out)
         cell.outputs = kept
-        return cell, resources
+    return nb
 
 
-def _exporter() -> HTMLExporter:
+def _exporter() -> Any:
+    # nbconvert / nbformat take seconds to import (jsonschema formats): only when exporting
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
     if not (TEMPLATE_DIR / "index.html.j2").is_file():
         raise CrmkitError(f"{TEMPLATE_DIR}: the report template is missing; reinstall crmkit "
                           "from its repository (the templates/ folder ships with it).")
@@ -111,9 +107,7 @@ def _exporter() -> HTMLExporter:
     c.HTMLExporter.sanitize_html = True
     c.HTMLExporter.embed_images = True
     c.HTMLExporter.filters = {"clean_html": sanitize_html}
-    exporter = HTMLExporter(config=c)
-    exporter.register_preprocessor(_ReportOutputs(), enabled=True)
-    return exporter
+    return HTMLExporter(config=c)
 
 
 def _notebook_meta(nb: Any) -> dict[str, Any]:
@@ -229,6 +223,8 @@ def export_html(executed_notebook: Path, out: Path, lang: str = "zh", title: str
     Path
         ``out``.
     """
+    import nbformat
+
     check_lang(lang)
     path = Path(executed_notebook)
     try:
@@ -252,6 +248,7 @@ def export_html(executed_notebook: Path, out: Path, lang: str = "zh", title: str
             "lang": lang,
             "html_lang": HTML_LANG[lang],
             "title": str(title),
+            "page_title": " · ".join(str(v) for v in (title, portfolio) if v),
             "meta": [(label, _fmt(v)) for label, v in rows if v not in (None, "")],
             "labels": {
                 "kicker": t("report.kicker", lang),
@@ -260,7 +257,7 @@ def export_html(executed_notebook: Path, out: Path, lang: str = "zh", title: str
             },
         },
     }
-    html, _ = _exporter().from_notebook_node(nb, resources=resources)
+    html, _ = _exporter().from_notebook_node(_strip_for_report(nb), resources=resources)
     html = _finish(html)
     return atomic_write(Path(out), lambda tmp: tmp.write_text(html, encoding="utf-8"))
 

@@ -20,7 +20,6 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from crmkit.charts._style import cjk_font_path
 from crmkit.errors import CrmkitError
 from crmkit.i18n import t
 from crmkit.store import atomic_write
@@ -49,7 +48,9 @@ def pdf_font_path() -> Path:
     Falls back to the ``.ttc`` collection itself (with a logged warning) when the face cannot be
     extracted or the cache is not writable.
     """
-    ttc = cjk_font_path()
+    import noto_cjk_sans_otc  # = crmkit.charts._style.cjk_font_path(), minus matplotlib
+
+    ttc = Path(noto_cjk_sans_otc.FONT_PATH)
     stat = ttc.stat()
     target = _cache_dir() / f"NotoSansCJKsc-Regular-{stat.st_size}-{int(stat.st_mtime)}.otf"
     if target.is_file():
@@ -140,6 +141,7 @@ def export_pdf(html_path: Path, out: Path) -> Path:
     fetcher = _fetcher({font.resolve()})
     fonts = FontConfiguration()
     css = CSS(string=page_css(lang, font), font_config=fonts, url_fetcher=fetcher)
-    document = HTML(filename=str(html_path), url_fetcher=fetcher, media_type="print")
+    document = HTML(filename=str(html_path), encoding="utf-8", url_fetcher=fetcher,
+                    media_type="print")
     return atomic_write(Path(out), lambda tmp: document.write_pdf(
         str(tmp), stylesheets=[css], font_config=fonts))

@@ -58,3 +58,11 @@ def test_collect_notebook_outputs(sample_run) -> None:
     folder = params.run_dir / "collect"
     for name in ("quarantine.csv", "quality.csv", "summary.csv", "clients.parquet"):
         assert (folder / name).is_file(), name
+    # the sample's planted errors, one per reason, and nothing else
+    import pandas as pd
+
+    from crmkit.sample_errors import PLANTED_ERRORS
+
+    q = pd.read_csv(folder / "quarantine.csv")
+    assert sorted(zip(q["table"], q["reason"], strict=True)) == sorted(
+        (t, r) for t, r, _ in PLANTED_ERRORS)

@@ -276,12 +276,14 @@ def test_write_portfolio_csv_format(tmp_path):
 
 
 def test_committed_sample_is_what_the_generator_writes(tmp_path):
-    files = write_portfolio(tmp_path, 300, seed=7, as_of=dt.date(2026, 9, 30), fmt="csv")
+    files = write_portfolio(tmp_path, 300, seed=7, as_of=dt.date(2026, 9, 30), fmt="csv",
+                            with_errors=True)
     total = 0
     for name, path in files.items():
         committed = SAMPLE_DIR / f"{name}.csv"
         assert committed.read_bytes() == path.read_bytes(), (
-            f"{committed} is stale: run crmkit sample --clients 300 --seed 7 --out data/sample")
+            f"{committed} is stale: run crmkit sample --clients 300 --seed 7 --with-errors "
+            "--out data/sample")
         total += committed.stat().st_size
     assert total < 1.5e6                                      # the folder stays well under 2 MB
 

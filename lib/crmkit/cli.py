@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--as-of", type=_date, default=dt.date(2026, 9, 30))
     s.add_argument("--format", choices=["csv", "parquet"], default="csv")
     s.add_argument("--out", type=Path, required=True)
+    s.add_argument("--with-errors", action="store_true",
+                   help="append one bad row per quarantine reason (as in data/sample)")
 
     t = sub.add_parser("template", help="write the blank data-collection workbook")
     t.add_argument("--out", type=Path, required=True)
@@ -58,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_sample(a: argparse.Namespace) -> int:
     from crmkit.sample import write_portfolio
 
-    write_portfolio(a.out, n_clients=a.clients, seed=a.seed, as_of=a.as_of, fmt=a.format)
+    write_portfolio(a.out, n_clients=a.clients, seed=a.seed, as_of=a.as_of, fmt=a.format,
+                    with_errors=a.with_errors)
     _say(f"wrote a {a.clients}-client sample portfolio to {a.out}")
     return 0
 

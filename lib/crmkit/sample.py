@@ -188,12 +188,15 @@ def _csv_ready(df: pd.DataFrame) -> pd.DataFrame:
 def write_portfolio(out_dir: str | os.PathLike[str], n_clients: int = 300, seed: int = 7,
                     as_of: dt.date | str = DEFAULT_AS_OF, fmt: str = "csv",
                     chunk_size: int = 100_000, *, planted: Planted | None = None,
-                    ) -> dict[str, Path]:
+                    with_errors: bool = False) -> dict[str, Path]:
     """Write the portfolio to ``out_dir/<table>.csv`` (or ``.parquet``), chunk by chunk.
 
     CSV is UTF-8 with the contract column names as header, dates ``YYYY-MM-DD``, booleans
     ``true``/``false`` and missing values empty. Each file is written under a temporary name
     and renamed into place at the end, so an interrupted run leaves no partial table.
+
+    ``with_errors`` appends one bad row per quarantine reason (CSV only; see
+    :mod:`crmkit.sample_errors`): the committed sample carries them for teaching.
 
     Returns
     -------
@@ -232,6 +235,10 @@ def write_portfolio(out_dir: str | os.PathLike[str], n_clients: int = 300, seed:
         for w in writers.values():
             w.close()
         writers.clear()
+        if with_errors and fmt == "csv":
+            from crmkit.sample_errors import plant_errors
+
+            plant_errors(tmp)
         for name in TABLE_ORDER:
             os.replace(tmp[name], final[name])
     finally:

@@ -10,12 +10,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import seaborn as sns  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
+import matplotlib.pyplot as plt
+import seaborn as sns
+from matplotlib import font_manager
 
 __all__ = ["cjk_font_path", "cjk_font_family", "use_style", "PALETTE", "SEVERITY_COLORS"]
 
@@ -45,8 +42,27 @@ def cjk_font_family() -> str:
     return names[0] if names else "sans-serif"
 
 
+def _enable_notebook_display() -> None:
+    """In a Jupyter kernel, show figures returned as a cell's value as PNG.
+
+    crmkit charts are :class:`~matplotlib.figure.Figure` objects not registered with pyplot (so
+    batch runs leak no figures); IPython needs a PNG formatter registered to display them.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython always comes with ipykernel
+        return
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "kernel"):
+        return
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    set_matplotlib_formats("png")
+
+
 def use_style(context: str = "notebook") -> str:
     """Apply the crmkit chart theme with the CJK font; return the font family used."""
+    _enable_notebook_display()
     family = cjk_font_family()
     sns.set_theme(context=context, style="whitegrid", palette=PALETTE, font=family,
                   rc={"axes.unicode_minus": False, "figure.dpi": 110,

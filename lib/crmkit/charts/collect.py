@@ -52,6 +52,7 @@ def quality_chart(summary: pd.DataFrame, quality: pd.DataFrame, lang: str = "zh"
     s = summary.set_index("table")
     labels = [TABLES[n].zh if lang == "zh" else TABLES[n].en for n in s.index]
     left = np.zeros(len(s))
+    ax1.barh(labels, left)  # fixes the table order on the axis even when nothing is quarantined
     for reason in SUMMARY_REASONS:
         vals = s[reason].to_numpy(dtype=float)
         if vals.sum() == 0:
@@ -90,5 +91,5 @@ def quality_chart(summary: pd.DataFrame, quality: pd.DataFrame, lang: str = "zh"
         ax2.set_xlabel(t("chart.collect.completeness_x", lang))
     ax2.set_title(t("chart.collect.completeness", lang))
     fig.suptitle(t("chart.collect.title", lang), fontsize=14)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.24, top=0.86, wspace=0.55)
     return fig

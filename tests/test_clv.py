@@ -183,3 +183,11 @@ def test_clv_params_validation():
         ClvParams(retention=1.0)
     with pytest.raises(ValidationError, match="discount_rate=8 must be a yearly rate"):
         ClvParams(discount_rate=8)
+
+
+def test_defaulted_client_clv_is_the_one_off_loss(facilities):
+    pd_ = pd.Series({"a": 0.01, "c": 1.0})
+    out = risk_adjusted_clv(facilities, pd_, as_of=dt.date(2026, 9, 30), index=["a", "c"])
+    # c is in default: loss LGD x EAD = 0.40 x 100 = 40 once, not -... / (1 + d - r) forever
+    assert out.loc["c", "clv"] == pytest.approx(-40.0)
+    assert out.loc["a", "clv"] == pytest.approx(31.7 * 0.9 / 0.18)

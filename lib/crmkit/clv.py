@@ -31,6 +31,9 @@ horizon and ``100*0.9/1.1 + 100*0.81/1.21 = 148.76`` for two years.
 infinite sum finite and no client is kept forever); clients without a churn probability use
 ``clv.retention``.
 
+**Clients in default** (PD = 1) are in work-out: their CLV is the one-off loss
+:math:`-\sum_f LGD_f B_f`, not a perpetuity of it.
+
 A client without a PD has an unknown expected loss, so its margin and CLV are NA (unless
 ``clv.missing_pd`` is set). A client without a live facility has margin 0 and CLV 0.
 """
@@ -218,5 +221,9 @@ def risk_adjusted_clv(facilities: pd.DataFrame | None,
     out = client_margin(facilities, pd_, p, as_of=as_of, index=index)
     out["retention"] = client_retention(out.index, churn, p).to_numpy()
     factor = clv_factor(out["retention"].to_numpy(), p.discount_rate, p.horizon_years)
-    out["clv"] = out["margin"].to_numpy() * factor
+    clv = out["margin"].to_numpy() * factor
+    # A client in default (PD = 1) is in work-out: its loss LGD x EAD is realised once, not
+    # charged again every year of a relationship it no longer has.
+    defaulted = (out["pd"] >= 1).fillna(False).to_numpy(dtype=bool)
+    out["clv"] = np.where(defaulted, -out["expected_loss"].to_numpy(), clv)
     return out

@@ -203,3 +203,111 @@ class TieringExplorer:
             *self.weight_sliders.values(),
             w.HTML(f"<b>{t('widget.thresholds', self.lang)}</b>"),
             *self.threshold_sliders.values(), self.save_button, self.out])
+
+
+register({
+    "widget.warn.title": ("预警阈值", "Warning thresholds"),
+    "widget.warn.counts": ("各规则预警数（括号内为相对参数文件的变化）",
+                           "Alerts per rule (change from the parameters file in brackets)"),
+})
+
+#: Rules given a slider by default: (rule id, min, max, step).
+WARN_SLIDERS: tuple[tuple[str, float, float, float], ...] = (
+    ("dscr_below_100", 0.5, 1.5, 0.05), ("dscr_below_110", 0.8, 1.6, 0.05),
+    ("leverage_high", 0.5, 0.95, 0.01), ("dpd_30", 1, 90, 1),
+    ("complaint_open", 5, 120, 5), ("milestone_delay_90", 30, 365, 5),
+    ("churn_risk", 0.1, 0.9, 0.05),
+)
+__all__ += ["WarningExplorer", "WARN_SLIDERS"]
+
+
+class WarningExplorer:
+    """Sliders for the main warning thresholds; alert counts per rule update live.
+
+    Calls :func:`crmkit.warning.evaluate_rules` on the metrics the warn stage computed; the
+    *save* button writes the thresholds into the parameters file (``warning.rules``).
+    """
+
+    def __init__(self, metrics: pd.DataFrame, facilities: pd.DataFrame, params: Params,
+                 rules: tuple[tuple[str, float, float, float], ...] = WARN_SLIDERS,
+                 lang: str | None = None) -> None:
+        from crmkit.warning import evaluate_rules
+
+        self._evaluate = evaluate_rules
+        self.metrics, self.facilities, self.params = metrics, facilities, params
+        self.lang = lang or params.language
+        by_id = {r.id: r for r in params.warning.rules}
+        self.sliders = {
+            rid: w.FloatSlider(value=float(by_id[rid].threshold), min=lo, max=hi, step=step,
+                               description=rid, continuous_update=False,
+                               style={"description_width": "11em"})
+            for rid, lo, hi, step in rules
+            if rid in by_id and isinstance(by_id[rid].threshold, int | float)}
+        self.baseline = self.counts_for(params.warning)
+        self.current = self.baseline
+        self.message = ""
+        self.save_button = w.Button(description=t("widget.save", self.lang), icon="save")
+        self.out = w.Output()
+        for s in self.sliders.values():
+            s.observe(self._on_change, names="value")
+        self.save_button.on_click(self._on_save)
+
+    def settings(self):  # -> WarningParams
+        """The warning section with the sliders' thresholds (validated)."""
+        return self.params.warning.with_thresholds({k: s.value for k, s in self.sliders.items()})
+
+    def counts_for(self, warning) -> pd.Series:  # warning: WarningParams
+        """Clients or facilities flagged by each rule under ``warning``."""
+        ev = self._evaluate(self.metrics, self.facilities, warning)
+        return ev.counts() if hasattr(ev, "counts") else pd.Series(
+            {k: int(v.sum()) for k, v in ev.fired.items()})
+
+    def table(self) -> pd.DataFrame:
+        """Alerts per rule now, and the change from the parameters file's thresholds."""
+        now, base = _as_counts(self.current), _as_counts(self.baseline)
+        out = pd.DataFrame({"alerts": now, "change": now - base.reindex(now.index).fillna(0)})
+        return out.astype(int)
+
+    def save(self) -> Path:
+        """Write the thresholds into the parameters file."""
+        path = Path(self.params.source_file or "")
+        update_params_file(path, {"warning": self.settings().yaml_section()})
+        return path
+
+    def _on_change(self, _change: object = None) -> None:
+        try:
+            self.current = self.counts_for(self.settings())
+            self.message = ""
+        except Exception as exc:  # noqa: BLE001
+            self.message = t("widget.invalid", self.lang).format(error=_short(exc))
+        self._render()
+
+    def _on_save(self, _button: object = None) -> None:
+        try:
+            self.message = t("widget.saved", self.lang).format(path=self.save())
+        except Exception as exc:  # noqa: BLE001
+            self.message = t("widget.invalid", self.lang).format(error=_short(exc))
+        self._render()
+
+    def _render(self) -> None:
+        with self.out:
+            clear_output(wait=True)
+            if self.message:
+                display(w.HTML(f"<b>{self.message}</b>"))
+            display(w.HTML(f"<b>{t('widget.warn.counts', self.lang)}</b>"))
+            display(self.table())
+
+    def widget(self) -> w.Widget:
+        """The panel: one slider per rule threshold, save button, live counts."""
+        self._render()
+        return w.VBox([w.HTML(f"<b>{t('widget.warn.title', self.lang)}</b>"),
+                       *self.sliders.values(), self.save_button, self.out])
+
+
+def _as_counts(counts: pd.Series | pd.DataFrame) -> pd.Series:
+    if isinstance(counts, pd.DataFrame):
+        col = "alerts" if "alerts" in counts else counts.columns[-1]
+        key = "rule_id" if "rule_id" in counts else None
+        s = counts.set_index(key)[col] if key else counts[col]
+        return s.astype(int)
+    return counts.astype(int)

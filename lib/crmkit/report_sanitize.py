@@ -48,6 +48,10 @@ _GLOBAL_ATTRS = ("class", "id", "title", "lang", "dir", "style")
 _CELL_ATTRS = ("colspan", "rowspan", "align", "valign", "scope")
 _DATA_IMAGE = re.compile(r"^data:image/(png|jpeg|gif|svg\+xml);base64,[A-Za-z0-9+/=\s]+$")
 _STYLE_ELEMENT = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.IGNORECASE | re.DOTALL)
+# Elements whose content an HTML parser reads as raw text: escaped before parsing, so
+# "<script>x</script>" reads back in order as text instead of "<script></script>x".
+_RAW_TEXT = re.compile(r"<(?=/?(?:script|iframe|noscript|noembed|noframes|xmp|textarea|title|"
+                       r"plaintext|template)\b)", re.IGNORECASE)
 _SAFE_SELECTOR = re.compile(r"^#T_[A-Za-z0-9_\-]+[A-Za-z0-9_\-\s.#:>+~()\[\]=*\"']*$")
 
 
@@ -155,7 +159,7 @@ def sanitize_html(html: str | bytes) -> str:
             styles.append(css)
         return ""
 
-    body = _STYLE_ELEMENT.sub(_take, html)
+    body = _RAW_TEXT.sub("&lt;", _STYLE_ELEMENT.sub(_take, html))
     cleaned = _CLEANER.clean(body)
     if styles:
         cleaned = '<style type="text/css">\n' + "\n".join(styles) + "\n</style>\n" + cleaned

@@ -3,7 +3,7 @@
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-PARAMS ?= parameters/sample.yaml
+PARAMS ?= parameters/
 
 .PHONY: demo test install system-deps bench clean
 

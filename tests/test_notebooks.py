@@ -29,14 +29,22 @@ def test_committed_without_outputs_and_with_parameters_cell(path: Path) -> None:
     assert "def " not in text, "logic belongs in lib/, not in notebook cells"
 
 
-@pytest.fixture(scope="module")
-def sample_run(tmp_path_factory) -> tuple[Path, object]:
-    out = tmp_path_factory.mktemp("run")
-    data = yaml.safe_load((ROOT / "parameters" / "sample.yaml").read_text(encoding="utf-8"))
+def _copy_params(name: str, out: Path) -> Path:
+    data = yaml.safe_load((ROOT / "parameters" / name).read_text(encoding="utf-8"))
     data["output_dir"] = str(out)
     data["sources"] = {"default": {"path": str(ROOT / "data" / "sample")}}
-    pfile = out / "sample.yaml"
+    pfile = out / name
     pfile.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return pfile
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory) -> tuple[Path, object]:
+    """The sample run at 2026-06-30, then at 2026-09-30 (which sees the first snapshot)."""
+    out = tmp_path_factory.mktemp("run")
+    first = run_portfolio(_copy_params("sample_2026q2.yaml", out))
+    assert first.ok, [(s.stage, s.error) for s in first.stages]
+    pfile = _copy_params("sample.yaml", out)
     return pfile, run_portfolio(pfile)
 
 
@@ -66,3 +74,21 @@ def test_collect_notebook_outputs(sample_run) -> None:
     q = pd.read_csv(folder / "quarantine.csv")
     assert sorted(zip(q["table"], q["reason"], strict=True)) == sorted(
         (t, r) for t, r, _ in PLANTED_ERRORS)
+
+
+def test_second_run_shows_changes_migrations_and_their_alerts(sample_run) -> None:
+    import pandas as pd
+
+    pfile, _ = sample_run
+    warn = load_params(pfile).run_dir / "warn"
+    changes = pd.read_parquet(warn / "changes.parquet")
+    assert len(changes) >= 250 and changes["score_change"].notna().all()
+    assert (changes["score_change"] < 0).any() and (changes["score_change"] > 0).any()
+    migration = pd.read_parquet(warn / "migration.parquet").set_index("from")
+    assert migration.loc[["A", "B", "C"], ["A", "B", "C", "lost"]].sum(axis=1).round(6).eq(1).all()
+    alerts = pd.read_parquet(warn / "alerts.parquet")
+    downgraded = set(changes.loc[changes["tier_downgrade"] == 1, "client_id"])
+    flagged = set(alerts.loc[alerts["rule_id"] == "tier_downgrade", "client_id"])
+    assert downgraded and flagged == downgraded
+    ics = (warn / "actions.ics").read_text(encoding="utf-8")
+    assert ics.startswith("BEGIN:VCALENDAR") and "BEGIN:VEVENT" in ics

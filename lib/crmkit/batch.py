@@ -32,7 +32,7 @@ from crmkit.manifest import (
 from crmkit.params import Params, load_params
 
 __all__ = ["PROJECT_ROOT", "NOTEBOOKS", "StageRun", "PortfolioRun", "stage_notebooks",
-           "expand_params", "run_portfolio", "run_portfolios"]
+           "expand_params", "run_portfolio", "run_chain", "chains", "run_portfolios"]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = Path(os.environ.get("CRMKIT_NOTEBOOKS", PROJECT_ROOT / "notebooks"))
@@ -255,7 +255,8 @@ def run_portfolios(paths: list[Path], stages: list[str] | None = None,
     if executor == "dask":
         results = _run_dask(files, stages, resume, scheduler, progress, notebooks)
     else:
-        workers = max(1, min(workers or os.cpu_count() or 1, total))
+        groups = chains(files)
+        workers = max(1, min(workers or os.cpu_count() or 1, len(groups)))
         with Manager() as manager:
             events = manager.Queue() if progress else None
             printer = _Printer(events, total) if events is not None else None
@@ -263,16 +264,18 @@ def run_portfolios(paths: list[Path], stages: list[str] | None = None,
                 printer.start()
             try:
                 if workers == 1:
-                    for f in files:
-                        results.append(run_portfolio(f, stages, resume, notebooks, events))
-                        _done(printer, results[-1])
+                    for group in groups:
+                        for f in group:
+                            results.append(run_portfolio(f, stages, resume, notebooks, events))
+                            _done(printer, results[-1])
                 else:
                     with ProcessPoolExecutor(max_workers=workers) as pool:
-                        futs = [pool.submit(run_portfolio, f, stages, resume, notebooks, events)
-                                for f in files]
+                        futs = [pool.submit(run_chain, g, stages, resume, notebooks, events)
+                                for g in groups]
                         for fut in as_completed(futs):
-                            results.append(fut.result())
-                            _done(printer, results[-1])
+                            for r in fut.result():
+                                results.append(r)
+                                _done(printer, r)
             finally:
                 if printer:
                     printer.stop()
@@ -303,6 +306,29 @@ def _rollup(results: list[PortfolioRun]) -> dict[str, Path] | None:
         pass
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     return write_rollup(table, out / "_rollup" / stamp, lang)
+
+
+def run_chain(files: list[Path], stages: list[str] | None = None, resume: bool = False,
+              notebooks: Path | None = None, events: Any = None) -> list[PortfolioRun]:
+    """Run portfolios that share a history store one after another, oldest as-of first."""
+    return [run_portfolio(f, stages, resume, notebooks, events) for f in files]
+
+
+def chains(files: list[Path]) -> list[list[Path]]:
+    """Group parameters files by history store, each group in as-of order.
+
+    Runs of one portfolio at several dates must see each other's snapshots (score drops,
+    migrations), so they run in sequence; different portfolios run in parallel.
+    """
+    groups: dict[str, list[tuple[str, int, Path]]] = {}
+    for i, f in enumerate(files):
+        try:
+            p = load_params(f)
+            key, when = str(p.history_path), p.as_of.isoformat()
+        except CrmkitError:
+            key, when = f"invalid:{f}", ""
+        groups.setdefault(key, []).append((when, i, f))
+    return [[f for _, _, f in sorted(g)] for g in groups.values()]
 
 
 def _check_distinct(files: list[Path]) -> None:
@@ -338,11 +364,13 @@ def _run_dask(files: list[Path], stages: list[str] | None, resume: bool,
         raise CrmkitError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     results: list[PortfolioRun] = []
     try:
-        futs = [client.submit(run_portfolio, str(f), stages, resume, notebooks, pure=False) for f in files]
+        futs = [client.submit(run_chain, g, stages, resume, notebooks, pure=False)
+                for g in chains(files)]
         for fut in dask_completed(futs):
-            results.append(fut.result())
-            if progress:
-                _progress(results[-1], len(results), len(files), True)
+            for r in fut.result():
+                results.append(r)
+                if progress:
+                    _progress(r, len(results), len(files), True)
     finally:
         client.close()
     return results

@@ -37,6 +37,7 @@ __all__ = ["PROJECT_ROOT", "NOTEBOOKS", "StageRun", "PortfolioRun", "stage_noteb
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = Path(os.environ.get("CRMKIT_NOTEBOOKS", PROJECT_ROOT / "notebooks"))
 _NB = re.compile(r"^(\d\d)_([a-z]+)\.ipynb$")
+REPORT_STAGE = "report"  # its executed notebook is exported to HTML and PDF
 _TRANSIENT = ("Address already in use", "ZMQError", "Kernel didn't respond",
               "kernel died", "Timeout waiting for", "Kernel died")
 
@@ -209,6 +210,8 @@ def run_portfolio(params_file: str | Path, stages: list[str] | None = None,
                 error = _describe(exc)
                 if not any(k in error for k in _TRANSIENT):
                     break
+        if not error and stage == REPORT_STAGE:
+            error = _export(out, params)
         secs = time.perf_counter() - t0
         run.stages.append(StageRun(stage, not error, secs, str(out), error, attempts))
         _emit(events, params.portfolio, stage, "ok" if not error else "failed", secs)
@@ -227,6 +230,18 @@ def run_portfolio(params_file: str | Path, stages: list[str] | None = None,
     manifest["ok"] = run.ok
     write_manifest(params.run_dir, manifest)
     return run
+
+
+def _export(executed: Path, params: Params) -> str:
+    """Export the executed report notebook to HTML and PDF; return an error text or ''."""
+    from crmkit.report import export_report
+
+    try:
+        export_report(executed, params.stage_dir(REPORT_STAGE), params=params,
+                      stem=f"{params.portfolio}_{params.as_of.isoformat()}")
+    except Exception as exc:  # noqa: BLE001 - reported like a failed stage
+        return f"export: {_describe(exc)}"
+    return ""
 
 
 def _describe(exc: BaseException) -> str:

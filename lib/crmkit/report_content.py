@@ -183,3 +183,34 @@ def method_note(run: RunData, lang: str) -> Markdown:
 
 
 __all__ += ["method_note"]
+
+
+_MONEY_COLS = {"exposure", "income", "clv", "clv_at_risk", "interest_income", "fee_income",
+               "margin", "expected_loss", "funding_cost", "clv_sum", "exposure_sum"}
+_SHARE_COLS = {"pd", "churn_probability", "needs_fulfilled_share", "csat_share", "share",
+               "exposure_share", "retention_rate", "fulfilment_rate"}
+
+
+def format_numbers(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Money in 万元/亿元 (or CNY m/bn), shares and PDs as percentages, other decimals to one
+    place: a copy for reading, by column name."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if not pd.api.types.is_float_dtype(s):
+            continue
+        if col in _MONEY_COLS:
+            out[col] = s.map(lambda v: "—" if pd.isna(v) else fmt_money(float(v), lang))
+        elif col in _SHARE_COLS:
+            out[col] = s.map(lambda v: "—" if pd.isna(v) else f"{v:.1%}")
+        else:
+            out[col] = s.round(1)
+    return out
+
+
+def first_column_as_index(df: pd.DataFrame) -> pd.DataFrame:
+    """Use the first column (the client or segment) as the index, so no row numbers show."""
+    return df.set_index(df.columns[0]) if len(df.columns) else df
+
+
+__all__ += ["format_numbers", "first_column_as_index"]

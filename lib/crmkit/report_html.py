@@ -28,6 +28,7 @@ from bs4 import BeautifulSoup, Comment
 
 from crmkit.errors import CrmkitError
 from crmkit.i18n import LABELS, check_lang, t
+from crmkit.report_fonts import font_face_css
 from crmkit.report_sanitize import sanitize_html
 from crmkit.store import atomic_write
 
@@ -187,6 +188,11 @@ def _finish(html: str) -> str:
     for cell in soup.select(".crm-body td, .crm-body tbody th"):
         if cell.string is not None and _NUMBER.match(cell.string):
             cell["class"] = [*cell.get("class", []), "crm-num"]
+    css = font_face_css(soup.get_text(), "body.crm-report")
+    if css and soup.head is not None:
+        style = soup.new_tag("style")
+        style.string = css
+        soup.head.append(style)
     return str(soup)
 
 

@@ -29,8 +29,8 @@ register({
     "rollup.exposure": ("敞口合计", "Exposure"), "rollup.tier_A": ("A 核心", "Tier A"),
     "rollup.tier_B": ("B 重点", "Tier B"), "rollup.tier_C": ("C 一般", "Tier C"),
     "rollup.alerts": ("预警数", "Alerts"), "rollup.alerts_critical": ("严重预警", "Critical"),
-    "rollup.alerts_high": ("高级预警", "High"), "rollup.nps": ("NPS", "NPS"),
-    "rollup.csat": ("CSAT", "CSAT"), "rollup.clv": ("风险调整 CLV 合计", "Risk-adjusted CLV"),
+    "rollup.alerts_high": ("高级预警", "High"), "rollup.nps": ("净推荐值 NPS", "NPS"),
+    "rollup.csat": ("满意度 CSAT", "CSAT"), "rollup.clv": ("风险调整 CLV 合计", "Risk-adjusted CLV"),
     "rollup.run_dir": ("输出目录", "Output folder"),
     "rollup.generated": ("生成时间", "Generated"),
 })

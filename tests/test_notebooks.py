@@ -92,3 +92,46 @@ def test_second_run_shows_changes_migrations_and_their_alerts(sample_run) -> Non
     assert downgraded and flagged == downgraded
     ics = (warn / "actions.ics").read_text(encoding="utf-8")
     assert ics.startswith("BEGIN:VCALENDAR") and "BEGIN:VEVENT" in ics
+
+
+def _report_files(pfile: Path) -> tuple[Path, Path, Path]:
+    params = load_params(pfile)
+    folder = params.run_dir / "report"
+    stem = f"{params.portfolio}_{params.as_of.isoformat()}"
+    return folder / f"{stem}.html", folder / f"{stem}.pdf", folder / f"{stem}.xlsx"
+
+
+def test_report_exports_in_chinese(sample_run) -> None:
+    import openpyxl
+    from pypdf import PdfReader
+
+    html_file, pdf_file, xlsx_file = _report_files(sample_run[0])
+    page = html_file.read_text(encoding="utf-8")
+    assert '<html lang="zh-CN"' in page and "一、执行摘要" in page and "<script" not in page
+    assert "font/woff2;base64" in page  # the CJK glyphs travel with the report
+    reader = PdfReader(pdf_file)
+    assert len(reader.pages) >= 5
+    text = "".join(p.extract_text() for p in reader.pages[:3])
+    assert "执行摘要" in text and "信用风险" in text
+    book = openpyxl.load_workbook(xlsx_file, read_only=True)
+    assert len(book.sheetnames) == 5 and any("诊断" in s for s in book.sheetnames)
+
+
+def test_one_parameter_switches_the_whole_report_to_english(tmp_path: Path) -> None:
+    import openpyxl
+    from pypdf import PdfReader
+
+    pfile = _copy_params("sample.yaml", tmp_path)
+    data = yaml.safe_load(pfile.read_text(encoding="utf-8"))
+    data["language"] = "en"
+    pfile.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    run = run_portfolio(pfile)
+    assert run.ok, [(s.stage, s.error) for s in run.stages if not s.ok]
+    html_file, pdf_file, xlsx_file = _report_files(pfile)
+    page = html_file.read_text(encoding="utf-8")
+    assert '<html lang="en"' in page and "1. Executive summary" in page
+    assert "执行摘要" not in page and "信用风险 ×" not in page
+    text = "".join(p.extract_text() for p in PdfReader(pdf_file).pages[:3])
+    assert "Executive summary" in text
+    book = openpyxl.load_workbook(xlsx_file, read_only=True)
+    assert any("Diagnos" in s for s in book.sheetnames)

@@ -17,6 +17,7 @@ import pandas as pd
 from crmkit.cards import client_cards, client_cards_html
 from crmkit.clv import risk_adjusted_clv
 from crmkit.collect import load_clean
+from crmkit.i18n import register
 from crmkit.diagnostics import (
     diagnostic_table,
     display,
@@ -35,6 +36,9 @@ from crmkit.tiering import segment_labels
 from crmkit.warning import display_frame
 
 __all__ = ["DiagnoseStage", "run_diagnose", "workbook_path"]
+
+register({"sheet.segments": ("分群策略", "Segments"),
+          "sheet.next_actions": ("下一步行动", "Next actions")})
 
 
 @dataclass
@@ -105,7 +109,7 @@ def run_diagnose(params: Params) -> DiagnoseStage:
                               lambda tmp: tmp.write_text(page, encoding="utf-8"))
     labels = {"segment": segment_labels(params.tiering, lang)}
     book = write_workbook({
-        "diagnostic": display(diag, lang, labels=labels),
+        "diagnostic_table": display(diag, lang, labels=labels),
         "segments": display(segments, lang, labels=labels),
         "next_actions": display(actions, lang, labels=labels),
         "alerts": display_frame(alerts, lang),

@@ -190,7 +190,7 @@ def _finish(html: str) -> str:
             cell["class"] = [*cell.get("class", []), "crm-num"]
     css = font_face_css(soup.get_text(), "body.crm-report")
     if css and soup.head is not None:
-        style = soup.new_tag("style")
+        style = soup.new_tag("style", attrs={"id": "crm-embedded-font"})
         style.string = css
         soup.head.append(style)
     return str(soup)

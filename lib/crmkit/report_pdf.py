@@ -116,6 +116,9 @@ def _fetcher(allowed: set[Path]):
     return _ReportFetcher(allowed_protocols={"data", "file"})
 
 
+_EMBEDDED_FONT = re.compile(r'<style id="crm-embedded-font">.*?</style>', re.S)
+
+
 def export_pdf(html_path: Path, out: Path) -> Path:
     """Print an HTML report made by :func:`crmkit.report_html.export_html` to an A4 PDF.
 
@@ -141,7 +144,9 @@ def export_pdf(html_path: Path, out: Path) -> Path:
     fetcher = _fetcher({font.resolve()})
     fonts = FontConfiguration()
     css = CSS(string=page_css(lang, font), font_config=fonts, url_fetcher=fetcher)
-    document = HTML(filename=str(html_path), encoding="utf-8", url_fetcher=fetcher,
-                    media_type="print")
+    # the screen's embedded glyph subset is dropped: print uses the whole bundled face
+    text = _EMBEDDED_FONT.sub("", html_path.read_text(encoding="utf-8"))
+    document = HTML(string=text, base_url=str(html_path.parent), encoding="utf-8",
+                    url_fetcher=fetcher, media_type="print")
     return atomic_write(Path(out), lambda tmp: document.write_pdf(
         str(tmp), stylesheets=[css], font_config=fonts))

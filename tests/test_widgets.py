@@ -82,3 +82,19 @@ def test_save_button_writes_weights_back(features, params) -> None:
     assert again.tiering.abc.a_min == 70
     assert again.scoring.missing == "neutral"  # the rest of the section is kept
     assert "Saved" in ex.message or "已保存" in ex.message
+
+
+def test_warning_sliders_update_alert_counts_and_save(params) -> None:
+    from crmkit.warning import client_metrics, facility_metrics
+    from crmkit.widgets import WarningExplorer
+
+    tables = generate(150, seed=3, as_of=AS_OF)
+    ex = WarningExplorer(client_metrics(tables, AS_OF), facility_metrics(tables, AS_OF), params)
+    ex.widget()
+    before = ex.table().loc["leverage_high", "alerts"]
+    ex.sliders["leverage_high"].value = 0.55  # a lower leverage limit flags more clients
+    after = ex.table().loc["leverage_high"]
+    assert after["alerts"] > before and after["change"] == after["alerts"] - before
+    ex.save_button.click()
+    rules = {r.id: r for r in load_params(params.source_file).warning.rules}
+    assert rules["leverage_high"].threshold == pytest.approx(0.55)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from crmkit.dates import as_timestamp
 from crmkit.errors import ChurnError
 from crmkit.features import LIVE_STATUSES, client_features
 from crmkit.i18n import check_lang, header
@@ -77,13 +78,7 @@ def feature_label(column: str, lang: str = "zh") -> str:
 
 # -- dates and facilities --------------------------------------------------------------------
 def _ts(value: object, name: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        ts = pd.NaT
-    if ts is pd.NaT:
-        raise ChurnError(f"{name} must be a date (YYYY-MM-DD); got {value!r}")
-    return ts.normalize()
+    return as_timestamp(value, name, ChurnError)
 
 
 def _facilities(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

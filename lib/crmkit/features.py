@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from crmkit.dates import as_timestamp
 from crmkit.contract import clean_dtypes
 from crmkit.errors import CrmkitError
 
@@ -61,13 +62,7 @@ _BOOLS = {"ever_90dpd", "in_default"}
 
 # -- helpers ---------------------------------------------------------------------------------
 def _ts(value: dt.date | pd.Timestamp | str, name: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise CrmkitError(f"{name} must be a date (YYYY-MM-DD); got {value!r}") from None
-    if ts is pd.NaT:
-        raise CrmkitError(f"{name} must be a date (YYYY-MM-DD); got {value!r}")
-    return ts.normalize()
+    return as_timestamp(value, name)
 
 
 def _table(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame | None:

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from crmkit.dates import as_timestamp
 from crmkit._history_db import COLUMNS, INDEX, data_table, family, open_store, quote
 from crmkit.errors import HistoryError
 from crmkit.params.history import HistoryParams
@@ -47,13 +48,7 @@ _DEFAULT_TIMEOUT = HistoryParams().lock_timeout_seconds
 
 # -- helpers ---------------------------------------------------------------------------------
 def _date(value: object, name: str = "as_of") -> dt.date:
-    try:
-        ts = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        ts = pd.NaT
-    if ts is pd.NaT:
-        raise HistoryError(f"{name} must be a date (YYYY-MM-DD); got {value!r}")
-    return ts.date()
+    return as_timestamp(value, name, HistoryError).date()
 
 
 def _id_col(kind: str) -> str:

@@ -20,6 +20,7 @@ from crmkit.i18n import register, t
 from crmkit.params import Params, update_params_file
 from crmkit.params.scoring import ScoringParams
 from crmkit.params.tiering import TieringParams
+from crmkit.params.warning import WarningParams
 from crmkit.scoring import label, score_clients
 from crmkit.tiering import TIERS, tier_table
 
@@ -76,7 +77,54 @@ def _short(exc: Exception) -> str:
     return str(exc)
 
 
-class TieringExplorer:
+class _Panel:
+    """What both explorers share: a save button, a message line and a live output area.
+
+    Subclasses set ``lang`` and implement ``_recompute`` (from the sliders), ``save`` (to the
+    parameters file) and ``_show`` (the live results).
+    """
+
+    lang: str
+
+    def _init_panel(self) -> None:
+        self.message = ""
+        self.save_button = w.Button(description=t("widget.save", self.lang), icon="save")
+        self.out = w.Output()
+        self.save_button.on_click(self._on_save)
+
+    def _recompute(self) -> None:
+        raise NotImplementedError
+
+    def save(self) -> Path:
+        raise NotImplementedError
+
+    def _show(self) -> None:
+        raise NotImplementedError
+
+    def _on_change(self, _change: object = None) -> None:
+        try:
+            self._recompute()
+            self.message = ""
+        except Exception as exc:  # noqa: BLE001 - shown to the user, never raised in a callback
+            self.message = t("widget.invalid", self.lang).format(error=_short(exc))
+        self._render()
+
+    def _on_save(self, _button: object = None) -> None:
+        try:
+            self.message = t("widget.saved", self.lang).format(path=self.save())
+        except Exception as exc:  # noqa: BLE001
+            self.message = t("widget.invalid", self.lang).format(error=_short(exc))
+        self._render()
+
+    def _render(self) -> None:
+        with self.out:
+            clear_output(wait=True)
+            if self.message:
+                display(w.HTML(f"<b>{self.message}</b>"))
+            self._show()
+
+
+class TieringExplorer(_Panel):
     """Sliders for every dimension weight and tier threshold of a portfolio.
 
     Parameters
@@ -96,7 +144,7 @@ class TieringExplorer:
         self.lang = lang or params.language
         self.baseline = self.compute(params.scoring, params.tiering)
         self.state = self.baseline
-        self.message = ""
+        self._init_panel()
         abc = params.tiering.abc
         self.weight_sliders = {
             dim: w.FloatSlider(value=float(v), min=0.0, max=1.0, step=0.01,
@@ -115,11 +163,8 @@ class TieringExplorer:
             s.description = t(f"widget.{key}", self.lang)
             s.continuous_update = False
             s.style = {"description_width": "8em"}
-        self.save_button = w.Button(description=t("widget.save", self.lang), icon="save")
-        self.out = w.Output()
         for s in [*self.weight_sliders.values(), *self.threshold_sliders.values()]:
             s.observe(self._on_change, names="value")
-        self.save_button.on_click(self._on_save)
 
     # -- pure parts (tested without a front end) ---------------------------------------------
     def compute(self, scoring: ScoringParams, tiering: TieringParams) -> TierState:
@@ -166,34 +211,17 @@ class TieringExplorer:
         return path
 
     # -- the front end ----------------------------------------------------------------------
-    def _on_change(self, _change: object = None) -> None:
-        try:
-            self.state = self.compute(*self.settings())
-            self.message = ""
-        except Exception as exc:  # noqa: BLE001 - shown to the user, never raised in a callback
-            self.message = t("widget.invalid", self.lang).format(error=_short(exc))
-        self._render()
+    def _recompute(self) -> None:
+        self.state = self.compute(*self.settings())
 
-    def _on_save(self, _button: object = None) -> None:
-        try:
-            self.message = t("widget.saved", self.lang).format(path=self.save())
-        except Exception as exc:  # noqa: BLE001
-            self.message = t("widget.invalid", self.lang).format(error=_short(exc))
-        self._render()
-
-    def _render(self) -> None:
-        with self.out:
-            clear_output(wait=True)
-            if self.message:
-                display(w.HTML(f"<b>{self.message}</b>"))
-            counts = self.counts()
-            display(w.HTML("<b>" + t("widget.counts", self.lang) + "</b>: " + ", ".join(
-                f"{k} {r.clients} ({r.change:+d})" for k, r in counts.iterrows())))
-            changes = self.changes()
-            display(w.HTML("<b>" + t("widget.changed", self.lang).format(n=len(changes))
-                           + "</b>"))
-            if len(changes):
-                display(changes.head(30).round(1).rename(columns=lambda c: t(f"col.{c}", self.lang)))
+    def _show(self) -> None:
+        counts = self.counts()
+        display(w.HTML("<b>" + t("widget.counts", self.lang) + "</b>: " + ", ".join(
+            f"{k} {r.clients} ({r.change:+d})" for k, r in counts.iterrows())))
+        changes = self.changes()
+        display(w.HTML("<b>" + t("widget.changed", self.lang).format(n=len(changes)) + "</b>"))
+        if len(changes):
+            display(changes.head(30).round(1).rename(columns=lambda c: t(f"col.{c}", self.lang)))
 
     def widget(self) -> w.Widget:
         """The panel: weight sliders, threshold sliders, save button and live results."""
@@ -221,7 +249,7 @@ WARN_SLIDERS: tuple[tuple[str, float, float, float], ...] = (
 __all__ += ["WarningExplorer", "WARN_SLIDERS"]
 
 
-class WarningExplorer:
+class WarningExplorer(_Panel):
     """Sliders for the main warning thresholds; alert counts per rule update live.
 
     Calls :func:`crmkit.warning.evaluate_rules` on the metrics the warn stage computed; the
@@ -245,18 +273,15 @@ class WarningExplorer:
             if rid in by_id and isinstance(by_id[rid].threshold, int | float)}
         self.baseline = self.counts_for(params.warning)
         self.current = self.baseline
-        self.message = ""
-        self.save_button = w.Button(description=t("widget.save", self.lang), icon="save")
-        self.out = w.Output()
+        self._init_panel()
         for s in self.sliders.values():
             s.observe(self._on_change, names="value")
-        self.save_button.on_click(self._on_save)
 
-    def settings(self):  # -> WarningParams
+    def settings(self) -> WarningParams:
         """The warning section with the sliders' thresholds (validated)."""
         return self.params.warning.with_thresholds({k: s.value for k, s in self.sliders.items()})
 
-    def counts_for(self, warning) -> pd.Series:  # warning: WarningParams
+    def counts_for(self, warning: WarningParams) -> pd.Series:
         """Clients or facilities flagged by each rule under ``warning``."""
         ev = self._evaluate(self.metrics, self.facilities, warning)
         return ev.counts() if hasattr(ev, "counts") else pd.Series(
@@ -274,28 +299,12 @@ class WarningExplorer:
         update_params_file(path, {"warning": self.settings().yaml_section()})
         return path
 
-    def _on_change(self, _change: object = None) -> None:
-        try:
-            self.current = self.counts_for(self.settings())
-            self.message = ""
-        except Exception as exc:  # noqa: BLE001
-            self.message = t("widget.invalid", self.lang).format(error=_short(exc))
-        self._render()
+    def _recompute(self) -> None:
+        self.current = self.counts_for(self.settings())
 
-    def _on_save(self, _button: object = None) -> None:
-        try:
-            self.message = t("widget.saved", self.lang).format(path=self.save())
-        except Exception as exc:  # noqa: BLE001
-            self.message = t("widget.invalid", self.lang).format(error=_short(exc))
-        self._render()
-
-    def _render(self) -> None:
-        with self.out:
-            clear_output(wait=True)
-            if self.message:
-                display(w.HTML(f"<b>{self.message}</b>"))
-            display(w.HTML(f"<b>{t('widget.warn.counts', self.lang)}</b>"))
-            display(self.table())
+    def _show(self) -> None:
+        display(w.HTML(f"<b>{t('widget.warn.counts', self.lang)}</b>"))
+        display(self.table())
 
     def widget(self) -> w.Widget:
         """The panel: one slider per rule threshold, save button, live counts."""

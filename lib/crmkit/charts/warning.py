@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
+from crmkit.dates import as_timestamp
 from crmkit.charts._style import SEVERITY_COLORS, use_style
 from crmkit.errors import WarningError
 from crmkit.history import LOST, NEW, NO_TIER
@@ -80,13 +81,7 @@ def short_name(name: object, max_chars: int = 8) -> str:
 
 
 def _ts(value: object) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        ts = pd.NaT
-    if ts is pd.NaT:
-        raise WarningError(f"as_of must be a date (YYYY-MM-DD); got {value!r}")
-    return ts.normalize()
+    return as_timestamp(value, "as_of", WarningError)
 
 
 def milestone_delays(tables: dict[str, pd.DataFrame], as_of: object) -> pd.DataFrame:

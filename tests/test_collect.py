@@ -275,7 +275,7 @@ def test_missing_required_column_names_file_column_and_fix(tmp_path: Path) -> No
 
 def test_undecodable_csv(tmp_path: Path) -> None:
     _write(tmp_path, BASE)
-    (tmp_path / "clients.csv").write_bytes("client_id\n".encode() + b"\x81\x30\xff\xff\n")
+    (tmp_path / "clients.csv").write_bytes(b"client_id\n" + b"\x81\x30\xff\xff\n")
     with pytest.raises(EncodingError, match=r"clients\.csv: cannot decode line 2.*CSV UTF-8"):
         collect(load_params(_params(tmp_path)))
 

@@ -23,8 +23,8 @@ from crmkit.strategies import (
     match_strategies,
     risk_band,
     satisfaction_band,
-    value_band,
     validate_strategies,
+    value_band,
 )
 
 AS_OF = dt.date(2026, 9, 30)

@@ -194,7 +194,7 @@ class Store:
             return
         marks = ", ".join("?" for _ in frame.columns)
         data = [_sqlite_values(frame[c]) for c in frame.columns]
-        self.con.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", zip(*data))
+        self.con.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", zip(*data, strict=True))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

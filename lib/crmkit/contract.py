@@ -11,7 +11,10 @@ parameters file (``units:``) or in its header (``金额(万元)``). Rates are fr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "Column",
@@ -421,14 +424,14 @@ def clean_dtypes(name: str) -> dict[str, str]:
     return {c.name: CLEAN_DTYPES[c.kind] for c in TABLES[name].columns}
 
 
-def empty_frame(name: str) -> "pd.DataFrame":
+def empty_frame(name: str) -> pd.DataFrame:
     """An empty clean table with every contract column and its dtype."""
     import pandas as pd
 
     return pd.DataFrame({c: pd.Series(dtype=d) for c, d in clean_dtypes(name).items()})
 
 
-def conform(name: str, df: "pd.DataFrame") -> "pd.DataFrame":
+def conform(name: str, df: pd.DataFrame) -> pd.DataFrame:
     """Cast an already-valid frame to the clean dtypes, adding absent optional columns."""
     import pandas as pd
 

@@ -25,8 +25,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crmkit.dates import as_timestamp
 from crmkit.contract import clean_dtypes
+from crmkit.dates import as_timestamp
 from crmkit.errors import CrmkitError
 
 __all__ = ["client_features", "default_flag", "FEATURE_COLUMNS", "LIVE_STATUSES"]

@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crmkit.dates import as_timestamp
 from crmkit._history_db import COLUMNS, INDEX, data_table, family, open_store, quote
+from crmkit.dates import as_timestamp
 from crmkit.errors import HistoryError
 from crmkit.params.history import HistoryParams
 

@@ -17,7 +17,6 @@ import pandas as pd
 from crmkit.cards import client_cards, client_cards_html
 from crmkit.clv import risk_adjusted_clv
 from crmkit.collect import load_clean
-from crmkit.i18n import register
 from crmkit.diagnostics import (
     diagnostic_table,
     display,
@@ -27,6 +26,7 @@ from crmkit.diagnostics import (
     retention_by_cohort,
     segment_summary,
 )
+from crmkit.i18n import register
 from crmkit.params import Params
 from crmkit.pipeline import load_features
 from crmkit.report import write_workbook

@@ -190,7 +190,7 @@ def facility_metrics(tables: dict[str, pd.DataFrame],
         Index ``facility_id``, columns :data:`FACILITY_COLUMNS`.
     """
     as_of = _ts(as_of, "as_of")
-    idx = _client_index(tables)
+    _client_index(tables)  # validates the clients table
     fac = _table(tables, "facilities")
     if fac is None:
         return _empty_facilities()

@@ -19,8 +19,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from crmkit.dates import as_timestamp
 from crmkit.charts._style import SEVERITY_COLORS, use_style
+from crmkit.dates import as_timestamp
 from crmkit.errors import WarningError
 from crmkit.history import LOST, NEW, NO_TIER
 from crmkit.i18n import LABELS, check_lang, register, t

@@ -340,3 +340,43 @@ def test_collect_table_directly_on_a_frame() -> None:
     oc = collect_table(raw, TABLES["surveys"])
     assert len(SURVEYS) == 2 and len(oc.clean) == 1
     assert set(oc.issues["reason"]) == {"out_of_range", "invalid_type"}
+
+
+def test_filled_in_template_reads_back_with_no_mapping(tmp_path: Path) -> None:
+    """The client fills the blank workbook (labels from its drop-downs); collect needs no
+    mapping, and the workbook is the default source for every table."""
+    import openpyxl
+
+    from crmkit.contract import CODES
+    from crmkit.template import sheet_title, write_template
+
+    book_path = write_template(tmp_path / "返回.xlsx", lang="zh")
+    wb = openpyxl.load_workbook(book_path)
+    zh = {k: {c: v[0] for c, v in codes.items()} for k, codes in CODES.items()}
+    rows = {
+        "clients": [["C1", "甲能源有限公司", None, None, "5000万", zh["industry"]["energy"],
+                     zh["region"]["east"], "江苏", zh["size_class"]["large"],
+                     zh["lifecycle_stage"]["execution"], "王芳", "2020-03-01",
+                     zh["risk_appetite"]["moderate"], None]],
+        "facilities": [["F1", "C1", zh["product"]["project_finance"], "人民币", 1_000_000,
+                        800_000, "2022-01-01", "2032-01-01", "4.5%", 5_000,
+                        zh["collateral_type"]["mortgage"], zh["facility_status"]["active"], None]],
+        "repayments": [["F1", "2023-01-01", 50_000, "2023-01-02", 50_000]],
+        "surveys": [["C1", "2025-06-30", 4, 9, "服务很好"]],
+    }
+    for name, data in rows.items():
+        ws = wb[sheet_title(name)]
+        for r, values in enumerate(data, start=2):
+            for c, v in enumerate(values, start=1):
+                ws.cell(row=r, column=c, value=v)
+    wb.save(book_path)
+    p = _params(tmp_path, sources={"default": {"path": "返回.xlsx"}})
+    r = collect(load_params(p))
+    assert r.quarantine.empty, r.quarantine[["table", "row", "detail"]].to_string()
+    c = r.tables["clients"].iloc[0]
+    assert (c["industry"], c["lifecycle_stage"], c["registered_capital"]) == (
+        "energy", "execution", 50_000_000.0)
+    f = r.tables["facilities"].iloc[0]
+    assert (f["product"], f["interest_rate"], f["status"]) == ("project_finance", 0.045, "active")
+    assert r.tables["surveys"]["nps"].tolist() == [9]
+    assert "financials" in r.tables and r.tables["financials"].empty  # blank sheet: no rows

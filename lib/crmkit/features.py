@@ -343,20 +343,30 @@ def _projects(tables, idx, as_of) -> dict[str, np.ndarray]:
     pr = pr.drop_duplicates("project_id")
     ppos = _lookup(pr["project_id"], ms["project_id"])
     mcodes = np.append(_codes(idx, pr["client_id"]), -1)[ppos]
-    planned = ms["planned_end"]
-    done = (ms["actual_end"] <= as_of).to_numpy(dtype=bool, na_value=False)
-    open_end = planned.where(planned > as_of, as_of)
-    delay = np.maximum(_days(ms["actual_end"].where(done, open_end) - planned), 0.0)
-    # Marked done but with no completion date: the delay is unknown, not zero.
-    unknown = (ms["status"].eq("done").to_numpy(dtype=bool, na_value=False)
-               & ms["actual_end"].isna().to_numpy())
-    delay[unknown] = np.nan
-    eligible = (mcodes >= 0) & ((planned <= as_of).to_numpy(dtype=bool, na_value=False)
-                                | (delay > 0))
+    delay, due = milestone_delay_days(ms, as_of)
+    eligible = (mcodes >= 0) & due
     c, d = mcodes[eligible], delay[eligible]
     out["max_milestone_delay_days"] = _by(c, d, "max", n)
     out["delayed_milestones"] = _by(c, (d > 30).astype(float), "sum", n, 0)
     return out
+
+
+def milestone_delay_days(ms: pd.DataFrame, as_of: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
+    """Delay in days of each milestone at ``as_of`` and whether it counts yet.
+
+    Delay = (actual end if finished by ``as_of``, else the later of ``as_of`` and the planned
+    end) - planned end, floored at 0; NaN for a milestone marked done without a completion
+    date (unknown, not zero). A milestone counts once its planned end has passed or it is late.
+    """
+    planned = ms["planned_end"]
+    done = (ms["actual_end"] <= as_of).to_numpy(dtype=bool, na_value=False)
+    open_end = planned.where(planned > as_of, as_of)
+    delay = np.maximum(_days(ms["actual_end"].where(done, open_end) - planned), 0.0)
+    unknown = (ms["status"].eq("done").to_numpy(dtype=bool, na_value=False)
+               & ms["actual_end"].isna().to_numpy())
+    delay[unknown] = np.nan
+    due = (planned <= as_of).to_numpy(dtype=bool, na_value=False) | (delay > 0)
+    return delay, due
 
 
 def _needs(tables, idx, as_of) -> dict[str, np.ndarray]:

@@ -40,6 +40,7 @@ from crmkit.features import (
     _table,
     _ts,
     client_features,
+    milestone_delay_days,
 )
 
 __all__ = ["client_metrics", "facility_metrics", "WARNING_METRICS", "FACILITY_COLUMNS",
@@ -82,18 +83,11 @@ def _milestone_delay_share(tables, idx: pd.Index, as_of: pd.Timestamp) -> np.nda
     ppos = pd.Index(pr["project_id"].astype("string")).get_indexer(
         ms["project_id"].astype("string"))
     codes = np.where(ppos >= 0, pcodes[ppos], -1)
-    planned = ms["planned_end"]
-    done = (ms["actual_end"] <= as_of).to_numpy(dtype=bool, na_value=False)
-    open_end = planned.where(planned > as_of, as_of)
-    delay = np.maximum(_days(ms["actual_end"].where(done, open_end) - planned), 0.0)
-    unknown = (ms["status"].eq("done").to_numpy(dtype=bool, na_value=False)
-               & ms["actual_end"].isna().to_numpy())
-    delay[unknown] = np.nan
-    duration = np.array(_days(planned - ms["planned_start"]), dtype=float)
+    delay, due = milestone_delay_days(ms, as_of)
+    duration = np.array(_days(ms["planned_end"] - ms["planned_start"]), dtype=float)
     duration[~(duration > 0)] = np.nan
     share = delay / duration
-    eligible = (codes >= 0) & ((planned <= as_of).to_numpy(dtype=bool, na_value=False)
-                               | (delay > 0))
+    eligible = (codes >= 0) & due
     return _by(codes[eligible], share[eligible], "max", n)
 
 

@@ -411,3 +411,22 @@ def test_mask_frame_under_any_header_keeps_only_the_allowed_characters(name: str
     assert masked_code == code[:4] + "*" * (len(code) - 8) + code[-4:]
     assert out.iloc[0, 2] == name  # not a personal column
     assert df.iloc[0, 0] == name  # the input is untouched
+
+
+def test_font_subset_embeds_only_the_glyphs_used():
+    import base64
+    import io
+    import re
+
+    from fontTools.ttLib import TTFont
+
+    from crmkit.report_fonts import EMBEDDED_FAMILY, font_face_css
+
+    css = font_face_css("客户关系 report", "body")
+    assert f'font-family:"{EMBEDDED_FAMILY}"' in css and "var(" not in css
+    data = re.search(r"base64,([A-Za-z0-9+/=]+)", css).group(1)
+    font = TTFont(io.BytesIO(base64.b64decode(data)))
+    cmap = font.getBestCmap()
+    assert all(ord(c) in cmap for c in "客户关系")
+    assert ord("银") not in cmap and len(cmap) < 200  # a subset, not the 16 MB face
+    assert font_face_css("plain ASCII only") == ""

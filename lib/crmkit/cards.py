@@ -302,17 +302,12 @@ def _kv(rows: list[tuple[str, str, object]], lang: str) -> str:
     return f"<table>{body}</table>"
 
 
-def _font_face() -> str:
-    """``@font-face`` for the bundled CJK font, so a PDF renderer without system CJK fonts
-    (WeasyPrint on a bare server) still draws Chinese; browsers use their own fonts first."""
-    try:
-        from crmkit.charts._style import cjk_font_path
+def _font_face(text: str) -> str:
+    """The CJK glyphs of ``text`` embedded as a ``data:`` font (see :mod:`crmkit.report_fonts`),
+    so the cards read in Chinese on any browser and in a PDF printed on a bare server."""
+    from crmkit.report_fonts import font_face_css
 
-        uri = cjk_font_path().as_uri()
-    except Exception:  # noqa: BLE001 - the font package is optional for HTML viewing
-        return ""
-    return ('@font-face { font-family: "Noto Sans CJK SC"; '
-            f'src: local("Noto Sans CJK SC"), url("{uri}"); }}')
+    return font_face_css(text, "body")
 
 
 def _list(records: list[dict], lang: str, empty: str) -> str:
@@ -407,13 +402,13 @@ def client_cards_html(cards: list[dict] | dict, lang: str = "zh", *, mask_pii: b
 
     Every client value is escaped with :func:`html.escape`; ``mask_pii`` masks the legal
     representative and the credit code (also when the cards were built unmasked).
-    ``embed_font`` adds an ``@font-face`` pointing at the bundled Noto Sans CJK font file.
+    ``embed_font`` embeds the bundled Noto Sans CJK glyphs the cards use (a small subset).
     """
     check_lang(lang)
     cards = [cards] if isinstance(cards, dict) else list(cards)
     heading = title or t("diag.card.title", lang)
     body = "\n".join(_card_html(c, lang, mask_pii) for c in cards)
-    font = _font_face() if embed_font else ""
+    font = _font_face(heading + body) if embed_font else ""
     html_lang = "zh-CN" if lang == "zh" else "en"
     return (f'<!DOCTYPE html>\n<html lang="{html_lang}"><head><meta charset="utf-8">'
             f"<title>{_e(heading)}</title><style>{font}{CARD_CSS}</style></head>"

@@ -17,6 +17,9 @@ from functools import lru_cache
 __all__ = ["EMBEDDED_FAMILY", "font_face_css", "subset_font"]
 
 EMBEDDED_FAMILY = "Crmkit CJK"
+#: After the embedded subset: the reader's own CJK fonts, then any sans-serif.
+FALLBACK_FONTS = ('"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",'
+                  '"Hiragino Sans GB","Helvetica Neue",Arial,sans-serif')
 _LOG = logging.getLogger(__name__)
 
 
@@ -54,4 +57,4 @@ def font_face_css(text: str, selector: str = "body") -> str:
         return ""
     return (f'@font-face{{font-family:"{EMBEDDED_FAMILY}";'
             f'src:url(data:font/woff2;base64,{data}) format("woff2");}}'
-            f'{selector}{{font-family:"{EMBEDDED_FAMILY}",var(--crm-font),sans-serif;}}')
+            f'{selector}{{font-family:"{EMBEDDED_FAMILY}",{FALLBACK_FONTS};}}')

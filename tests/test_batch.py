@@ -59,13 +59,13 @@ def books(tmp_path: Path) -> Path:
     return folder
 
 
-def _params(folder: Path, name: str, sleep: float = 0) -> Path:
+def _params(folder: Path, name: str, sleep: float = 0, **extra: object) -> Path:
     (folder / "data").mkdir(exist_ok=True)
     (folder / "data" / "clients.csv").write_text("client_id\nC1\n", encoding="utf-8")
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump({
         "portfolio": name, "as_of": "2026-09-30", "output_dir": "out", "title": str(sleep),
-        "sources": {"default": {"path": "data"}}}), encoding="utf-8")
+        "sources": {"default": {"path": "data"}}, **extra}), encoding="utf-8")
     return path
 
 
@@ -184,3 +184,11 @@ def test_rollup_written_for_several_portfolios(tmp_path: Path, books: Path) -> N
     assert table.iloc[:, 0].tolist() == ["r0", "r1"]
     html_page = pages[0].with_name("rollup.html").read_text(encoding="utf-8")
     assert 'lang="zh-CN"' in html_page and "多组合汇总" in html_page
+
+
+def test_a_cell_that_never_answers_times_out_and_is_retried_once(tmp_path: Path, books: Path):
+    pfile = _params(tmp_path, "hung", sleep=30, batch={"cell_timeout_seconds": 2})
+    run = run_portfolio(pfile, notebooks=books)
+    failed = run.stages[-1]
+    assert not run.ok and failed.stage == "score" and failed.attempts == 2
+    assert "CellTimeoutError" in failed.error or "timed out" in failed.error

@@ -17,7 +17,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from multiprocessing import Manager
+from multiprocessing import Manager, get_context
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,8 @@ NOTEBOOKS = Path(os.environ.get("CRMKIT_NOTEBOOKS", PROJECT_ROOT / "notebooks"))
 _NB = re.compile(r"^(\d\d)_([a-z]+)\.ipynb$")
 REPORT_STAGE = "report"  # its executed notebook is exported to HTML and PDF
 _TRANSIENT = ("Address already in use", "ZMQError", "Kernel didn't respond",
-              "kernel died", "Timeout waiting for", "Kernel died")
+              "kernel died", "Timeout waiting for", "Kernel died", "CellTimeoutError",
+              "timed out", "DeadKernelError")
 
 
 @dataclass
@@ -120,7 +121,7 @@ def _ipc_kernel_manager() -> type:
     return IPCKernelManager
 
 
-def _execute(nb: Path, out: Path, params_file: Path) -> None:
+def _execute(nb: Path, out: Path, params_file: Path, params: Params) -> None:
     """Run one notebook into ``out``; a failed notebook is kept (with its error), an
     interrupted one is removed, so no half-written notebook is ever left behind."""
     import papermill as pm
@@ -131,7 +132,8 @@ def _execute(nb: Path, out: Path, params_file: Path) -> None:
         pm.execute_notebook(
             str(nb), str(tmp), parameters={"params_file": str(params_file)},
             kernel_name="python3", cwd=str(nb.parent), progress_bar=False,
-            shutdown_kernel="immediate", start_timeout=120, **extra)
+            shutdown_kernel="immediate", start_timeout=params.batch.start_timeout_seconds,
+            execution_timeout=params.batch.cell_timeout_seconds, **extra)
     except Exception:
         if tmp.exists():
             os.replace(tmp, out)  # the executed notebook shows the failing cell
@@ -203,7 +205,7 @@ def run_portfolio(params_file: str | Path, stages: list[str] | None = None,
         while attempts < 2:
             attempts += 1
             try:
-                _execute(nb, out, params_file)
+                _execute(nb, out, params_file, params)
                 error = ""
                 break
             except Exception as exc:  # noqa: BLE001 - isolate every failure
@@ -238,6 +240,7 @@ def _export(executed: Path, params: Params) -> str:
 
     try:
         export_report(executed, params.stage_dir(REPORT_STAGE), params=params,
+                      formats=params.batch.report_formats,
                       stem=f"{params.portfolio}_{params.as_of.isoformat()}")
     except Exception as exc:  # noqa: BLE001 - reported like a failed stage
         return f"export: {_describe(exc)}"
@@ -284,7 +287,9 @@ def run_portfolios(paths: list[Path], stages: list[str] | None = None,
                             results.append(run_portfolio(f, stages, resume, notebooks, events))
                             _done(printer, results[-1])
                 else:
-                    with ProcessPoolExecutor(max_workers=workers) as pool:
+                    # spawned, not forked: ZeroMQ contexts are not fork-safe
+                    with ProcessPoolExecutor(max_workers=workers,
+                                             mp_context=get_context("spawn")) as pool:
                         futs = [pool.submit(run_chain, g, stages, resume, notebooks, events)
                                 for g in groups]
                         for fut in as_completed(futs):

@@ -1,6 +1,10 @@
-"""Parameters of the batch stage (section ``batch:`` of a portfolio's parameters file)."""
+"""Parameters of batch runs (section ``batch:`` of a portfolio's parameters file)."""
 
 from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
 
 from crmkit.params._base import Section
 
@@ -8,4 +12,11 @@ __all__ = ["BatchParams"]
 
 
 class BatchParams(Section):
-    """Settings of the batch stage. Every field has a documented default."""
+    """How ``crmkit run`` executes this portfolio's notebooks."""
+
+    cell_timeout_seconds: int = Field(
+        1200, gt=0, description="A notebook cell running longer than this fails the stage "
+        "(then it is retried once); guards against a kernel that stops answering")
+    start_timeout_seconds: int = Field(120, gt=0, description="Time allowed for a kernel to start")
+    report_formats: list[Literal["html", "pdf"]] = Field(default_factory=lambda: ["html", "pdf"],
+                                      description="Exports of the report notebook: html, pdf")

@@ -127,7 +127,10 @@ def _execute(nb: Path, out: Path, params_file: Path, params: Params) -> None:
     import papermill as pm
 
     tmp = out.with_name(f".{out.stem}.part.ipynb")
-    extra = {"kernel_manager_class": _ipc_kernel_manager()} if os.name == "posix" else {}
+    # TCP kernels: the Unix-socket manager below was seen to lose a reply now and then (the
+    # kernel idle, the client waiting), so it is opt-in via CRMKIT_KERNEL_IPC=1.
+    ipc = os.environ.get("CRMKIT_KERNEL_IPC") == "1" and os.name == "posix"
+    extra = {"kernel_manager_class": _ipc_kernel_manager()} if ipc else {}
     try:
         pm.execute_notebook(
             str(nb), str(tmp), parameters={"params_file": str(params_file)},

@@ -15,7 +15,7 @@ class BatchParams(Section):
     """How ``crmkit run`` executes this portfolio's notebooks."""
 
     cell_timeout_seconds: int = Field(
-        1200, gt=0, description="A notebook cell running longer than this fails the stage "
+        600, gt=0, description="A notebook cell running longer than this fails the stage "
         "(then it is retried once); guards against a kernel that stops answering")
     start_timeout_seconds: int = Field(120, gt=0, description="Time allowed for a kernel to start")
     report_formats: list[Literal["html", "pdf"]] = Field(default_factory=lambda: ["html", "pdf"],

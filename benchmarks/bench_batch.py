@@ -20,15 +20,17 @@ import papermill as pm
 import yaml
 from nbformat.v4 import new_code_cell, new_notebook
 
-from crmkit.batch import PROJECT_ROOT, run_portfolios, stage_notebooks
+from crmkit.batch import run_portfolios, stage_notebooks
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _portfolios(folder: Path, n: int, out: str) -> list[Path]:
-    base = yaml.safe_load((PROJECT_ROOT / "parameters" / "sample.yaml").read_text("utf-8"))
+    base = yaml.safe_load((ROOT / "parameters" / "sample.yaml").read_text("utf-8"))
     files = []
     for i in range(n):
         data = dict(base, portfolio=f"bench{i:02d}", output_dir=str(folder / out),
-                    sources={"default": {"path": str(PROJECT_ROOT / "data" / "sample")}})
+                    sources={"default": {"path": str(ROOT / "data" / "sample")}})
         path = folder / f"bench{i:02d}.yaml"
         path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
         files.append(path)

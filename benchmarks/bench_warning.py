@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit.params.warning import WarningParams
-from crmkit.warning import alert_summary, alerts, evaluate_rules, ifrs9_stages, rule_notes
+from crmkit.warn import alert_summary, alerts, evaluate_rules, ifrs9_stages, rule_notes
 
 AS_OF = pd.Timestamp("2026-09-30")
 

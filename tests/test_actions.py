@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 from icalendar import Calendar
 
-from crmkit.actions import PRODID, action_plan, write_ics, write_plan_csv
-from crmkit.contract import conform
-from crmkit.errors import WarningError
+from crmkit.core.contract import conform
+from crmkit.core.errors import WarningError
 from crmkit.params.warning import WarningParams
-from crmkit.warning import alerts
+from crmkit.warn import action_plan, alerts, write_ics, write_plan_csv
+from crmkit.warn.actions import PRODID
 
 AS_OF = pd.Timestamp("2026-09-30")
 P = WarningParams()
@@ -213,7 +213,7 @@ def test_empty_plan_writes_a_valid_calendar(tmp_path) -> None:
 
 
 def test_precomputed_facility_metrics_give_the_same_plan(tables, alert_table) -> None:
-    from crmkit.warning import facility_metrics
+    from crmkit.warn import facility_metrics
 
     fm = facility_metrics(tables, AS_OF)
     a = action_plan(alert_table, tables, AS_OF, P, horizon_days=100)

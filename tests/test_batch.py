@@ -15,10 +15,15 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from crmkit.batch import expand_params, run_portfolio, run_portfolios, stage_notebooks
+from crmkit.batch import (
+    expand_params,
+    read_manifest,
+    run_portfolio,
+    run_portfolios,
+    stage_notebooks,
+)
 from crmkit.cli import main
-from crmkit.errors import ParametersError
-from crmkit.manifest import read_manifest
+from crmkit.core.errors import ParametersError
 
 STAGE_1 = """
 from crmkit import load_params
@@ -98,7 +103,7 @@ def test_failure_is_isolated_and_reported(tmp_path: Path, books: Path, capsys) -
 
 def test_cli_exit_code_nonzero_when_any_fails(tmp_path: Path, books: Path, monkeypatch) -> None:
     monkeypatch.setenv("CRMKIT_NOTEBOOKS", str(books))
-    monkeypatch.setattr("crmkit.batch.NOTEBOOKS", books)
+    monkeypatch.setattr("crmkit.batch.runner.NOTEBOOKS", books)
     assert main(["run", str(_params(tmp_path, "ok1")), "--workers", "1", "--quiet"]) == 0
     assert main(["run", str(_params(tmp_path, "broken1")), "--workers", "1", "--quiet"]) == 1
 

@@ -1,4 +1,4 @@
-"""Tests of crmkit.charts.tiering: the figures hold the expected cells, rectangles and labels
+"""Tests of crmkit.tier.charts: the figures hold the expected cells, rectangles and labels
 (checked on the artists, not just that a file is written)."""
 
 from __future__ import annotations
@@ -10,17 +10,20 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from crmkit.charts.tiering import (
+from crmkit.core.errors import TieringError
+from crmkit.params.tiering import ProfileParams, TieringParams
+from crmkit.tier import (
+    client_profiles,
     matrix_heatmap,
-    money,
+    pareto,
     pareto_chart,
     profile_heatmap,
     score_distribution,
+    segment_labels,
+    tier_table,
     tree_map,
 )
-from crmkit.errors import TieringError
-from crmkit.params.tiering import ProfileParams, TieringParams
-from crmkit.tiering import client_profiles, pareto, segment_labels, tier_table
+from crmkit.tier.charts import money
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -166,7 +169,7 @@ def test_score_distribution(lang):
 def test_score_distribution_quantile_cutoffs():
     p = TieringParams.model_validate({"abc": {"method": "quantiles"}})
     f = frame()
-    from crmkit.tiering import abc_tiers
+    from crmkit.tier import abc_tiers
 
     f["tier"] = abc_tiers(f["score"], p)
     fig = score_distribution(f, p, lang="en")

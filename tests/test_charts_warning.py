@@ -9,17 +9,11 @@ import pytest
 from matplotlib import colors
 from matplotlib.lines import Line2D
 
-from crmkit.charts import SEVERITY_COLORS
-from crmkit.charts.warning import (
-    alert_counts_chart,
-    migration_heatmap,
-    milestone_delays,
-    milestone_gantt,
-    short_name,
-)
-from crmkit.contract import conform
-from crmkit.errors import WarningError
-from crmkit.history import migration_matrix
+from crmkit.core.contract import conform
+from crmkit.core.errors import WarningError
+from crmkit.core.style import SEVERITY_COLORS
+from crmkit.warn import alert_counts_chart, migration_heatmap, migration_matrix, milestone_gantt
+from crmkit.warn.charts import milestone_delays, short_name
 
 AS_OF = pd.Timestamp("2026-09-30")
 

@@ -9,16 +9,11 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from crmkit.churn import (
-    active_clients,
-    churn_features,
-    churn_label,
-    fit_churn,
-    rules_score,
-)
-from crmkit.contract import conform
-from crmkit.errors import ChurnError
+from crmkit.core.contract import conform
+from crmkit.core.errors import ChurnError
 from crmkit.params.churn import ChurnParams, ChurnRules
+from crmkit.warn import fit_churn
+from crmkit.warn.churn import active_clients, churn_features, churn_label, rules_score
 
 AS_OF = pd.Timestamp("2026-09-30")
 OBS = pd.Timestamp("2025-09-30")          # as_of - 12 months
@@ -144,7 +139,7 @@ def test_too_few_churners_fall_back_to_rules(tables):
 
 
 def test_sample_portfolio_model_finds_the_planted_service_signal():
-    sample = pytest.importorskip("crmkit.sample")
+    sample = pytest.importorskip("crmkit.sample.generate")
     tabs = sample.generate(2000, seed=7)
     res = fit_churn(tabs, "2026-09-30", ChurnParams(n_threads=1))
     assert res.method == "model"
@@ -168,7 +163,7 @@ def test_sample_portfolio_model_finds_the_planted_service_signal():
 
 
 def test_gbm_model_reports_permutation_importance():
-    sample = pytest.importorskip("crmkit.sample")
+    sample = pytest.importorskip("crmkit.sample.generate")
     tabs = sample.generate(600, seed=7)
     p = ChurnParams(model="gbm", gbm_max_iter=30, n_threads=1, importance_repeats=2)
     res = fit_churn(tabs, "2026-09-30", p)

@@ -1,4 +1,4 @@
-"""Risk-adjusted CLV: closed form, finite horizon, margin, retention (crmkit.clv)."""
+"""Risk-adjusted CLV: closed form, finite horizon, margin, retention (crmkit.diagnose.clv)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from crmkit.clv import (
-    MARGIN_COLUMNS,
-    client_margin,
-    client_retention,
-    clv_factor,
-    clv_value,
-    risk_adjusted_clv,
-)
-from crmkit.errors import DiagnoseError
+from crmkit.core.errors import DiagnoseError
+from crmkit.diagnose import client_margin, clv_factor, clv_value, risk_adjusted_clv
+from crmkit.diagnose.clv import MARGIN_COLUMNS, client_retention
 from crmkit.params.diagnose import ClvParams, DiagnoseParams
 
 

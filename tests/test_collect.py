@@ -11,11 +11,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crmkit.collect import collect, collect_table, load_clean, write_outputs
-from crmkit.contract import TABLES, clean_dtypes
-from crmkit.errors import EncodingError, MissingColumnError, UnreadableSourceError
+from crmkit.collect import RawTable, collect, collect_table, load_clean, write_outputs
+from crmkit.core.contract import TABLES, clean_dtypes
+from crmkit.core.errors import EncodingError, MissingColumnError, UnreadableSourceError
 from crmkit.params import load_params
-from crmkit.readers import RawTable
 
 CLIENTS = pd.DataFrame({
     "client_id": ["C1", "C2", "C3"],
@@ -347,8 +346,8 @@ def test_filled_in_template_reads_back_with_no_mapping(tmp_path: Path) -> None:
     mapping, and the workbook is the default source for every table."""
     import openpyxl
 
-    from crmkit.contract import CODES
-    from crmkit.template import sheet_title, write_template
+    from crmkit.collect import sheet_title, write_template
+    from crmkit.core.contract import CODES
 
     book_path = write_template(tmp_path / "返回.xlsx", lang="zh")
     wb = openpyxl.load_workbook(book_path)

@@ -9,9 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crmkit import parsing
-from crmkit.contract import CLEAN_DTYPES, CODES, REQUIRED_TABLES, TABLE_ORDER, TABLES
-from crmkit.contract_doc import (
+from crmkit.collect import parsing
+from crmkit.collect.contract_doc import (
     BOOL_TOKENS,
     KIND_LABELS,
     QUARANTINE_REASONS,
@@ -21,6 +20,7 @@ from crmkit.contract_doc import (
     range_text,
     render_markdown,
 )
+from crmkit.core.contract import CLEAN_DTYPES, CODES, REQUIRED_TABLES, TABLE_ORDER, TABLES
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "data-contract.md"
 
@@ -44,12 +44,12 @@ def _row(section: str, column: str) -> list[str]:
 
 def test_committed_page_is_current(page):
     assert DOC.read_text(encoding="utf-8") == page, (
-        "docs/data-contract.md is out of date with lib/crmkit/contract.py; regenerate it with "
-        "`python -m crmkit.contract_doc > docs/data-contract.md`")
+        "docs/data-contract.md is out of date with lib/crmkit/core/contract.py; regenerate it with "
+        "`crmkit contract --out docs/data-contract.md`")
 
 
-def test_module_main_writes_the_page_to_stdout(page):
-    out = subprocess.run([sys.executable, "-m", "crmkit.contract_doc"], capture_output=True,
+def test_command_writes_the_page_to_stdout(page):
+    out = subprocess.run([sys.executable, "-m", "crmkit.cli", "contract"], capture_output=True,
                          check=True).stdout
     assert out.decode("utf-8") == page
 

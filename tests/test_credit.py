@@ -15,7 +15,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from crmkit.credit import (
+from crmkit.core import CrmkitError
+from crmkit.core.errors import CreditError
+from crmkit.params.credit import LEAKY_FEATURES, CreditParams
+from crmkit.score.credit import (
     CreditModel,
     GbmScorer,
     RulesScorer,
@@ -29,14 +32,12 @@ from crmkit.credit import (
     fit_credit_model,
     ks_table,
     load_model,
+    reason_texts,
     save_model,
     score_one,
     woe_iv,
 )
-from crmkit.credit_io import reason_texts
-from crmkit.credit_models import reasons_frame
-from crmkit.errors import CreditError, CrmkitError
-from crmkit.params.credit import LEAKY_FEATURES, CreditParams
+from crmkit.score.credit.models import reasons_frame
 
 HYP = settings(max_examples=40, deadline=None)
 AS_OF = dt.date(2026, 9, 30)
@@ -416,7 +417,7 @@ def test_reason_texts_are_bilingual():
 # -- the pipeline on the sample portfolio ------------------------------------------------------
 @pytest.fixture(scope="module")
 def sample_tables():
-    sample = pytest.importorskip("crmkit.sample")
+    sample = pytest.importorskip("crmkit.sample.generate")
     return sample.generate(600)
 
 
@@ -440,7 +441,7 @@ def test_sample_metrics(sample_result):
 
 def test_sample_training_window_excludes_late_and_defaulted_clients(sample_tables,
                                                                     sample_result):
-    from crmkit.features import client_features, default_flag
+    from crmkit.score import client_features, default_flag
 
     obs = pd.Timestamp("2025-09-30")
     f = client_features(sample_tables, obs, snapshot_date=pd.Timestamp(AS_OF))
@@ -476,7 +477,8 @@ def test_sample_with_target_but_tables_is_an_error(sample_tables):
 
 
 def test_sample_charts(sample_result):
-    from crmkit.charts.credit import credit_charts, points_distribution
+    from crmkit.score.credit import credit_charts
+    from crmkit.score.credit.charts import points_distribution
 
     figs = credit_charts(sample_result, "zh")
     assert set(figs) == {"roc", "ks", "calibration", "points", "iv"}
@@ -490,7 +492,7 @@ def test_sample_charts(sample_result):
 
 
 def test_credit_section_errors_in_a_parameters_file(tmp_path):
-    from crmkit.errors import ParametersError
+    from crmkit.core.errors import ParametersError
     from crmkit.params import load_params
 
     f = tmp_path / "p.yaml"

@@ -12,20 +12,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from crmkit import diagnostics as D
-from crmkit.cards import client_card, client_cards, client_cards_html
-from crmkit.errors import DiagnoseError
-from crmkit.masking import mask_frame, mask_id, mask_name
-from crmkit.params.diagnose import BandParams, DiagnoseParams, MetricsParams
-from crmkit.strategies import (
-    DEFAULT_STRATEGY_FILE,
+import crmkit.diagnose as D
+from crmkit.core.errors import DiagnoseError
+from crmkit.core.masking import mask_frame, mask_id, mask_name
+from crmkit.diagnose import (
+    client_card,
+    client_cards,
+    client_cards_html,
     load_strategies,
     match_strategies,
+)
+from crmkit.diagnose.strategies import (
+    DEFAULT_STRATEGY_FILE,
     risk_band,
     satisfaction_band,
     validate_strategies,
     value_band,
 )
+from crmkit.params.diagnose import BandParams, DiagnoseParams, MetricsParams
 
 AS_OF = dt.date(2026, 9, 30)
 S = "string"
@@ -514,12 +518,12 @@ def test_cards_top_n_and_ids(features):
 
 
 # -- the sample portfolio ------------------------------------------------------------------
-@pytest.mark.skipif(importlib.util.find_spec("crmkit.sample") is None,
+@pytest.mark.skipif(importlib.util.find_spec("crmkit.sample.generate") is None,
                     reason="sample generator not available")
 def test_sample_portfolio_one_row_per_client():
-    from crmkit.clv import risk_adjusted_clv
-    from crmkit.features import client_features
+    from crmkit.diagnose import risk_adjusted_clv
     from crmkit.sample import generate
+    from crmkit.score import client_features
 
     tables = generate(300)
     feats = client_features(tables, AS_OF)
@@ -559,7 +563,7 @@ def test_diagnose_section_rejects_unknown_keys():
 def test_strategy_path_is_relative_to_the_parameters_file(tmp_path):
     from types import SimpleNamespace
 
-    from crmkit.strategies import strategy_path
+    from crmkit.diagnose import strategy_path
 
     p = SimpleNamespace(diagnose=DiagnoseParams(strategies={"file": "s.csv"}),
                         source_file=tmp_path / "portfolio.yaml")
@@ -570,7 +574,7 @@ def test_strategy_path_is_relative_to_the_parameters_file(tmp_path):
 @pytest.mark.parametrize("lang, title", [("zh", "按客户层级的客户满意度"),
                                          ("en", "Satisfaction by tier")])
 def test_charts_render(features, retention_tables, lang, title):
-    from crmkit.charts import diagnose as C
+    from crmkit.diagnose import charts as C
 
     diag = D.diagnostic_table(features, tiers=pd.Series({"a": "A", "b": "C", "c": "B"}),
                               clv=pd.Series({"a": 5e8, "b": 1e7, "c": 2e8, "d": 0.0}))

@@ -13,11 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmkit import _history_db
-from crmkit.errors import HistoryError
-from crmkit.history import (
-    LOST,
-    NEW,
+from crmkit.core.errors import HistoryError
+from crmkit.params.history import HistoryParams
+from crmkit.warn import (
     changes,
     load_snapshot,
     migration_matrix,
@@ -26,7 +24,8 @@ from crmkit.history import (
     snapshot_dates,
     trend,
 )
-from crmkit.params.history import HistoryParams
+from crmkit.warn import history_db as _history_db
+from crmkit.warn.history import LOST, NEW
 
 SUFFIXES = [".duckdb", ".sqlite"]
 

@@ -69,7 +69,7 @@ def test_collect_notebook_outputs(sample_run) -> None:
     # the sample's planted errors, one per reason, and nothing else
     import pandas as pd
 
-    from crmkit.sample_errors import PLANTED_ERRORS
+    from crmkit.sample import PLANTED_ERRORS
 
     q = pd.read_csv(folder / "quarantine.csv")
     assert sorted(zip(q["table"], q["reason"], strict=True)) == sorted(

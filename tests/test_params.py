@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crmkit.errors import ParametersError
+from crmkit.core.errors import ParametersError
 from crmkit.params import load_params, update_params_file
 
 ROOT = Path(__file__).resolve().parents[1]

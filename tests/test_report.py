@@ -37,8 +37,9 @@ from nbformat.v4 import (  # noqa: E402
 from openpyxl import load_workbook  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
-from crmkit.errors import CrmkitError  # noqa: E402
-from crmkit.report import (  # noqa: E402
+from crmkit.core import CrmkitError  # noqa: E402
+from crmkit.core.fonts import pdf_font_path  # noqa: E402
+from crmkit.report import (
     export_html,
     export_pdf,
     export_report,
@@ -46,8 +47,7 @@ from crmkit.report import (  # noqa: E402
     sanitize_html,
     write_workbook,
 )
-from crmkit.report_pdf import pdf_font_path  # noqa: E402
-from crmkit.report_sanitize import clean_css  # noqa: E402
+from crmkit.report.sanitize import clean_css  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -59,7 +59,7 @@ PAYLOAD = ("var p=document.createElement('p');p.id='crm-pwned';document.body.app
 
 
 def _png_with_chinese_title() -> str:
-    # the bundled font, as crmkit.charts.use_style() registers it (without importing seaborn)
+    # the bundled font, as crmkit.core.style.use_style() registers it (without importing seaborn)
     path = str(pdf_font_path())
     font_manager.fontManager.addfont(path)
     plt.rcParams["font.family"] = font_manager.FontProperties(fname=path).get_name()
@@ -363,7 +363,7 @@ def test_workbook_layout_formats_and_masking(frames: dict[str, pd.DataFrame],
 
 def test_workbook_english_names_overrides_and_translated_headers(
         frames: dict[str, pd.DataFrame], tmp_path: Path) -> None:
-    from crmkit.warning_labels import display_frame
+    from crmkit.warn import display_frame
 
     sheets = {"diagnostic_table": frames["diagnostic_table"],
               "alerts": display_frame(frames["alerts"], "zh"),  # 严重程度 / 严重
@@ -382,7 +382,7 @@ def test_workbook_english_names_overrides_and_translated_headers(
 
 def test_workbook_errors(frames: dict[str, pd.DataFrame], tmp_path: Path,
                          monkeypatch: pytest.MonkeyPatch) -> None:
-    import crmkit.report_xlsx as rx
+    import crmkit.report.xlsx as rx
 
     with pytest.raises(CrmkitError, match="no tables to write"):
         write_workbook({}, tmp_path / "x.xlsx")
@@ -420,7 +420,7 @@ def test_font_subset_embeds_only_the_glyphs_used():
 
     from fontTools.ttLib import TTFont
 
-    from crmkit.report_fonts import EMBEDDED_FAMILY, font_face_css
+    from crmkit.core.fonts import EMBEDDED_FAMILY, font_face_css
 
     css = font_face_css("客户关系 report", "body")
     assert f'font-family:"{EMBEDDED_FAMILY}"' in css and "var(" not in css

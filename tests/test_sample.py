@@ -15,8 +15,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from crmkit.contract import CODES, TABLE_ORDER, TABLES, clean_dtypes
-from crmkit.errors import CrmkitError
+from crmkit.core import CrmkitError
+from crmkit.core.contract import CODES, TABLE_ORDER, TABLES, clean_dtypes
 from crmkit.sample import SampleError, generate, write_portfolio
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"

@@ -11,23 +11,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmkit import parsing
-from crmkit.contract import CODES, REQUIRED_TABLES, TABLE_ORDER, TABLES
-from crmkit.errors import CollectError, ParametersError
-from crmkit.template import (
-    BOOL_LABELS,
-    CODES_SHEET,
-    INSTRUCTIONS_SHEET,
-    LAST_ROW,
+from crmkit.collect import (
     header_aliases,
     normalise_header,
+    parsing,
     sheet_table_name,
     sheet_title,
     write_template,
 )
+from crmkit.collect.template import BOOL_LABELS, CODES_SHEET, INSTRUCTIONS_SHEET, LAST_ROW
+from crmkit.core.contract import CODES, REQUIRED_TABLES, TABLE_ORDER, TABLES
+from crmkit.core.errors import CollectError, ParametersError
 
 COMMITTED = Path(__file__).resolve().parents[1] / "templates" / "collection_template.xlsx"
-REGENERATE = ("python -c \"from crmkit.template import write_template; "
+REGENERATE = ("python -c \"from crmkit.collect.template import write_template; "
               "write_template('templates/collection_template.xlsx')\"")
 
 

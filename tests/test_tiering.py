@@ -1,5 +1,5 @@
-"""Tests of crmkit.tiering (A/B/C, risk x capacity matrix), tiering_pareto, tiering_profiles,
-the tiering parameters and crmkit.i18n. Golden values are computed by hand in the comments."""
+"""Tests of crmkit.tier.tiers (A/B/C, risk x capacity matrix), tiering_pareto, tiering_profiles,
+the tiering parameters and crmkit.core.i18n. Golden values are computed by hand in the comments."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from crmkit import i18n
-from crmkit.errors import CrmkitError, ParametersError, TieringError
+from crmkit.core import CrmkitError, i18n
+from crmkit.core.errors import ParametersError, TieringError
 from crmkit.params import load_params
 from crmkit.params.tiering import (
     SEGMENTS,
@@ -25,10 +25,8 @@ from crmkit.params.tiering import (
     TieringParams,
     default_segments,
 )
-from crmkit.tiering import (
-    TIER_DTYPE,
+from crmkit.tier import (
     abc_tiers,
-    capacity_detail,
     capacity_level,
     client_profiles,
     matrix_table,
@@ -42,7 +40,8 @@ from crmkit.tiering import (
     tier_table,
     unknown_clients,
 )
-from crmkit.tiering_profiles import profile_name
+from crmkit.tier.profiles import profile_name
+from crmkit.tier.tiers import TIER_DTYPE, capacity_detail
 
 HYP = settings(max_examples=60, deadline=None)
 NINE = [s for s in SEGMENTS if s != "unknown"]
@@ -419,7 +418,7 @@ def test_profile_name_rules():
 
 
 def test_profile_names_unique_on_collision():
-    from crmkit.tiering_profiles import _unique_names
+    from crmkit.tier.profiles import _unique_names
 
     zc = pd.DataFrame({"debt_to_assets": [2.0, 2.0], "csat_latest": [-1.0, -1.0],
                        "dscr": [0.5, -0.5]})

@@ -9,11 +9,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmkit.contract import conform
-from crmkit.errors import ParametersError, WarningError
+from crmkit.core.contract import conform
+from crmkit.core.errors import ParametersError, WarningError
 from crmkit.params import load_params
 from crmkit.params.warning import DEFAULT_RULES, StagingParams, WarningParams
-from crmkit.warning import (
+from crmkit.warn import (
     SEVERITY_DTYPE,
     alert_summary,
     alerts,

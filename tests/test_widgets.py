@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from crmkit.features import client_features
 from crmkit.params import load_params
 from crmkit.sample import generate
+from crmkit.score import client_features
 from crmkit.widgets import TieringExplorer
 
 AS_OF = dt.date(2026, 9, 30)
@@ -85,7 +85,7 @@ def test_save_button_writes_weights_back(features, params) -> None:
 
 
 def test_warning_sliders_update_alert_counts_and_save(params) -> None:
-    from crmkit.warning import client_metrics, facility_metrics
+    from crmkit.warn import client_metrics, facility_metrics
     from crmkit.widgets import WarningExplorer
 
     tables = generate(150, seed=3, as_of=AS_OF)
@@ -98,3 +98,23 @@ def test_warning_sliders_update_alert_counts_and_save(params) -> None:
     ex.save_button.click()
     rules = {r.id: r for r in load_params(params.source_file).warning.rules}
     assert rules["leverage_high"].threshold == pytest.approx(0.55)
+
+
+def test_batch_kernels_get_static_panels_and_no_widget(features, params, monkeypatch) -> None:
+    """In a headless batch kernel the panel prints its results and builds no Output widget
+    (an Output-widget cell once left a pooled batch waiting on an idle kernel for 600 s)."""
+    import ipywidgets as w
+
+    from crmkit.batch.kernels import STATIC_WIDGETS_ENV
+
+    shown: list[object] = []
+    monkeypatch.setattr("crmkit.widgets.display", lambda *objs: shown.extend(objs))
+    ex = TieringExplorer(features, params)
+    entered: list[bool] = []
+    monkeypatch.setattr(type(ex.out), "__enter__", lambda self: entered.append(True))
+    monkeypatch.setenv(STATIC_WIDGETS_ENV, "1")
+    assert ex.widget() is None
+    assert not entered, "the Output widget must not be used in batch"
+    assert not any(isinstance(o, w.Widget) for o in shown[1:]) and len(shown) >= 2
+    monkeypatch.delenv(STATIC_WIDGETS_ENV)
+    assert isinstance(ex.widget(), w.VBox) and entered

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crmkit.errors import CrmkitError
+from crmkit.core.errors import CrmkitError
 from crmkit.params import Params, load_params
 
 __all__ = ["CrmkitError", "Params", "load_params", "__version__"]

@@ -1,4 +1,4 @@
-"""The ``crmkit`` command: ``sample``, ``template``, ``collect``, ``run``.
+"""The ``crmkit`` command: ``sample``, ``template``, ``contract``, ``collect``, ``run``.
 
 The command only parses arguments and calls the library; errors crmkit raises on purpose are
 printed as one clear message (exit code 2), never as a traceback.
@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from crmkit.errors import CrmkitError
+from crmkit.core.errors import CrmkitError
 
 __all__ = ["main", "build_parser"]
 
@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", type=Path, required=True)
     t.add_argument("--lang", choices=["zh", "en"], default="zh")
 
+    d = sub.add_parser("contract", help="write the data-contract page (docs/data-contract.md)")
+    d.add_argument("--out", type=Path, default=None, help="file to write (default: stdout)")
+
     c = sub.add_parser("collect", help="run only the collect stage (no notebook)")
     c.add_argument("params", type=Path)
 
@@ -58,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_sample(a: argparse.Namespace) -> int:
-    from crmkit.sample import write_portfolio
+    from crmkit.sample.generate import write_portfolio
 
     write_portfolio(a.out, n_clients=a.clients, seed=a.seed, as_of=a.as_of, fmt=a.format,
                     with_errors=a.with_errors)
@@ -67,20 +70,25 @@ def _cmd_sample(a: argparse.Namespace) -> int:
 
 
 def _cmd_template(a: argparse.Namespace) -> int:
-    from crmkit.template import write_template
+    from crmkit.collect.template import write_template
 
     path = write_template(a.out, lang=a.lang)
     _say(f"wrote the data-collection template to {path}")
     return 0
 
 
+def _cmd_contract(a: argparse.Namespace) -> int:
+    from crmkit.collect.contract_doc import main as contract_main
+
+    return contract_main([str(a.out)] if a.out else [])
+
+
 def _cmd_collect(a: argparse.Namespace) -> int:
-    from crmkit.collect import collect, write_outputs
+    from crmkit.collect import run
     from crmkit.params import load_params
 
     params = load_params(a.params)
-    result = collect(params)
-    write_outputs(result, params)
+    result = run(params)
     _say(result.summary[["table", "rows_read", "rows_kept", "rows_quarantined"]]
          .to_string(index=False))
     _say(f"outputs in {params.run_dir / 'collect'}")
@@ -88,7 +96,7 @@ def _cmd_collect(a: argparse.Namespace) -> int:
 
 
 def _cmd_run(a: argparse.Namespace) -> int:
-    from crmkit.batch import run_portfolios
+    from crmkit.batch.runner import run_portfolios
 
     stages = a.stages.split(",") if a.stages else None
     summary = run_portfolios(a.params, stages=stages, workers=a.workers, resume=a.resume,
@@ -104,8 +112,8 @@ def _say(msg: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``crmkit`` console script."""
     args = build_parser().parse_args(argv)
-    handler = {"sample": _cmd_sample, "template": _cmd_template, "collect": _cmd_collect,
-               "run": _cmd_run}[args.command]
+    handler = {"sample": _cmd_sample, "template": _cmd_template, "contract": _cmd_contract,
+               "collect": _cmd_collect, "run": _cmd_run}[args.command]
     try:
         return handler(args)
     except CrmkitError as exc:

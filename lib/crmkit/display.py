@@ -10,15 +10,15 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from crmkit.i18n import LABELS, header
+from crmkit.core.i18n import LABELS, header
 
 __all__ = ["view"]
 
 
 def _register_missing() -> None:
     """Headers for the stage outputs' columns, where no module defined one."""
-    import crmkit.credit  # noqa: F401 - registers its own labels first
-    from crmkit.scoring import DIMENSION_LABELS, INDICATOR_LABELS
+    import crmkit.score.credit.fit  # noqa: F401 - registers its own labels first
+    from crmkit.score.difference import DIMENSION_LABELS, INDICATOR_LABELS
 
     extra: dict[str, tuple[str, str]] = {
         "reasons": ("主要扣分原因", "Main reasons"), "profile_name": ("客户画像", "Profile"),

@@ -1,30 +1,37 @@
 """ipywidgets controls: weight and tier-threshold sliders that re-score and re-tier live.
 
 The explorer holds no logic of its own: every recomputation calls
-:func:`crmkit.scoring.score_clients` and :func:`crmkit.tiering.tier_table`. Widget state does
-not survive Papermill or nbconvert, so the notebooks always show the static results computed
+:func:`crmkit.score.score_clients` and :func:`crmkit.tier.tier_table`. Widget state does not
+survive Papermill or nbconvert, so the notebooks always show the static results computed
 from the parameters file as well; the *save* button writes the chosen weights and thresholds
 back into that file so a batch run reproduces what the consultant settled on.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import ipywidgets as w
 import pandas as pd
-from IPython.display import clear_output, display
+from IPython.display import HTML, clear_output, display
 
-from crmkit.i18n import register, t
+from crmkit.core.i18n import register, t
 from crmkit.params import Params, update_params_file
 from crmkit.params.scoring import ScoringParams
 from crmkit.params.tiering import TieringParams
 from crmkit.params.warning import WarningParams
-from crmkit.scoring import label, score_clients
-from crmkit.tiering import TIERS, tier_table
+from crmkit.score.difference import label, score_clients
+from crmkit.tier.tiers import TIERS, tier_table
 
-__all__ = ["TierState", "TieringExplorer", "tier_changes"]
+__all__ = ["TierState", "TieringExplorer", "tier_changes", "static_widgets"]
+
+
+def static_widgets() -> bool:
+    """True in a headless batch kernel (``CRMKIT_STATIC_WIDGETS=1``, set by ``crmkit run``):
+    panels then show their results as static output and build no live widget."""
+    return os.environ.get("CRMKIT_STATIC_WIDGETS") == "1"
 
 register({
     "widget.weights": ("维度权重", "Dimension weights"),
@@ -34,6 +41,10 @@ register({
     "widget.a_share": ("A 级占比", "A share"),
     "widget.b_share": ("B 级占比", "B share"),
     "widget.save": ("保存到参数文件", "Save to parameters file"),
+    "widget.static": ("（批量运行：以下为参数文件设置下的结果；"
+                      "在 JupyterLab 中打开本笔记本可拖动滑块实时调整。）",
+                      "(Batch run: results at the parameters-file settings; open this notebook in "
+                      "JupyterLab to move the sliders live.)"),
     "widget.saved": ("已保存到 {path}", "Saved to {path}"),
     "widget.counts": ("各层级客户数（括号内为变化）", "Clients per tier (change in brackets)"),
     "widget.changed": ("层级发生变化的客户：{n} 户", "Clients whose tier changed: {n}"),
@@ -116,11 +127,16 @@ class _Panel:
             self.message = t("widget.invalid", self.lang).format(error=_short(exc))
         self._render()
 
+    def _static(self) -> None:
+        """The panel's results as plain output (batch runs, exports): no widget, no comm."""
+        display(HTML(f"<i>{t('widget.static', self.lang)}</i>"))
+        self._show()
+
     def _render(self) -> None:
         with self.out:
             clear_output(wait=True)
             if self.message:
-                display(w.HTML(f"<b>{self.message}</b>"))
+                display(HTML(f"<b>{self.message}</b>"))
             self._show()
 
 
@@ -216,15 +232,18 @@ class TieringExplorer(_Panel):
 
     def _show(self) -> None:
         counts = self.counts()
-        display(w.HTML("<b>" + t("widget.counts", self.lang) + "</b>: " + ", ".join(
+        display(HTML("<b>" + t("widget.counts", self.lang) + "</b>: " + ", ".join(
             f"{k} {r.clients} ({r.change:+d})" for k, r in counts.iterrows())))
         changes = self.changes()
-        display(w.HTML("<b>" + t("widget.changed", self.lang).format(n=len(changes)) + "</b>"))
+        display(HTML("<b>" + t("widget.changed", self.lang).format(n=len(changes)) + "</b>"))
         if len(changes):
             display(changes.head(30).round(1).rename(columns=lambda c: t(f"col.{c}", self.lang)))
 
-    def widget(self) -> w.Widget:
-        """The panel: weight sliders, threshold sliders, save button and live results."""
+    def widget(self) -> w.Widget | None:
+        """The panel: weight sliders, threshold sliders, save button and live results
+        (static results only, and ``None``, in a headless batch kernel)."""
+        if static_widgets():
+            return self._static()
         self._render()
         return w.VBox([
             w.HTML(f"<b>{t('widget.weights', self.lang)}</b>"),
@@ -252,14 +271,14 @@ __all__ += ["WarningExplorer", "WARN_SLIDERS"]
 class WarningExplorer(_Panel):
     """Sliders for the main warning thresholds; alert counts per rule update live.
 
-    Calls :func:`crmkit.warning.evaluate_rules` on the metrics the warn stage computed; the
+    Calls :func:`crmkit.warn.alerts.evaluate_rules` on the metrics the warn stage computed; the
     *save* button writes the thresholds into the parameters file (``warning.rules``).
     """
 
     def __init__(self, metrics: pd.DataFrame, facilities: pd.DataFrame, params: Params,
                  rules: tuple[tuple[str, float, float, float], ...] = WARN_SLIDERS,
                  lang: str | None = None) -> None:
-        from crmkit.warning import evaluate_rules
+        from crmkit.warn.alerts import evaluate_rules
 
         self._evaluate = evaluate_rules
         self.metrics, self.facilities, self.params = metrics, facilities, params
@@ -303,11 +322,14 @@ class WarningExplorer(_Panel):
         self.current = self.counts_for(self.settings())
 
     def _show(self) -> None:
-        display(w.HTML(f"<b>{t('widget.warn.counts', self.lang)}</b>"))
+        display(HTML(f"<b>{t('widget.warn.counts', self.lang)}</b>"))
         display(self.table())
 
-    def widget(self) -> w.Widget:
-        """The panel: one slider per rule threshold, save button, live counts."""
+    def widget(self) -> w.Widget | None:
+        """The panel: one slider per rule threshold, save button, live counts (static counts
+        only, and ``None``, in a headless batch kernel)."""
+        if static_widgets():
+            return self._static()
         self._render()
         return w.VBox([w.HTML(f"<b>{t('widget.warn.title', self.lang)}</b>"),
                        *self.sliders.values(), self.save_button, self.out])

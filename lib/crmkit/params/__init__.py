@@ -16,8 +16,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from crmkit.contract import TABLES
-from crmkit.errors import ParametersError
+from crmkit.core.contract import TABLES
+from crmkit.core.errors import ParametersError
 from crmkit.params._base import Section
 from crmkit.params.batch import BatchParams
 from crmkit.params.churn import ChurnParams

@@ -32,7 +32,7 @@ Example (every key optional; these are the defaults)::
         interaction_drop: 1.0
         no_new_business: 0.5
 
-The churn label and the point-in-time features are described in :mod:`crmkit.churn`.
+The churn label and the point-in-time features are described in :mod:`crmkit.warn.churn`.
 """
 
 from __future__ import annotations
@@ -42,12 +42,13 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from crmkit.core.feature_columns import FEATURE_COLUMNS
 from crmkit.params._base import Section
 
 __all__ = ["ChurnParams", "ChurnRules", "DEFAULT_FEATURES", "DERIVED_FEATURES",
            "DEFAULT_LOG_FEATURES", "churn_feature_names"]
 
-#: Features computed by :mod:`crmkit.churn` on top of :func:`crmkit.features.client_features`.
+#: Features computed by :mod:`crmkit.warn.churn` on top of :func:`crmkit.score.features.client_features`.
 DERIVED_FEATURES: tuple[str, ...] = (
     "nps_change",                 # nps_latest - nps_prev
     "interactions_change",        # interactions in the last 12 months - in the 12 before
@@ -69,7 +70,6 @@ _TEXT_FEATURES = ("client_name", "industry", "region", "size_class", "lifecycle_
 
 def churn_feature_names() -> tuple[str, ...]:
     """Every numeric feature name the churn model accepts."""
-    from crmkit.features import FEATURE_COLUMNS  # local: keep parameters import light
 
     return tuple(c for c in FEATURE_COLUMNS if c not in _TEXT_FEATURES) + DERIVED_FEATURES
 

@@ -46,7 +46,7 @@ Example (every key optional; these are the defaults)::
       cards_rank_by: urgency        # ... by urgency (alerts, CLV at risk) or exposure
 
 A relative ``strategies.file`` is taken relative to the parameters file (see
-:func:`crmkit.strategies.strategy_path`).
+:func:`crmkit.diagnose.strategies.strategy_path`).
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ class MetricsParams(Section):
 
 
 class ClvParams(Section):
-    """Risk-adjusted customer lifetime value (see :mod:`crmkit.clv` for the formula)."""
+    """Risk-adjusted customer lifetime value (see :mod:`crmkit.diagnose.clv` for the formula)."""
 
     funding_rate: float = Field(0.025, description="yearly funding cost per yuan outstanding")
     lgd: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_LGD),

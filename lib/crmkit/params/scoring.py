@@ -52,7 +52,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from crmkit.contract import CODES
+from crmkit.core.contract import CODES
 from crmkit.params._base import Section
 
 __all__ = ["ScoringParams", "IndicatorSpec", "DIMENSIONS", "METHODS", "DEFAULT_WEIGHTS",

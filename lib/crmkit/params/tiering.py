@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from crmkit.i18n import LABELS
+from crmkit.core.i18n import LABELS
 from crmkit.params._base import Section
 
 __all__ = [
@@ -179,7 +179,7 @@ class SegmentLabel(Section):
 
 
 def default_segments() -> dict[str, SegmentLabel]:
-    """The default cell names and strategies (from :data:`crmkit.i18n.LABELS`)."""
+    """The default cell names and strategies (from :data:`crmkit.core.i18n.LABELS`)."""
     out = {}
     for code in SEGMENTS:
         (nz, ne), (sz, se) = LABELS[f"segment.{code}"], LABELS[f"segment.{code}.strategy"]

@@ -1,0 +1,75 @@
+"""Running one stage notebook with Papermill in its own kernel, written atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from crmkit.params import Params
+
+__all__ = ["execute_notebook", "ipc_kernel_manager", "STATIC_WIDGETS_ENV"]
+
+#: Set to "1" in a kernel's environment to make the slider panels static.
+STATIC_WIDGETS_ENV = "CRMKIT_STATIC_WIDGETS"
+
+
+def ipc_kernel_manager() -> type:
+    """A kernel manager on Unix-domain sockets: parallel kernels cannot clash on TCP ports
+    (the ``ZMQError: Address already in use`` race), and nothing listens on the network."""
+    import shutil
+    import tempfile
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self._sock_dir = tempfile.mkdtemp(prefix="crmkit-kernel-")
+            self.transport = "ipc"
+            self.ip = os.path.join(self._sock_dir, "k")
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart)
+            if not restart:
+                shutil.rmtree(self._sock_dir, ignore_errors=True)
+
+        cleanup_resources = _async_cleanup_resources
+
+    return IPCKernelManager
+
+
+def execute_notebook(nb: Path, out: Path, params_file: Path, params: Params) -> None:
+    """Run one notebook into ``out``; a failed notebook is kept (with its error), an
+    interrupted one is removed, so no half-written notebook is ever left behind."""
+    import papermill as pm
+
+    tmp = out.with_name(f".{out.stem}.part.ipynb")
+    # TCP kernels: the Unix-socket manager below was seen to lose a reply now and then (the
+    # kernel idle, the client waiting), so it is opt-in via CRMKIT_KERNEL_IPC=1.
+    ipc = os.environ.get("CRMKIT_KERNEL_IPC") == "1" and os.name == "posix"
+    extra = {"kernel_manager_class": ipc_kernel_manager()} if ipc else {}
+    # Headless kernels get static widget panels (see crmkit.widgets.static_widgets): live
+    # ipywidgets in a kernel nobody looks at only add comm traffic, and an Output-widget cell
+    # was seen to leave the client waiting on an idle kernel until the cell timeout.
+    previous = os.environ.get(STATIC_WIDGETS_ENV)
+    os.environ[STATIC_WIDGETS_ENV] = "1"  # inherited by the kernel this call starts
+    try:
+        pm.execute_notebook(
+            str(nb), str(tmp), parameters={"params_file": str(params_file)},
+            kernel_name="python3", cwd=str(nb.parent), progress_bar=False,
+            shutdown_kernel="immediate", start_timeout=params.batch.start_timeout_seconds,
+            execution_timeout=params.batch.cell_timeout_seconds, **extra)
+    except Exception:
+        if tmp.exists():
+            os.replace(tmp, out)  # the executed notebook shows the failing cell
+        raise
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        if previous is None:
+            os.environ.pop(STATIC_WIDGETS_ENV, None)
+        else:
+            os.environ[STATIC_WIDGETS_ENV] = previous
+    os.replace(tmp, out)

@@ -1,0 +1,321 @@
+"""Batch execution: every stage notebook, for every portfolio, with Papermill.
+
+Each portfolio runs its stage notebooks in order in one worker process; portfolios run in
+parallel in a process pool. A failure in one portfolio never stops the others: its executed
+notebook is kept with the error, and the summary names the portfolio, stage and error.
+Executed notebooks are written to a temporary name and renamed, so an interrupted run leaves
+no half-written notebook behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import Manager, get_context
+from pathlib import Path
+from typing import Any
+
+from crmkit.batch.kernels import execute_notebook
+from crmkit.batch.manifest import (
+    input_hashes,
+    package_versions,
+    read_manifest,
+    stage_fingerprint,
+    write_manifest,
+)
+from crmkit.batch.progress import Printer, portfolio_done, print_summary, progress_line
+from crmkit.batch.results import PortfolioRun, StageRun
+from crmkit.core.errors import CrmkitError, ParametersError
+from crmkit.core.resources import resource_path
+from crmkit.params import Params, load_params
+
+__all__ = ["NOTEBOOKS", "StageRun", "PortfolioRun", "stage_notebooks",
+           "expand_params", "run_portfolio", "run_chain", "chains", "run_portfolios"]
+
+NOTEBOOKS = Path(os.environ.get("CRMKIT_NOTEBOOKS") or resource_path("notebooks"))
+_NB = re.compile(r"^(\d\d)_([a-z]+)\.ipynb$")
+REPORT_STAGE = "report"  # its executed notebook is exported to HTML and PDF
+_TRANSIENT = ("Address already in use", "ZMQError", "Kernel didn't respond",
+              "kernel died", "Timeout waiting for", "Kernel died", "CellTimeoutError",
+              "timed out", "DeadKernelError")
+
+
+def stage_notebooks(folder: Path = NOTEBOOKS) -> dict[str, Path]:
+    """Stage name -> notebook, in run order (``01_collect.ipynb`` is stage ``collect``)."""
+    if not folder.is_dir():
+        raise CrmkitError(f"{folder}: notebooks folder not found; set CRMKIT_NOTEBOOKS or run "
+                          "from a checkout of crmkit.")
+    found = sorted((m.group(1), m.group(2), p) for p in folder.iterdir()
+                   if (m := _NB.match(p.name)))
+    return {stage: path for _, stage, path in found}
+
+
+def expand_params(paths: list[Path]) -> list[Path]:
+    """Parameters files given directly or as folders of ``*.yaml`` / ``*.yml``."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out += sorted([*p.glob("*.yaml"), *p.glob("*.yml")])
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise ParametersError(f"{p}: no such parameters file or folder.")
+    if not out:
+        raise ParametersError(f"no parameters files found in {', '.join(map(str, paths))}.")
+    return out
+
+
+def _emit(events: Any, *item: object) -> None:
+    if events is not None:
+        events.put(item)
+
+
+def run_portfolio(params_file: str | Path, stages: list[str] | None = None,
+                  resume: bool = False, notebooks: Path | None = None,
+                  events: Any = None) -> PortfolioRun:
+    """Run the stage notebooks for one portfolio; never raises for a failing stage.
+
+    With ``resume``, a stage whose fingerprint (notebook, parameters, inputs, previous stage)
+    equals that of its last successful run is skipped. ``events`` (a queue) receives
+    ``(portfolio, stage, status, seconds)`` tuples for progress display.
+    """
+    params_file = Path(params_file).resolve()
+    run = PortfolioRun(str(params_file))
+    try:
+        params: Params = load_params(params_file)
+        books = stage_notebooks(notebooks or NOTEBOOKS)
+    except CrmkitError as exc:
+        run.error = str(exc)
+        return run
+    run.portfolio, run.run_dir = params.portfolio, str(params.run_dir)
+    unknown = [s for s in stages or [] if s not in books]
+    if unknown:
+        run.error = f"unknown stage(s) {unknown}; known: {list(books)}"
+        return run
+    out_dir = params.run_dir / "notebooks"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in params.run_dir.rglob(".*.part*"):  # left by a run that was killed
+        stale.unlink(missing_ok=True)
+    old = read_manifest(params.run_dir).get("stages", {})
+    inputs = input_hashes(params)
+    manifest: dict[str, Any] = {
+        "portfolio": params.portfolio, "as_of": params.as_of.isoformat(),
+        "params_file": str(params_file),
+        "parameters": params.model_dump(mode="json"),
+        "inputs": inputs, "packages": package_versions(),
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "stages": dict(old),
+    }
+    previous = ""
+    for stage, nb in books.items():
+        if stages and stage not in stages:
+            previous = old.get(stage, {}).get("fingerprint", previous)
+            continue
+        fp = stage_fingerprint(nb, params_file, inputs, previous)
+        previous = fp
+        out = out_dir / nb.name
+        last = old.get(stage, {})
+        if resume and last.get("status") == "ok" and last.get("fingerprint") == fp \
+                and out.is_file():
+            run.stages.append(StageRun(stage, True, 0.0, str(out), skipped=True))
+            _emit(events, params.portfolio, stage, "skipped", 0.0)
+            continue
+        _emit(events, params.portfolio, stage, "started", 0.0)
+        t0 = time.perf_counter()
+        attempts, error = 0, ""
+        while attempts < 2:
+            attempts += 1
+            try:
+                execute_notebook(nb, out, params_file, params)
+                error = ""
+                break
+            except Exception as exc:  # noqa: BLE001 - isolate every failure
+                error = _describe(exc)
+                if not any(k in error for k in _TRANSIENT):
+                    break
+        if not error and stage == REPORT_STAGE:
+            error = _export(out, params)
+        secs = time.perf_counter() - t0
+        run.stages.append(StageRun(stage, not error, secs, str(out), error, attempts))
+        _emit(events, params.portfolio, stage, "ok" if not error else "failed", secs)
+        stage_dir = params.run_dir / stage
+        manifest["stages"][stage] = {
+            "status": "ok" if not error else "failed", "fingerprint": fp if not error else "",
+            "seconds": round(secs, 3), "attempts": attempts, "notebook": str(out),
+            "error": error,
+            "outputs": sorted(str(p) for p in stage_dir.rglob("*") if p.is_file()
+                              and not p.name.startswith(".")) if stage_dir.is_dir() else [],
+        }
+        write_manifest(params.run_dir, manifest)
+        if error:
+            break
+    manifest["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    manifest["ok"] = run.ok
+    write_manifest(params.run_dir, manifest)
+    return run
+
+
+def _export(executed: Path, params: Params) -> str:
+    """Export the executed report notebook to HTML and PDF; return an error text or ''."""
+    from crmkit.report.export import export_report
+
+    try:
+        export_report(executed, params.stage_dir(REPORT_STAGE), params=params,
+                      formats=params.batch.report_formats,
+                      stem=f"{params.portfolio}_{params.as_of.isoformat()}")
+    except Exception as exc:  # noqa: BLE001 - reported like a failed stage
+        return f"export: {_describe(exc)}"
+    return ""
+
+
+def _describe(exc: BaseException) -> str:
+    name = type(exc).__name__
+    if name == "PapermillExecutionError":
+        ename = getattr(exc, "ename", "")
+        evalue = getattr(exc, "evalue", "")
+        cell = getattr(exc, "exec_count", None)
+        return f"cell {cell}: {ename}: {evalue}"
+    return f"{name}: {exc}"
+
+
+def run_portfolios(paths: list[Path], stages: list[str] | None = None,
+                   workers: int | None = None, resume: bool = False, executor: str = "local",
+                   scheduler: str | None = None, progress: bool = True,
+                   notebooks: Path | None = None) -> list[PortfolioRun]:
+    """Run every portfolio, in parallel; show progress per portfolio and stage, then a summary.
+
+    ``executor="local"`` uses a process pool of ``workers`` (default: the number of cores);
+    ``executor="dask"`` submits each portfolio to the Dask cluster at ``scheduler``.
+    """
+    files = expand_params([Path(p) for p in paths])
+    _check_distinct(files)
+    results: list[PortfolioRun] = []
+    total = len(files)
+    if executor == "dask":
+        results = _run_dask(files, stages, resume, scheduler, progress, notebooks)
+    else:
+        groups = chains(files)
+        workers = max(1, min(workers or os.cpu_count() or 1, len(groups)))
+        with Manager() as manager:
+            events = manager.Queue() if progress else None
+            printer = Printer(events, total) if events is not None else None
+            if printer:
+                printer.start()
+            try:
+                if workers == 1:
+                    for group in groups:
+                        for f in group:
+                            results.append(run_portfolio(f, stages, resume, notebooks, events))
+                            portfolio_done(printer, results[-1])
+                else:
+                    # spawned, not forked: ZeroMQ contexts are not fork-safe
+                    with ProcessPoolExecutor(max_workers=workers,
+                                             mp_context=get_context("spawn")) as pool:
+                        futs = [pool.submit(run_chain, g, stages, resume, notebooks, events)
+                                for g in groups]
+                        for fut in as_completed(futs):
+                            for r in fut.result():
+                                results.append(r)
+                                portfolio_done(printer, r)
+            finally:
+                if printer:
+                    printer.stop()
+    order = {str(Path(f).resolve()): i for i, f in enumerate(files)}
+    results.sort(key=lambda r: order.get(r.params_file, 0))
+    rollup = _rollup(results)
+    if progress:
+        print_summary(results)
+        if rollup:
+            sys.stdout.write(f"roll-up of {len(results)} portfolios: {rollup['html']}\n")
+    return results
+
+
+def _rollup(results: list[PortfolioRun]) -> dict[str, Path] | None:
+    """With several portfolios, write the comparison beside their output folders."""
+    from crmkit.report.rollup import rollup_table, write_rollup
+
+    done = [r for r in results if r.run_dir]
+    if len(done) < 2:
+        return None
+    table = rollup_table([(Path(r.run_dir), r.portfolio, r.ok) for r in done])
+    roots = {Path(r.run_dir).parents[1] for r in done}
+    out = roots.pop() if len(roots) == 1 else Path.cwd()
+    lang = "zh"
+    try:
+        lang = load_params(done[0].params_file).language
+    except CrmkitError:
+        pass
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return write_rollup(table, out / "_rollup" / stamp, lang)
+
+
+def run_chain(files: list[Path], stages: list[str] | None = None, resume: bool = False,
+              notebooks: Path | None = None, events: Any = None) -> list[PortfolioRun]:
+    """Run portfolios that share a history store one after another, oldest as-of first."""
+    return [run_portfolio(f, stages, resume, notebooks, events) for f in files]
+
+
+def chains(files: list[Path]) -> list[list[Path]]:
+    """Group parameters files by history store, each group in as-of order.
+
+    Runs of one portfolio at several dates must see each other's snapshots (score drops,
+    migrations), so they run in sequence; different portfolios run in parallel.
+    """
+    groups: dict[str, list[tuple[str, int, Path]]] = {}
+    for i, f in enumerate(files):
+        try:
+            p = load_params(f)
+            key, when = str(p.history_path), p.as_of.isoformat()
+        except CrmkitError:
+            key, when = f"invalid:{f}", ""
+        groups.setdefault(key, []).append((when, i, f))
+    return [[f for _, _, f in sorted(g)] for g in groups.values()]
+
+
+def _check_distinct(files: list[Path]) -> None:
+    """Two parameters files writing the same run folder would overwrite each other."""
+    seen: dict[tuple[str, str], Path] = {}
+    for f in files:
+        try:
+            p = load_params(f)
+        except CrmkitError:
+            continue  # reported per portfolio
+        key = (str(p.run_dir), p.portfolio)
+        if key in seen:
+            raise ParametersError(
+                f"{f} and {seen[key]} both write {p.run_dir}: give each portfolio its own "
+                "'portfolio:' name (or a different output_dir / as_of).")
+        seen[key] = f
+
+
+def _run_dask(files: list[Path], stages: list[str] | None, resume: bool,
+              scheduler: str | None, progress: bool,
+              notebooks: Path | None) -> list[PortfolioRun]:
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError:
+        raise CrmkitError("the Dask executor needs dask.distributed: pip install "
+                          "'crmkit[dask]'") from None
+    if not scheduler:
+        raise CrmkitError("--executor dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
+    try:
+        client = Client(scheduler, timeout="20s")
+    except OSError as exc:
+        raise CrmkitError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    results: list[PortfolioRun] = []
+    try:
+        futs = [client.submit(run_chain, g, stages, resume, notebooks, pure=False)
+                for g in chains(files)]
+        for fut in dask_completed(futs):
+            for r in fut.result():
+                results.append(r)
+                if progress:
+                    progress_line(r, len(results), len(files), True)
+    finally:
+        client.close()
+    return results

@@ -1,0 +1,256 @@
+"""Read one raw table from CSV (UTF-8, UTF-8-BOM, GBK/GB18030), xlsx, Parquet or SQL.
+
+Readers return the table as it stands in the source (text cells stay text) plus the row number
+a user would look up: the spreadsheet / CSV line for files (header is line 1), the record
+number for Parquet and SQL. Every failure is a :class:`~crmkit.core.errors.UnreadableSourceError`
+naming the file and saying how to fix it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from crmkit.core.contract import TABLES
+from crmkit.core.errors import CollectError, EncodingError, UnreadableSourceError
+from crmkit.params import SourceSpec
+
+__all__ = ["RawTable", "read_table", "locate", "read_csv_text", "FILE_SUFFIXES", "SourceTableMissing"]
+
+FILE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq")
+_AUTO_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+@dataclass
+class RawTable:
+    """A table as read from its source, before mapping and cleaning."""
+
+    frame: pd.DataFrame
+    rows: pd.Series  # the row number a user sees in the source, aligned with ``frame``
+    source: str  # "clients.csv", "portfolio.xlsx[客户 clients]", "sqlite:///x.db[clients]"
+    encoding: str | None = None
+
+
+def locate(spec: SourceSpec, table: str, *, default: bool) -> tuple[str, SourceSpec] | None:
+    """Resolve where ``table`` lives under ``spec``; ``None`` when a default source lacks it.
+
+    A folder holds ``<table>.csv|.xlsx|.parquet`` (or the Chinese table name); a workbook holds
+    one sheet per table; a database holds one SQL table per contract table.
+    """
+    if spec.url is not None:
+        return ("sql", spec)
+    path = spec.path
+    assert path is not None
+    if path.is_dir():
+        t = TABLES[table]
+        for stem in (table, t.zh, f"{t.zh} {table}"):
+            for suffix in FILE_SUFFIXES:
+                cand = path / f"{stem}{suffix}"
+                if cand.is_file():
+                    return ("file", spec.model_copy(update={"path": cand}))
+        return None
+    if not path.exists():
+        if default:
+            raise UnreadableSourceError(
+                f"{path}: the default source does not exist. Fix 'sources: default: path:' in "
+                "the parameters file (a folder of CSV/xlsx/Parquet files or one workbook).")
+        raise UnreadableSourceError(
+            f"{path}: file not found for table {table!r}. Fix 'sources: {table}: path:' in the "
+            "parameters file.")
+    if default and path.suffix.lower() in (".xlsx", ".xlsm"):
+        sheet = _find_sheet(path, table)
+        if sheet is None:
+            return None
+        return ("file", spec.model_copy(update={"sheet": sheet}))
+    return ("file", spec)
+
+
+def _find_sheet(path: Path, table: str) -> str | None:
+    from crmkit.collect.headers import sheet_table_name
+
+    for name in _sheet_names(path):
+        if sheet_table_name(name) == table:
+            return name
+    return None
+
+
+def _sheet_names(path: Path) -> list[str]:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True)
+    except Exception as exc:  # noqa: BLE001 - any openpyxl failure means unreadable
+        raise UnreadableSourceError(
+            f"{path}: cannot open as an Excel workbook ({type(exc).__name__}: {exc}). Save it "
+            "as .xlsx from Excel or WPS, or export the sheet as CSV.") from None
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
+def read_table(spec: SourceSpec, table: str) -> RawTable:
+    """Read ``table`` from a located ``spec`` (see :func:`locate`)."""
+    if spec.url is not None:
+        return _read_sql(spec, table)
+    path = spec.path
+    assert path is not None
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_excel(path, spec.sheet, table)
+    if suffix in (".parquet", ".pq"):
+        return _read_parquet(path)
+    if suffix == ".xls":
+        raise UnreadableSourceError(
+            f"{path}: old .xls workbooks are not supported. Open it in Excel or WPS and save as "
+            ".xlsx (or CSV).")
+    return _read_csv(path, spec.encoding)
+
+
+def _line_rows(n: int, first: int = 2) -> pd.Series:
+    return pd.Series(range(first, first + n), dtype="int64")
+
+
+def read_csv_text(data: bytes, path: Path, encoding: str) -> tuple[str, str]:
+    """Decode CSV bytes; ``encoding='auto'`` tries UTF-8 (with or without BOM), then GB18030."""
+    if b"\x00" in data[:4096]:
+        raise EncodingError(
+            f"{path}: this is not a text CSV file (it holds binary data; UTF-16 or a renamed "
+            "workbook?). Save it from Excel as 'CSV UTF-8' or point the source at the .xlsx.")
+    if encoding != "auto":
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise EncodingError(
+                f"{path}: unknown encoding {encoding!r} in the parameters file. Use 'auto', "
+                "'utf-8', 'utf-8-sig', 'gbk' or 'gb18030'.") from None
+        candidates: tuple[str, ...] = (encoding,)
+    else:
+        candidates = _AUTO_ENCODINGS
+    for enc in candidates:
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError as exc:
+            last = exc
+    line = data[: last.start].count(b"\n") + 1
+    tried = " or ".join(candidates)
+    raise EncodingError(
+        f"{path}: cannot decode line {line} as {tried} (byte {last.start}). Save the file as "
+        "'CSV UTF-8' from Excel/WPS, or set 'encoding:' for this source in the parameters file.")
+
+
+def _read_csv(path: Path, encoding: str) -> RawTable:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableSourceError(f"{path}: cannot read the file ({exc.strerror}).") from None
+    text, used = read_csv_text(data, path, encoding)
+    if not text.strip():
+        raise UnreadableSourceError(f"{path}: the file is empty; it needs a header row.")
+    first = text.splitlines()[0]
+    sep = ","
+    if "," not in first:
+        for cand in ("\t", ";", "|"):
+            if cand in first:
+                sep = cand
+                break
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, index_col=False,
+                            skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL)
+    except pd.errors.ParserError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        where = f" at line {m.group(1)}" if m else ""
+        raise UnreadableSourceError(
+            f"{path}: malformed CSV{where}: {exc}. Check that every row has as many fields as the "
+            "header and that text with commas is in double quotes.") from None
+    rows = _line_rows(len(frame))
+    blank = frame.apply(lambda c: c.str.strip().eq("")).all(axis=1) if len(frame) else None
+    if blank is not None and blank.any():  # blank lines are layout, not records
+        frame, rows = frame[~blank.to_numpy()], rows[~blank.to_numpy()]
+    return RawTable(frame.reset_index(drop=True), rows.reset_index(drop=True), path.name, used)
+
+
+def _read_excel(path: Path, sheet: str | None, table: str) -> RawTable:
+    names = _sheet_names(path)
+    if sheet is None:
+        sheet = _find_sheet(path, table) or names[0]
+    if sheet not in names:
+        raise UnreadableSourceError(
+            f"{path}: no sheet named {sheet!r} (sheets: {', '.join(names)}). Fix 'sheet:' for "
+            f"table {table!r} in the parameters file.")
+    try:
+        frame = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl")
+    except Exception as exc:  # noqa: BLE001
+        raise UnreadableSourceError(f"{path}[{sheet}]: cannot read the sheet ({exc}).") from None
+    rows = _line_rows(len(frame))
+    empty = frame.isna().all(axis=1).to_numpy() if len(frame) else None
+    if empty is not None and empty.any():
+        frame, rows = frame[~empty], rows[~empty]
+    frame.columns = [str(c) for c in frame.columns]
+    return RawTable(frame.reset_index(drop=True), rows.reset_index(drop=True),
+                    f"{path.name}[{sheet}]")
+
+
+def _read_parquet(path: Path) -> RawTable:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001
+        raise UnreadableSourceError(
+            f"{path}: cannot read as Parquet ({type(exc).__name__}: {exc}).") from None
+    return RawTable(frame.reset_index(drop=True), _line_rows(len(frame), 1), path.name)
+
+
+def _safe_url(url: str) -> str:
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+
+
+def _read_sql(spec: SourceSpec, table: str) -> RawTable:
+    import sqlalchemy as sa
+
+    url = spec.url
+    assert url is not None
+    label = _safe_url(url)
+    try:
+        engine = sa.create_engine(url)
+    except Exception as exc:  # noqa: BLE001
+        raise UnreadableSourceError(
+            f"{label}: not a usable SQLAlchemy URL ({exc}). Examples: sqlite:///portfolio.db, "
+            "duckdb:///portfolio.duckdb, postgresql://user@host/db.") from None
+    name = spec.table or table
+    try:
+        with engine.connect() as conn:
+            if spec.query:
+                frame = pd.read_sql_query(sa.text(spec.query), conn)
+                where = "query"
+            else:
+                if not sa.inspect(conn).has_table(name):
+                    if spec.table is None:
+                        raise SourceTableMissing(name)
+                    raise UnreadableSourceError(
+                        f"{label}: no table {name!r}. Fix 'sources: {table}: table:' in the "
+                        "parameters file.")
+                quoted = conn.dialect.identifier_preparer.quote(name)
+                frame = pd.read_sql_query(sa.text(f"SELECT * FROM {quoted}"), conn)
+                where = name
+    except (SourceTableMissing, CollectError):
+        raise
+    except Exception as exc:  # noqa: BLE001
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UnreadableSourceError(f"{label}[{name}]: cannot read ({first}).") from None
+    finally:
+        engine.dispose()
+    return RawTable(frame.reset_index(drop=True), _line_rows(len(frame), 1), f"{label}[{where}]")
+
+
+class SourceTableMissing(UnreadableSourceError):
+    """A default database lacks a contract table (decided by the caller)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name

@@ -1,0 +1,19 @@
+"""The collect stage's runner: read, validate, clean and save every table of a portfolio."""
+
+from __future__ import annotations
+
+from crmkit.collect.outcome import CollectResult
+from crmkit.collect.tables import collect, write_outputs
+from crmkit.params import Params
+
+__all__ = ["run"]
+
+
+def run(params: Params) -> CollectResult:
+    """Collect the portfolio and write the clean tables, quarantine and quality report.
+
+    The written files are in ``result.paths`` (by table name, plus ``quarantine`` ...).
+    """
+    result = collect(params)
+    result.paths = write_outputs(result, params)
+    return result

@@ -1,0 +1,372 @@
+"""The collect stage: read every table, map columns, validate, clean and quarantine.
+
+``rows read = rows kept + rows quarantined`` for every table: a row that fails any check goes
+to the quarantine table with a reason code and a message naming its source, row and column —
+no row is ever dropped silently. Reason codes:
+
+``missing_required``  a required cell is blank
+``invalid_type``      a cell cannot be read as a number / date / yes-no
+``invalid_category``  a coded cell is not in the contract's code list
+``out_of_range``      a value outside the column's range (a negative amount, CSAT 7, ...)
+``inconsistent``      columns contradict each other (maturity before start, ...)
+``duplicate_row``     an exact copy of an earlier row
+``duplicate_key``     the same key as an earlier row with different content
+``orphan``            refers to a parent (client, facility, project) that is not in the data
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crmkit.collect import parsing
+from crmkit.collect.outcome import CollectResult, TableOutcome
+from crmkit.collect.quality import quality_report, summary_table
+from crmkit.collect.readers import RawTable, SourceTableMissing, locate, read_table
+from crmkit.core.contract import REQUIRED_TABLES, TABLE_ORDER, TABLES, Column, Table, conform
+from crmkit.core.errors import CollectError, MissingColumnError
+from crmkit.core.store import atomic_write, save_table
+from crmkit.params import UNITS, Params, SourceSpec
+
+__all__ = ["collect", "collect_table", "write_outputs", "load_clean",
+           "REASONS", "ISSUE_COLUMNS"]
+
+REASONS = ("missing_required", "invalid_type", "invalid_category", "out_of_range",
+           "inconsistent", "duplicate_row", "duplicate_key", "orphan")
+ISSUE_COLUMNS = ["table", "source", "row", "column", "reason", "value", "message"]
+
+#: Cross-column checks per table: (later column, earlier column) that must not be earlier.
+_ORDERED_DATES: dict[str, tuple[tuple[str, str], ...]] = {
+    "facilities": (("maturity_date", "start_date"),),
+    "projects": (("planned_end", "planned_start"), ("actual_end", "actual_start")),
+    "milestones": (("planned_end", "planned_start"), ("actual_end", "actual_start")),
+    "interactions": (("resolved_date", "date"),),
+}
+
+
+
+
+# --------------------------------------------------------------------------- mapping
+def _map_columns(raw: RawTable, t: Table, mapping: dict[str, str],
+                 units: dict[str, str]) -> tuple[pd.DataFrame, dict[str, float], list[str]]:
+    """Rename source headers to contract names; return factors of money columns and the
+    source columns that were ignored."""
+    from crmkit.collect.headers import header_aliases, normalise_header
+
+    aliases = header_aliases(t.name)
+    user = {normalise_header(k): v for k, v in mapping.items()}
+    rename: dict[str, str] = {}
+    factors: dict[str, float] = {}
+    ignored: list[str] = []
+    for col in raw.frame.columns:
+        key = normalise_header(str(col))
+        stripped = normalise_header(parsing._HEADER_UNIT.sub("", str(col)))
+        target = user.get(key) or aliases.get(key) or aliases.get(stripped)
+        if target is None or target in rename.values():
+            ignored.append(str(col))
+            continue
+        rename[col] = target
+        unit = parsing.header_unit(str(col))
+        if unit is not None and t.column(target).kind == "money":
+            factors[target] = unit
+    for col, unit in units.items():
+        factors[col] = UNITS[unit]
+    frame = raw.frame[list(rename)].rename(columns=rename)
+    missing = [c for c in t.required if c not in frame.columns]
+    if missing:
+        c = t.column(missing[0])
+        found = ", ".join(map(str, raw.frame.columns)) or "(none)"
+        more = f" (also missing: {', '.join(missing[1:])})" if len(missing) > 1 else ""
+        raise MissingColumnError(
+            f"{raw.source}: required column {c.name!r} ({c.zh} / {c.en}) of table {t.name!r} "
+            f"is missing{more}. Columns found: {found}. Rename the column to '{c.header}', "
+            f"or map it in the parameters file under 'columns: {t.name}: {{<your header>: "
+            f"{c.name}}}'.")
+    return frame, factors, ignored
+
+
+# --------------------------------------------------------------------------- cleaning
+def _parse_column(s: pd.Series, c: Column, factor: float) -> tuple[pd.Series, pd.Series]:
+    if c.kind in ("money", "float"):
+        return parsing.parse_number(s, factor=factor)
+    if c.kind == "rate":
+        return parsing.parse_number(s, percent=True)
+    if c.kind == "int":
+        return parsing.parse_int(s)
+    if c.kind == "date":
+        return parsing.parse_date(s)
+    if c.kind == "bool":
+        return parsing.parse_bool(s)
+    if c.kind == "code":
+        assert c.codes is not None
+        return parsing.parse_code(s, c.codes)
+    return parsing.parse_text(s, identifier=c.kind == "id")
+
+
+def _fix_hint(c: Column) -> str:
+    if c.kind == "date":
+        return "write dates as YYYY-MM-DD"
+    if c.kind == "rate":
+        return "write rates as 4.5% or 0.045"
+    if c.kind in ("money", "float", "int"):
+        return "write a plain number such as 1234.5"
+    if c.kind == "bool":
+        return "write 是/否 or yes/no"
+    if c.kind == "code" and c.codes:
+        from crmkit.core.contract import CODES
+
+        opts = ", ".join(f"{k} ({v[0]})" for k, v in CODES[c.codes].items())
+        return f"use one of: {opts}"
+    return "fix the value"
+
+
+def _issue(t: Table, source: str, rows: pd.Series, mask: np.ndarray, col: str, reason: str,
+           values: pd.Series, message: str) -> pd.DataFrame:
+    idx = np.flatnonzero(mask)
+    if not len(idx):
+        return pd.DataFrame(columns=ISSUE_COLUMNS)
+    vals = values.iloc[idx].astype("string").fillna("")
+    return pd.DataFrame({
+        "table": t.name, "source": source, "row": rows.iloc[idx].to_numpy(), "column": col,
+        "reason": reason, "value": vals.to_numpy(),
+        "message": [message.format(row=r, value=v) for r, v in
+                    zip(rows.iloc[idx], vals, strict=True)],
+    }, index=idx)
+
+
+def collect_table(raw: RawTable, t: Table, mapping: dict[str, str] | None = None,
+                  units: dict[str, str] | None = None) -> TableOutcome:
+    """Map, parse and validate one table; cross-table checks are made by :func:`collect`."""
+    frame, factors, ignored = _map_columns(raw, t, mapping or {}, units or {})
+    frame = frame.reset_index(drop=True)
+    rows = raw.rows.reset_index(drop=True)
+    src = raw.source
+    parsed: dict[str, pd.Series] = {}
+    issues: list[pd.DataFrame] = []
+    completeness: dict[str, float] = {}
+    n = len(frame)
+    for c in t.columns:
+        if c.name not in frame:
+            completeness[c.name] = 0.0
+            continue
+        s = frame[c.name]
+        missing = parsing.is_missing(s).to_numpy(dtype=bool)
+        completeness[c.name] = float(1 - missing.mean()) if n else 1.0
+        vals, bad = _parse_column(s, c, factors.get(c.name, 1.0))
+        bad = bad.to_numpy(dtype=bool)
+        parsed[c.name] = vals
+        where = f"{src} row {{row}}, column '{c.header}'"
+        if c.required:
+            issues.append(_issue(t, src, rows, missing, c.name, "missing_required", s,
+                                 f"{where}: required value is blank; fill it in"))
+        if c.kind == "code":
+            issues.append(_issue(t, src, rows, bad, c.name, "invalid_category", s,
+                                 f"{where}: {{value!r}} is not a known code; {_fix_hint(c)}"))
+        else:
+            issues.append(_issue(t, src, rows, bad, c.name, "invalid_type", s,
+                                 f"{where}: cannot read {{value!r}}; {_fix_hint(c)}"))
+        if c.minimum is not None or c.maximum is not None:
+            num = vals.astype("float64") if c.kind != "date" else None
+            if num is not None:
+                lo = -np.inf if c.minimum is None else c.minimum
+                hi = np.inf if c.maximum is None else c.maximum
+                out = (num.notna() & ((num < lo) | (num > hi))).to_numpy(dtype=bool)
+                shown = num.map(lambda v: f"{v:g}", na_action="ignore")
+                pct = "; for a percentage write it with %, e.g. 4.5%" if c.kind == "rate" else ""
+                issues.append(_issue(
+                    t, src, rows, out, c.name, "out_of_range", shown,
+                    f"{where}: {{value}} is outside {_range_text(c)}; correct the value{pct}"))
+    for later, earlier in _ORDERED_DATES.get(t.name, ()):
+        if later in parsed and earlier in parsed:
+            bad = (parsed[later] < parsed[earlier]).fillna(False).to_numpy(dtype=bool)
+            shown = parsed[later].dt.strftime("%Y-%m-%d")
+            issues.append(_issue(
+                t, src, rows, bad, later, "inconsistent", shown,
+                f"{src} row {{row}}: {later} {{value}} is before {earlier}; check both dates"))
+    clean = pd.DataFrame(parsed, index=frame.index)
+    raw_text = frame.astype("string")
+    # exact duplicates (on the mapped cells as written) -> keep the first copy
+    dup = raw_text.fillna("\x00").duplicated(keep="first").to_numpy()
+    first_rows = _first_row_of_duplicates(raw_text, rows)
+    issues.append(_issue(t, src, rows, dup, "*", "duplicate_row", first_rows,
+                         f"{src} row {{row}}: exact copy of row {{value}}; delete the copy"))
+    issue_frame = _concat(issues)
+    bad_rows = np.zeros(n, dtype=bool)
+    bad_rows[issue_frame.index.unique()] = True
+    # key duplicates among rows that are otherwise valid
+    key = list(t.key)
+    keyed = clean.loc[~bad_rows, key]
+    kdup = keyed.duplicated(keep="first")
+    kdup_mask = np.zeros(n, dtype=bool)
+    kdup_mask[keyed.index[kdup.to_numpy()]] = True
+    keytext = clean[key].astype("string").fillna("").agg("/".join, axis=1)
+    issue_frame = _concat([issue_frame, _issue(
+        t, src, rows, kdup_mask, "+".join(key), "duplicate_key", keytext,
+        f"{src} row {{row}}: key {{value}} already used by an earlier row with different "
+        f"content; keep one row per {'+'.join(key)}")])
+    bad_rows |= kdup_mask
+    keep = clean.loc[~bad_rows]
+    return TableOutcome(t.name, src, keep, n, issue_frame, frame, rows, ignored,
+                        pd.Series(completeness, name=t.name))
+
+
+def _first_row_of_duplicates(raw_text: pd.DataFrame, rows: pd.Series) -> pd.Series:
+    if raw_text.empty:
+        return pd.Series(dtype="int64")
+    grp = raw_text.fillna("\x00").groupby(list(raw_text.columns), sort=False, dropna=False)
+    first = grp.ngroup()
+    first_row = rows.groupby(first.to_numpy()).transform("first")
+    return pd.Series(first_row.to_numpy(), index=raw_text.index)
+
+
+def _range_text(c: Column) -> str:
+    if c.minimum is not None and c.maximum is not None:
+        return f"the range {c.minimum:g} to {c.maximum:g}"
+    if c.minimum is not None:
+        return f"the range >= {c.minimum:g}"
+    return f"the range <= {c.maximum:g}"
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=ISSUE_COLUMNS)
+    return pd.concat(frames)
+
+
+# --------------------------------------------------------------------------- orchestration
+def _source_for(params: Params, name: str) -> tuple[SourceSpec, bool] | None:
+    if name in params.sources:
+        return params.sources[name], False
+    if "default" in params.sources:
+        return params.sources["default"], True
+    return None
+
+
+def _read(params: Params, name: str) -> RawTable | None:
+    found = _source_for(params, name)
+    if found is None:
+        return None
+    spec, is_default = found
+    loc = locate(spec, name, default=is_default)
+    if loc is None:
+        return None
+    try:
+        return read_table(loc[1], name)
+    except SourceTableMissing:
+        if is_default:
+            return None
+        raise
+
+
+def collect(params: Params) -> CollectResult:
+    """Run the collect stage for a portfolio: every contract table, in dependency order."""
+    outcomes: dict[str, TableOutcome] = {}
+    notes: list[str] = []
+    for name in TABLE_ORDER:
+        t = TABLES[name]
+        raw = _read(params, name)
+        if raw is None:
+            if name in REQUIRED_TABLES:
+                raise CollectError(
+                    f"table {name!r} ({t.zh}) was not found in the sources of "
+                    f"{params.source_file or 'the parameters'}: add 'sources: {name}: path: ...'"
+                    f" or put {name}.csv in the default folder.")
+            notes.append(f"{name}: not found in the sources; the table is empty and the steps "
+                         "that need it are skipped")
+            continue
+        oc = collect_table(raw, t, params.columns.get(name), params.units.get(name))
+        if oc.ignored_columns:
+            notes.append(f"{name} ({oc.source}): columns not in the contract were ignored: "
+                         + ", ".join(oc.ignored_columns))
+        outcomes[name] = oc
+    _check_orphans(outcomes)
+    return _assemble(outcomes, notes)
+
+
+def _check_orphans(outcomes: dict[str, TableOutcome]) -> None:
+    for name in TABLE_ORDER:
+        oc = outcomes.get(name)
+        if oc is None:
+            continue
+        t = TABLES[name]
+        fks = dict(t.foreign_keys)
+        for col, parent in fks.items():
+            parent_oc = outcomes.get(parent)
+            if parent_oc is None:
+                continue
+            known = set(parent_oc.clean[TABLES[parent].key[0]].dropna())
+            vals = oc.clean[col]
+            bad = (vals.notna() & ~vals.isin(known)).to_numpy(dtype=bool)
+            if not bad.any():
+                continue
+            idx = oc.clean.index[bad]
+            mask = np.zeros(oc.rows_read, dtype=bool)
+            mask[idx] = True
+            issue = _issue(t, oc.source, oc.rows, mask, col, "orphan",
+                           oc.raw[col].astype("string"),
+                           f"{oc.source} row {{row}}, column '{t.column(col).header}': "
+                           f"{{value!r}} is not in {parent} (or that row was quarantined); "
+                           f"add the {parent} row or correct the id")
+            oc.issues = _concat([oc.issues, issue])
+            oc.clean = oc.clean.drop(index=idx)
+
+
+def _assemble(outcomes: dict[str, TableOutcome], notes: list[str]) -> CollectResult:
+    tables = {name: conform(name, oc.clean) for name, oc in outcomes.items()}
+    issues = _concat([oc.issues.reset_index(names="_pos") for oc in outcomes.values()
+                      if len(oc.issues)])
+    if "_pos" not in issues:
+        issues["_pos"] = pd.Series(dtype="int64")
+    quarantine_parts = []
+    for name, oc in outcomes.items():
+        own = issues[issues["table"] == name]
+        if own.empty:
+            continue
+        first = own.groupby("_pos", sort=True).agg(
+            reason=("reason", "first"), column=("column", "first"), value=("value", "first"),
+            detail=("message", lambda m: " | ".join(m)))
+        raw = oc.raw.loc[first.index].astype("string")
+        part = pd.DataFrame({"table": name, "source": oc.source,
+                             "row": oc.rows.loc[first.index].to_numpy()}, index=first.index)
+        part = part.join(first)
+        part["raw"] = raw.apply(lambda r: r.dropna().to_json(force_ascii=False), axis=1)
+        quarantine_parts.append(part)
+    qcols = ["table", "source", "row", "reason", "column", "value", "detail", "raw"]
+    quarantine = (pd.concat(quarantine_parts, ignore_index=True) if quarantine_parts
+                  else pd.DataFrame(columns=qcols))[qcols]
+    issues = issues.drop(columns="_pos").reset_index(drop=True)[ISSUE_COLUMNS]
+    quality = quality_report(outcomes, issues)
+    summary = summary_table(outcomes, quarantine)
+    return CollectResult(tables, quarantine, issues, quality, summary, notes)
+
+
+def write_outputs(result: CollectResult, params: Params) -> dict[str, str]:
+    """Write clean tables (Parquet) and the quality files into ``<run_dir>/collect``."""
+    paths = {name: str(save_table(params, "collect", name, df))
+             for name, df in result.tables.items()}
+    folder = params.stage_dir("collect")
+    for name in ("quarantine", "issues", "quality", "summary"):
+        df: pd.DataFrame = getattr(result, name)
+        paths[name] = str(atomic_write(
+            folder / f"{name}.csv",
+            lambda tmp, df=df: df.to_csv(tmp, index=False, encoding="utf-8-sig")))
+    paths["notes"] = str(atomic_write(
+        folder / "notes.txt",
+        lambda tmp: tmp.write_text("\n".join(result.notes) + "\n", encoding="utf-8")))
+    return paths
+
+
+def load_clean(params: Params) -> dict[str, pd.DataFrame]:
+    """The clean tables the collect stage wrote for this run (all contract tables; absent
+    optional tables are empty frames)."""
+    from crmkit.core.contract import empty_frame
+    from crmkit.core.store import load_table, table_path
+
+    out = {}
+    for name in TABLE_ORDER:
+        if table_path(params, "collect", name).is_file() or name in REQUIRED_TABLES:
+            out[name] = conform(name, load_table(params, "collect", name))
+        else:
+            out[name] = empty_frame(name)
+    return out

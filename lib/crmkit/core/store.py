@@ -1,0 +1,72 @@
+"""Reading and writing a run's stage tables: ``<run_dir>/<stage>/<name>.parquet``.
+
+Every write goes to a temporary name in the same folder and is renamed into place, so an
+interrupted run never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from crmkit.core.errors import CrmkitError
+
+if TYPE_CHECKING:
+    from crmkit.params import Params
+
+__all__ = ["atomic_write", "save_table", "load_table", "load_indexed", "table_path", "STAGES"]
+
+#: The stages of a run, in order; each is a sub-folder of the run folder.
+STAGES = ("collect", "score", "tier", "warn", "diagnose", "report")
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs are ordinary files
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def table_path(params: Params, stage: str, name: str) -> Path:
+    """Where stage ``stage`` keeps its table ``name``."""
+    return params.run_dir / stage / f"{name}.parquet"
+
+
+def save_table(params: Params, stage: str, name: str, df: pd.DataFrame) -> Path:
+    """Write one stage table as Parquet, atomically."""
+    return atomic_write(table_path(params, stage, name),
+                        lambda tmp: df.to_parquet(tmp, index=False))
+
+
+def load_table(params: Params, stage: str, name: str) -> pd.DataFrame:
+    """Read a table an earlier stage wrote; a clear error says which notebook to run first."""
+    path = table_path(params, stage, name)
+    if not path.is_file():
+        raise CrmkitError(
+            f"{path}: the {stage} stage has not written {name!r} for portfolio "
+            f"{params.portfolio!r} as of {params.as_of}. Run that stage first "
+            f"(crmkit run {params.source_file or 'PARAMS.yaml'})."
+        )
+    return pd.read_parquet(path)
+
+
+def load_indexed(params: Params, stage: str, name: str, key: str = "client_id") -> pd.DataFrame:
+    """:func:`load_table`, indexed by ``key`` when the table has that column."""
+    df = load_table(params, stage, name)
+    return df.set_index(key) if key in df.columns else df

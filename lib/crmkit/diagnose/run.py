@@ -1,0 +1,87 @@
+"""The diagnose stage runner: relationship metrics, CLV, the diagnostic table, client cards.
+
+Reads the score, tier and warn tables of this run and writes under ``<run_dir>/diagnose/``:
+``diagnostic``, ``segments``, ``next_actions``, ``retention``, ``kpis.json``,
+``client_cards.html``. (The Excel workbook of these tables is written by the report stage.)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from crmkit.collect.tables import load_clean
+from crmkit.core.store import atomic_write, load_indexed, load_table, save_table
+from crmkit.diagnose.cards import client_cards
+from crmkit.diagnose.cards_html import client_cards_html
+from crmkit.diagnose.clv import risk_adjusted_clv
+from crmkit.diagnose.metrics import nps, portfolio_kpis
+from crmkit.diagnose.retention import retention_by_cohort
+from crmkit.diagnose.strategies import load_strategies, strategy_path
+from crmkit.diagnose.table import diagnostic_table, next_actions, segment_summary
+from crmkit.params import Params
+from crmkit.score.run import load_features
+
+__all__ = ["DiagnoseStage", "run"]
+
+@dataclass
+class DiagnoseStage:
+    """Outputs of the diagnose stage."""
+
+    tables: dict[str, pd.DataFrame]
+    features: pd.DataFrame
+    diagnostic: pd.DataFrame
+    segments: pd.DataFrame
+    actions: pd.DataFrame
+    kpis: pd.Series
+    retention: pd.DataFrame
+    nps_by_segment: pd.DataFrame
+    alerts: pd.DataFrame
+    plan: pd.DataFrame
+    cards_html: Path
+
+
+def run(params: Params) -> DiagnoseStage:
+    """Compute and save the diagnose stage (see module doc)."""
+    lang, dp = params.language, params.diagnose
+    tables = load_clean(params)
+    features = load_features(params)
+    scores = load_indexed(params, "score", "scores")
+    credit = load_indexed(params, "score", "credit")
+    tiers = load_indexed(params, "tier", "tiers")
+    drivers = load_table(params, "score", "drivers")
+    alerts = load_table(params, "warn", "alerts")
+    plan = load_table(params, "warn", "action_plan")
+    churn = load_indexed(params, "warn", "churn")["churn_probability"]
+    clv = risk_adjusted_clv(tables.get("facilities"), credit["pd"], churn, dp,
+                            as_of=params.as_of, index=features.index)
+    strategies = load_strategies(strategy_path(params))
+    diag = diagnostic_table(features, scores=scores, tiers=tiers, segments=tiers, pd_=credit,
+                            risk=tiers, alerts=alerts, churn=churn, clv=clv,
+                            strategies=strategies, params=dp)
+    segments = segment_summary(diag, by="segment", params=dp)
+    actions = next_actions(diag, alerts, n=dp.next_actions_n, params=dp)
+    kpis = portfolio_kpis(tables, params.as_of, features=features, clv=clv, alerts=alerts,
+                          params=dp)
+    retention = retention_by_cohort(tables, params.as_of, params=dp)
+    nps_seg = nps(tables["surveys"], by=diag["segment"], as_of=params.as_of, params=dp)
+    save_table(params, "diagnose", "diagnostic", diag.reset_index())
+    save_table(params, "diagnose", "segments", segments.reset_index())
+    save_table(params, "diagnose", "next_actions", actions.reset_index())
+    save_table(params, "diagnose", "retention", retention.reset_index())
+    folder = params.stage_dir("diagnose")
+    kjson = json.dumps({k: (None if pd.isna(v) else v) for k, v in kpis.items()},
+                       ensure_ascii=False, indent=2, default=float)
+    atomic_write(folder / "kpis.json", lambda tmp: tmp.write_text(kjson, encoding="utf-8"))
+    cards = client_cards(diag, clients=tables["clients"], features=features, drivers=drivers,
+                         alerts=alerts, actions=plan, as_of=params.as_of,
+                         mask_pii=params.mask_pii, params=dp)
+    page = client_cards_html(cards, lang, mask_pii=params.mask_pii,
+                             title=params.title or params.portfolio)
+    cards_html = atomic_write(folder / "client_cards.html",
+                              lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    return DiagnoseStage(tables, features, diag, segments, actions, kpis, retention, nps_seg,
+                         alerts, plan, cards_html)

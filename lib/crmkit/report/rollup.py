@@ -1,0 +1,114 @@
+"""Cross-portfolio roll-up: one table (and report) comparing the portfolios of a batch run.
+
+For each portfolio run it reads what the stages wrote (``collect/clients.parquet``,
+``tier/tiers.parquet``, ``warn/alerts.parquet``, ``diagnose/diagnostic.parquet``); a stage that
+did not run leaves its columns blank rather than failing the roll-up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from pathlib import Path
+
+import pandas as pd
+
+from crmkit.core.i18n import register, t
+from crmkit.core.store import atomic_write
+
+__all__ = ["rollup_table", "write_rollup", "ROLLUP_COLUMNS"]
+
+ROLLUP_COLUMNS = ["portfolio", "as_of", "status", "clients", "exposure", "tier_A", "tier_B",
+                  "tier_C", "alerts", "alerts_critical", "alerts_high", "nps", "csat", "clv",
+                  "run_dir"]
+
+register({
+    "rollup.title": ("多组合汇总", "Portfolio roll-up"),
+    "rollup.portfolio": ("组合", "Portfolio"), "rollup.as_of": ("基准日", "As of"),
+    "rollup.status": ("状态", "Status"), "rollup.clients": ("客户数", "Clients"),
+    "rollup.exposure": ("敞口合计", "Exposure"), "rollup.tier_A": ("A 核心", "Tier A"),
+    "rollup.tier_B": ("B 重点", "Tier B"), "rollup.tier_C": ("C 一般", "Tier C"),
+    "rollup.alerts": ("预警数", "Alerts"), "rollup.alerts_critical": ("严重预警", "Critical"),
+    "rollup.alerts_high": ("高级预警", "High"), "rollup.nps": ("净推荐值 NPS", "NPS"),
+    "rollup.csat": ("满意度 CSAT", "CSAT"), "rollup.clv": ("风险调整 CLV 合计", "Risk-adjusted CLV"),
+    "rollup.run_dir": ("输出目录", "Output folder"),
+    "rollup.generated": ("生成时间", "Generated"),
+})
+
+
+def _read(path: Path) -> pd.DataFrame | None:
+    return pd.read_parquet(path) if path.is_file() else None
+
+
+def _portfolio_row(run_dir: Path, portfolio: str, ok: bool) -> dict:
+    row: dict = {c: pd.NA for c in ROLLUP_COLUMNS}
+    row.update(portfolio=portfolio, as_of=run_dir.name, status="ok" if ok else "failed",
+               run_dir=str(run_dir))
+    clients = _read(run_dir / "collect" / "clients.parquet")
+    if clients is not None:
+        row["clients"] = len(clients)
+    diag = _read(run_dir / "diagnose" / "diagnostic.parquet")
+    tiers = _read(run_dir / "tier" / "tiers.parquet")
+    source = diag if diag is not None else tiers
+    if source is not None:
+        if "exposure" in source:
+            row["exposure"] = float(source["exposure"].sum())
+        if "tier" in source:
+            counts = source["tier"].astype("string").value_counts()
+            for tier in "ABC":
+                row[f"tier_{tier}"] = int(counts.get(tier, 0))
+    alerts = _read(run_dir / "warn" / "alerts.parquet")
+    if alerts is not None:
+        row["alerts"] = len(alerts)
+        sev = alerts["severity"].astype("string").value_counts() if "severity" in alerts else {}
+        row["alerts_critical"] = int(sev.get("critical", 0))
+        row["alerts_high"] = int(sev.get("high", 0))
+    if diag is not None:
+        if "nps_latest" in diag:
+            s = diag["nps_latest"].dropna()
+            if len(s):
+                row["nps"] = round(100 * ((s >= 9).mean() - (s <= 6).mean()), 1)
+        if "csat_latest" in diag:
+            s = diag["csat_latest"].dropna()
+            if len(s):
+                row["csat"] = round(float((s >= 4).mean()), 3)
+        if "clv" in diag:
+            row["clv"] = float(diag["clv"].sum())
+    return row
+
+
+def rollup_table(runs: list[tuple[Path, str, bool]]) -> pd.DataFrame:
+    """One row per portfolio run: ``runs`` holds ``(run_dir, portfolio, ok)``."""
+    rows = [_portfolio_row(Path(d), p, ok) for d, p, ok in runs]
+    return pd.DataFrame(rows, columns=ROLLUP_COLUMNS)
+
+
+def write_rollup(table: pd.DataFrame, out_dir: Path, lang: str = "zh") -> dict[str, Path]:
+    """Write the roll-up as ``rollup.xlsx`` and a self-contained ``rollup.html``."""
+    out_dir = Path(out_dir)
+    shown = table.rename(columns={c: t(f"rollup.{c}", lang) for c in table.columns})
+    xlsx = atomic_write(out_dir / "rollup.xlsx", lambda tmp: _xlsx(shown, tmp))
+    body = shown.to_html(index=False, escape=True, na_rep="—", float_format=lambda v: f"{v:,.2f}")
+    title = html.escape(t("rollup.title", lang))
+    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    doc = (f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
+           f'<meta charset="utf-8"><title>{title}</title><style>'
+           "body{font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:2em;"
+           "color:#1b2631}h1{color:#1f4e79}table{border-collapse:collapse;font-size:13px}"
+           "th{background:#1f4e79;color:#fff;padding:6px 10px}td{padding:5px 10px;"
+           "border-bottom:1px solid #d5dbdb;text-align:right}tr:nth-child(even){background:#f4f6f7}"
+           f"</style></head><body><h1>{title}</h1><p>{html.escape(t('rollup.generated', lang))}"
+           f": {stamp}</p>{body}</body></html>")
+    page = atomic_write(out_dir / "rollup.html", lambda tmp: tmp.write_text(doc, "utf-8"))
+    return {"xlsx": xlsx, "html": page}
+
+
+def _xlsx(frame: pd.DataFrame, path: Path) -> None:
+    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+        frame.to_excel(xw, index=False, sheet_name="rollup")
+        ws = xw.sheets["rollup"]
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = ws.dimensions
+        for col in ws.columns:
+            width = max(len(str(c.value or "")) for c in col)
+            ws.column_dimensions[col[0].column_letter].width = min(40, width + 4)

@@ -1,0 +1,16 @@
+"""The report stage's runner: the run's workbook, and the tables the report notebook shows."""
+
+from __future__ import annotations
+
+from crmkit.params import Params
+from crmkit.report.content import RunData, load_run
+from crmkit.report.workbook import write_run_workbook
+
+__all__ = ["run"]
+
+
+def run(params: Params) -> RunData:
+    """Write ``<run_dir>/report/<portfolio>_<as_of>.xlsx`` and return the run's tables."""
+    data = load_run(params)
+    data.workbook = write_run_workbook(params)
+    return data

@@ -1,0 +1,323 @@
+"""Stage tables as a formatted Excel workbook (openpyxl, streamed in write-only mode).
+
+One sheet per frame, named from :data:`SHEET_LABELS` in the report language. Each sheet has a
+styled, frozen header row with an autofilter, number formats by column kind (money ``#,##0``,
+rates and shares ``0.0%``, dates ``yyyy-mm-dd``, scores ``0.0``), column widths fitted to the
+content (a CJK character counts as two), and coloured fills for tiers (A/B/C) and alert
+severities wherever a ``tier`` or ``severity`` column appears (under its code or translated
+header). With ``mask_pii`` every personal column is masked (:func:`crmkit.report.mask.mask_frame`).
+
+A text cell that starts with ``=`` is stored as text, never as a formula, so a client named
+``=HYPERLINK(...)`` cannot run anything when the workbook is opened.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from copy import copy
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from crmkit.core.contract import TABLES
+from crmkit.core.errors import CrmkitError
+from crmkit.core.i18n import LABELS, LANGS, check_lang, header, t
+from crmkit.core.store import atomic_write
+from crmkit.report.mask import mask_frame
+from crmkit.warn.labels import WARNING_LABELS  # noqa: F401  (registers warn.severity.*)
+
+__all__ = ["write_workbook", "sheet_title", "column_format", "FORMATS", "FORMAT_RULES",
+           "TIER_FILLS", "SEVERITY_FILLS", "SHEET_LABELS", "MAX_ROWS"]
+
+#: Number format of each column kind; ``formats=`` may name a kind or give a format string.
+FORMATS: dict[str, str] = {
+    "money": "#,##0", "percent": "0.0%", "rate": "0.0%", "share": "0.0%",
+    "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm", "score": "0.0",
+    "int": "#,##0", "float": "#,##0.00", "text": "@",
+}
+#: Column-name patterns -> kind, for numeric columns the data contract does not define.
+FORMAT_RULES: tuple[tuple[str, str], ...] = (
+    (r"(share|_rate$|^rate$|^pd$|_pd$|_pct$|growth|^roa$|^roe$|margin|debt_to_assets|"
+     r"on_time|probability)", "percent"),
+    (r"(score|^total$|points|^csat|^nps)", "score"),
+    (r"(exposure|income|amount|outstanding|balance|capital|revenue|assets|liabilities|"
+     r"clv|ebitda|cash_flow|fees|investment|debt_service|limit|profit|loss)", "money"),
+)
+_CONTRACT_KIND = {"money": "money", "rate": "percent", "int": "int", "float": "float",
+                  "date": "date"}
+
+#: Fill and font colours (hex RGB) of tiers and severities in conditional formats.
+TIER_FILLS: dict[str, tuple[str, str]] = {
+    "A": ("1F4E79", "FFFFFF"), "B": ("D6E4F0", "1D2731"), "C": ("EEF1F4", "1D2731"),
+}
+SEVERITY_FILLS: dict[str, tuple[str, str]] = {
+    "critical": ("922B21", "FFFFFF"), "high": ("F5B7B1", "641E16"),
+    "medium": ("FDEBD0", "7E5109"), "low": ("D6EAF8", "1B4F72"),
+}
+#: Sheet key -> (中文, English) sheet names; other keys fall back to the contract's table names.
+SHEET_LABELS: dict[str, tuple[str, str]] = {
+    "diagnostic_table": ("诊断表", "Diagnostics"),
+    "alerts": ("预警清单", "Alerts"),
+    "action_plan": ("行动计划", "Action plan"),
+    "tiers": ("客户分层", "Tiers"),
+    "matrix": ("风险能力矩阵", "Risk-capacity matrix"),
+    "scores": ("综合评分", "Scores"),
+    "credit": ("信用评级", "Credit grades"),
+    "strategies": ("服务策略", "Strategies"),
+    "quality": ("数据质量", "Data quality"),
+    "quarantine": ("隔离记录", "Quarantine"),
+    "summary": ("汇总", "Summary"),
+}
+for _k, _pair in SHEET_LABELS.items():
+    LABELS.setdefault(f"sheet.{_k}", _pair)
+
+#: Data rows per sheet Excel can hold (1,048,576 rows minus the header).
+MAX_ROWS = 1_048_575
+_HEADER_FILL = PatternFill("solid", start_color="1F4E79", end_color="1F4E79")
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_HEADER_BORDER = Border(bottom=Side(style="medium", color="0F2A44"))
+_WIDE = r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f" \
+        r"\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_title(key: str, lang: str) -> str:
+    """The sheet name of ``key`` in ``lang`` (at most 31 characters, none of ``[]:*?/\\``)."""
+    if f"sheet.{key}" in LABELS:
+        name = t(f"sheet.{key}", lang)
+    elif key in TABLES:
+        name = TABLES[key].zh if lang == "zh" else TABLES[key].en
+    else:
+        name = str(key)
+    return _BAD_SHEET_CHARS.sub("_", name).strip("'").strip()[:31] or "Sheet"
+
+
+_COL_KEY = re.compile(r"^(?:[a-z_]+\.)?col\.(\w+)$")
+
+
+def _header(col: str, lang: str) -> str:
+    """Display header: ``col.<c>``, else a stage's ``<ns>.col.<c>`` label, else the contract's."""
+    if f"col.{col}" not in LABELS:
+        for key in LABELS:
+            m = _COL_KEY.match(key)
+            if m and m.group(1) == col:
+                return t(key, lang)
+    return header(col, lang)
+
+
+def _canonical(col: str) -> str:
+    """The code name behind a (possibly translated) header."""
+    if f"col.{col}" in LABELS or any(col in tb.names for tb in TABLES.values()):
+        return col
+    for key, pair in LABELS.items():
+        m = _COL_KEY.match(key)
+        if m and col in pair:
+            return m.group(1)
+    for table in TABLES.values():
+        for c in table.columns:
+            if col in (c.zh, c.en, c.header):
+                return c.name
+    return col
+
+
+def column_format(name: str, s: pd.Series, formats: Mapping[str, str] | None = None
+                  ) -> str | None:
+    """The Excel number format of a column, or None for General.
+
+    ``formats[name]`` wins (a kind of :data:`FORMATS` or a literal format string); then the
+    dtype (dates), the data contract's column kind, and the patterns of :data:`FORMAT_RULES`.
+    """
+    given = (formats or {}).get(name)
+    if given is not None:
+        return FORMATS.get(given, given)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return FORMATS["date"]
+    if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+        return None
+    code = _canonical(name)
+    for table in TABLES.values():
+        if code in table.names:
+            kind = _CONTRACT_KIND.get(table.column(code).kind)
+            if kind:
+                return FORMATS[kind]
+    for pattern, kind in FORMAT_RULES:
+        if re.search(pattern, code):
+            return FORMATS[kind]
+    return FORMATS["int"] if pd.api.types.is_integer_dtype(s) else FORMATS["float"]
+
+
+def _text_width(s: pd.Series) -> int:
+    text = s.dropna().astype("string")
+    if text.empty:
+        return 0
+    return int((text.str.len() + text.str.count(_WIDE)).max())
+
+
+def _width(title: str, s: pd.Series, fmt: str | None) -> float:
+    head = _text_width(pd.Series([title])) + 3  # room for the filter button
+    if fmt in (FORMATS["date"], FORMATS["datetime"]):
+        body = len(fmt)
+    elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        v = pd.to_numeric(s, errors="coerce").abs().max()
+        v = 0.0 if pd.isna(v) else float(v)
+        body = 8 if fmt and "%" in fmt else len(f"{v:,.2f}") + 1
+    else:
+        body = _text_width(s)
+    return float(min(max(head, body + 2, 6), 60))
+
+
+def _python_values(s: pd.Series) -> list:
+    """Column values as Python objects openpyxl writes (None for missing)."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        s = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
+        return [None if pd.isna(v) else v.to_pydatetime() for v in s]
+    if pd.api.types.is_string_dtype(s) or s.dtype == object:
+        s = s.astype("string").str.replace(ILLEGAL_CHARACTERS_RE.pattern, "", regex=True)
+    elif pd.api.types.is_float_dtype(s):
+        s = s.where(np.isfinite(s.astype("float64")))  # Excel has no inf
+    arr = s.astype(object).where(s.notna(), None).to_numpy()
+    return [v.item() if isinstance(v, np.generic) else v for v in arr]
+
+
+def _fill_rule(letter: str, n: int, values: Mapping[str, tuple[str, ...]],
+               fills: Mapping[str, tuple[str, str]]) -> list[tuple[str, FormulaRule]]:
+    rules = []
+    for code, (bg, fg) in fills.items():
+        alts = sorted({v for v in values[code] if v})
+        cond = ",".join(f'${letter}2="{v.replace(chr(34), chr(34) * 2)}"' for v in alts)
+        rules.append((f"{letter}2:{letter}{max(n, 1) + 1}", FormulaRule(
+            formula=[f"OR({cond})"], stopIfTrue=True,
+            fill=PatternFill("solid", start_color=bg, end_color=bg), font=Font(color=fg))))
+    return rules
+
+
+def _labels(prefix: str, codes: Mapping[str, object], extra: tuple[str, ...] = ()
+            ) -> dict[str, tuple[str, ...]]:
+    """Each code with its labels in every language (``tier.A``, ``tier.A.short``, ...)."""
+    out = {}
+    for c in codes:
+        keys = [f"{prefix}.{c}{x}" for x in ("", *extra)]
+        out[c] = (c, *(t(k, lang) for k in keys if k in LABELS for lang in LANGS))
+    return out
+
+
+def _fill_rules(letter: str, n: int, code: str, head: str) -> list[tuple[str, FormulaRule]]:
+    """Tier or severity fills for a column whose code or header says it holds one."""
+    kinds = {_canonical(code), _canonical(head)}
+    if "tier" in kinds:
+        return _fill_rule(letter, n, _labels("tier", TIER_FILLS, (".short",)), TIER_FILLS)
+    if "severity" in kinds:
+        return _fill_rule(letter, n, _labels("warn.severity", SEVERITY_FILLS), SEVERITY_FILLS)
+    return []
+
+
+def _header_row(ws: object, heads: list[str]) -> list[WriteOnlyCell]:
+    cells = []
+    for h in heads:
+        cell = WriteOnlyCell(ws, value=h)
+        cell.data_type = "s"
+        cell.font, cell.fill, cell.alignment, cell.border = (
+            _HEADER_FONT, _HEADER_FILL, _HEADER_ALIGN, _HEADER_BORDER)
+        cells.append(cell)
+    return cells
+
+
+def _write_sheet(wb: Workbook, title: str, df: pd.DataFrame, lang: str,
+                 formats: Mapping[str, str], translate: bool) -> None:
+    ws = wb.create_sheet(title)
+    n = len(df)
+    names = [str(c) for c in df.columns]
+    heads = [_header(c, lang) if translate else c for c in names]
+    styles = []
+    for i, (code, head) in enumerate(zip(names, heads, strict=True), 1):
+        given = formats.get(code, formats.get(head))  # keyed by code or by header
+        fmt = column_format(code, df.iloc[:, i - 1], None if given is None else {code: given})
+        letter = get_column_letter(i)
+        ws.column_dimensions[letter].width = _width(head, df.iloc[:, i - 1], fmt)
+        for ref, rule in _fill_rules(letter, n, code, head):
+            ws.conditional_formatting.add(ref, rule)
+        proto = WriteOnlyCell(ws)
+        if fmt:
+            proto.number_format = fmt
+        styles.append(proto._style if fmt else None)  # shared by the column's cells
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(max(len(names), 1))}{n + 1}"
+    ws.print_title_rows = "1:1"
+    ws.append(_header_row(ws, heads))
+    columns = [_python_values(df.iloc[:, i]) for i in range(len(names))]
+    for row in zip(*columns, strict=True):
+        cells = []
+        for v, style in zip(row, styles, strict=True):
+            cell = WriteOnlyCell(ws, value=v)
+            if isinstance(v, str) and v.startswith("="):
+                cell.data_type = "s"  # text, never a formula
+            if style is not None:
+                cell._style = copy(style)
+            cells.append(cell)
+        ws.append(cells)
+
+
+def write_workbook(sheets: Mapping[str, pd.DataFrame], out: Path, lang: str = "zh",
+                   formats: Mapping[str, str] | None = None, *, mask_pii: bool = False,
+                   translate_headers: bool = True) -> Path:
+    """Write frames to one formatted ``.xlsx`` workbook, one sheet each, atomically.
+
+    Parameters
+    ----------
+    sheets : mapping of str to DataFrame
+        Sheet key (``"diagnostic_table"``, ``"alerts"``, ``"action_plan"``, a contract table
+        name, ...) -> frame. The key is translated by :func:`sheet_title`.
+    out : Path
+        The ``.xlsx`` to write.
+    lang : {"zh", "en"}
+        Language of sheet names and (with ``translate_headers``) column headers.
+    formats : mapping, optional
+        Column (code or header) -> a kind of :data:`FORMATS` or an Excel format string;
+        overrides the inferred format (:func:`column_format`).
+    mask_pii : bool
+        Mask the contract's personal columns (:func:`crmkit.report.mask.mask_frame`).
+    translate_headers : bool
+        Show headers as :func:`crmkit.core.i18n.header` labels instead of code names.
+
+    Returns
+    -------
+    Path
+        ``out``.
+    """
+    check_lang(lang)
+    if not sheets:
+        raise CrmkitError(f"{out}: no tables to write; pass at least one frame in 'sheets'.")
+    formats = dict(formats or {})
+    wb = Workbook(write_only=True)
+    used: set[str] = set()
+    for key, df in sheets.items():
+        if not isinstance(df, pd.DataFrame):
+            raise CrmkitError(f"sheet {key!r}: expected a pandas DataFrame, got "
+                              f"{type(df).__name__}.")
+        if len(df) > MAX_ROWS:
+            raise CrmkitError(f"sheet {key!r} has {len(df):,} rows; Excel holds {MAX_ROWS:,}. "
+                              "Filter it (e.g. one tier or region per sheet) or export Parquet.")
+        if not isinstance(df.index, pd.RangeIndex):
+            df = df.reset_index()
+        if isinstance(df.columns, pd.MultiIndex):
+            df = df.set_axis([" / ".join(map(str, c)) for c in df.columns], axis=1)
+        if mask_pii:
+            df = mask_frame(df)
+        title = base = sheet_title(key, lang)
+        k = 2
+        while title.lower() in used:
+            title = f"{base[:27]} ({k})"
+            k += 1
+        used.add(title.lower())
+        _write_sheet(wb, title, df, lang, formats, translate_headers)
+    wb.properties.creator = "crmkit"
+    return atomic_write(Path(out), lambda tmp: wb.save(str(tmp)))

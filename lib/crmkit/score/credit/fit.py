@@ -1,0 +1,300 @@
+"""The credit stage: probability of default, points, rating grades, slotting and reasons.
+
+:func:`fit_credit_model` builds the training set, fits the PD model, validates it out of fold
+and scores every client. Two kinds of input:
+
+- the clean contract tables: features at ``obs_date = as_of - horizon_months`` from
+  :func:`crmkit.score.features.client_features`, target :func:`crmkit.score.features.default_flag` in
+  ``(obs_date, as_of]``, leaving out clients already in default at ``obs_date`` or onboarded
+  after it; every client is then scored on its features at ``as_of``;
+- your own features frame (one row per client) holding a 0/1 target column named by
+  ``credit.target``: rows with a target train the model, every row is scored. Rename its
+  columns with ``credit.columns``; ``credit.features`` / ``categorical`` use the new names.
+
+With fewer than ``credit.min_defaults`` defaults (or non-defaults) no model is fitted: the
+result says so in ``warnings`` and scores come from the documented expert rules
+(``credit.rules``, see :mod:`crmkit.params.credit`), mapped to PD by the same scaling formula.
+
+The pieces live in sibling modules: binning (:mod:`crmkit.score.credit.binning`), models
+(:mod:`crmkit.score.credit.models`, :mod:`crmkit.score.credit.rules`), metrics
+(:mod:`crmkit.score.credit.metrics`), points and grades (:mod:`crmkit.score.credit.scaling`), model files
+and one-client scoring (:mod:`crmkit.score.credit.io`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from crmkit.core.errors import CreditError
+from crmkit.params.credit import CreditParams
+from crmkit.score.credit.binning import WoeBinner, woe_iv
+from crmkit.score.credit.io import CreditModel, load_model, reason_texts, save_model, score_one
+from crmkit.score.credit.metrics import (
+    calibration_table,
+    discrimination,
+    ks_table,
+    metrics_row,
+    oof_predict,
+    roc_table,
+)
+from crmkit.score.credit.models import GbmScorer, Scorecard
+from crmkit.score.credit.rules import RulesScorer
+from crmkit.score.credit.scaling import (
+    Scaling,
+    assign_grades,
+    assign_slotting,
+    prepare_frame,
+    to_target,
+)
+
+__all__ = [
+    "CreditResult", "CreditModel", "TrainingData", "fit_credit_model", "training_data",
+    "make_estimator",
+    "score_one", "save_model", "load_model", "reason_texts", "WoeBinner", "Scorecard",
+    "GbmScorer", "RulesScorer", "Scaling", "assign_grades", "assign_slotting", "discrimination",
+    "roc_table", "ks_table", "calibration_table", "woe_iv",
+]
+
+
+@dataclass
+class CreditResult:
+    """Everything :func:`fit_credit_model` produces.
+
+    Attributes
+    ----------
+    method
+        "scorecard", "gbm" or "rules" (too few defaults: see ``warnings``).
+    scores
+        One row per client (index client_id): pd (1.0 when in default), pd_model, points,
+        grade, slotting (project finance only), in_default, project_finance, reason_k,
+        reason_k_points (points lost), reason_k_missing. Labels: :meth:`reasons`.
+    metrics
+        One row per model and basis (out_of_fold / in_sample): n, defaults, auc, gini, ks,
+        brier, mean_pd.
+    calibration
+        Mean predicted PD vs observed default rate per PD decile (out of fold; in sample for
+        rules).
+    scorecard_table
+        Attribute points: feature, bin, WOE, coefficient, points (rules: band points).
+    binning_table
+        Every WOE bin of every candidate feature with counts, default rate, WOE and IV.
+    iv
+        Per candidate feature: iv, direction, selected, dropped ("iv" / "sign").
+    oof
+        Training clients: default (0/1) and out-of-fold pd_<model> / points_<model>.
+    """
+
+    method: str
+    scores: pd.DataFrame
+    metrics: pd.DataFrame
+    calibration: pd.DataFrame
+    scorecard_table: pd.DataFrame
+    binning_table: pd.DataFrame
+    iv: pd.DataFrame
+    oof: pd.DataFrame
+    model: CreditModel
+    models: dict[str, CreditModel] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    summary: dict[str, object] = field(default_factory=dict)
+
+    def reasons(self, lang: str = "zh") -> pd.DataFrame:
+        """Labelled reasons per client (``reason_k_text`` and the joined ``reasons``)."""
+        return reason_texts(self.scores, lang, self.model.params.reason_labels)
+
+
+def make_estimator(params: CreditParams, kind: str) -> Scorecard | GbmScorer:
+    """The unfitted scorecard ("scorecard") or boosting model ("gbm") that ``params`` ask for."""
+    p = params
+    scale = {"base_points": p.base_points, "base_odds": p.base_odds, "pdo": p.pdo}
+    dirs = {f: p.direction(f) for f in p.features}
+    if kind == "scorecard":
+        return Scorecard(list(p.features), list(p.categorical), dirs, p.n_prebins,
+                         p.min_bin_share, p.rare_category_share, p.woe_smoothing, p.min_iv,
+                         p.drop_wrong_sign, p.logit_c, **scale)
+    if kind == "gbm":
+        return GbmScorer(list(p.features), list(p.categorical), dirs, p.gbm_max_iter,
+                         p.gbm_learning_rate, p.gbm_max_leaf_nodes, p.gbm_min_samples_leaf,
+                         p.gbm_l2, p.gbm_monotone, p.rare_category_share, p.seed, p.gbm_threads,
+                         **scale)
+    raise CreditError(f"unknown model {kind!r}; use 'scorecard' or 'gbm'")
+
+
+@dataclass
+class TrainingData:
+    """Training rows and 0/1 target, scoring rows and their flags, and a summary."""
+
+    train: pd.DataFrame
+    y: pd.Series
+    score: pd.DataFrame
+    in_default: np.ndarray | None
+    project_finance: np.ndarray | None
+    info: dict[str, object]
+
+
+def training_data(tables: Mapping[str, pd.DataFrame] | pd.DataFrame,
+                  as_of: dt.date | pd.Timestamp | None, params: CreditParams) -> TrainingData:
+    """Training rows, target and scoring rows from contract tables or an own frame."""
+    if isinstance(tables, pd.DataFrame):
+        return _frame_data(tables, params)
+    if params.target is not None:
+        raise CreditError(
+            f"credit.target={params.target!r} names a column of your own features frame: pass "
+            "that frame (one row per client, features and target) to fit_credit_model "
+            "instead of the tables, or set credit.target to null for the built-in default flag")
+    if "clients" not in tables:
+        raise CreditError("fit_credit_model needs the clients table (tables['clients'])")
+    if as_of is None:
+        raise CreditError("fit_credit_model needs as_of with contract tables")
+    from crmkit.score.features import client_features, default_flag
+
+    end = pd.Timestamp(as_of)
+    obs = end - pd.DateOffset(months=params.horizon_months)
+    f_obs = client_features(dict(tables), obs, snapshot_date=end)
+    y = default_flag(dict(tables), obs, end).reindex(f_obs.index).fillna(False)
+    onboard = (tables["clients"].drop_duplicates("client_id").set_index("client_id")
+               ["onboarding_date"].reindex(f_obs.index))
+    late = (onboard > obs).to_numpy(dtype=bool, na_value=False)
+    bad = f_obs["in_default"].fillna(False).to_numpy(dtype=bool)
+    keep = ~late & ~bad
+    f_now = client_features(dict(tables), end)
+    fac = tables.get("facilities")
+    pf = np.zeros(len(f_now), dtype=bool)
+    if fac is not None and len(fac):
+        live = fac[(fac["product"] == "project_finance").fillna(False)
+                   & (fac["status"] != "closed").fillna(True)]
+        pf = f_now.index.isin(live["client_id"].dropna().unique())
+    info = {"as_of": end.date().isoformat(), "obs_date": obs.date().isoformat(),
+            "horizon_months": params.horizon_months, "source": "tables",
+            "excluded_onboarded_after_obs": int(late.sum()),
+            "excluded_in_default_at_obs": int((bad & ~late).sum())}
+    return TrainingData(f_obs[keep], y[keep].astype(float), f_now,
+                 f_now["in_default"].fillna(False).to_numpy(dtype=bool), pf, info)
+
+
+def _frame_data(frame: pd.DataFrame, params: CreditParams) -> TrainingData:
+    df = frame.rename(columns=params.columns) if params.columns else frame
+    if params.target is None:
+        raise CreditError("an own features frame needs credit.target: the name of its 0/1 "
+                          "default column (after renaming by credit.columns)")
+    if params.target not in df.columns:
+        raise CreditError(f"credit.target={params.target!r} is not a column of the features "
+                          f"frame; its columns are {list(df.columns)[:30]}")
+    if params.id_column is not None:
+        if params.id_column not in df.columns:
+            raise CreditError(f"credit.id_column={params.id_column!r} is not a column of the "
+                              "features frame")
+        df = df.set_index(params.id_column)
+    if df.index.has_duplicates:
+        dup = list(df.index[df.index.duplicated()].unique()[:5])
+        raise CreditError(f"client IDs must be unique in the features frame; repeated: {dup}")
+    df.index.name = "client_id"
+    y = to_target(df[params.target], params.target)
+    flag = (df["in_default"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+            if "in_default" in df.columns else None)
+    pfc = params.project_finance_column
+    pf = (df[pfc].astype("boolean").fillna(False).to_numpy(dtype=bool)
+          if pfc in df.columns else None)
+    info = {"source": "frame", "target": params.target, "rows_without_target":
+            int(y.isna().sum())}
+    return TrainingData(df[y.notna()], y[y.notna()], df, flag, pf, info)
+
+
+def _iv_table(sc: Scorecard) -> pd.DataFrame:
+    b = sc.binner_
+    t = pd.DataFrame({"iv": b.iv_})
+    t["direction"] = [b.direction_.get(f, "") for f in t.index]
+    t["selected"] = t.index.isin(sc.features_)
+    t["dropped"] = [sc.dropped_.get(f) for f in t.index]
+    t.index.name = "feature"
+    return t.reset_index()
+
+
+def fit_credit_model(tables: Mapping[str, pd.DataFrame] | pd.DataFrame,
+                     as_of: dt.date | pd.Timestamp | None = None,
+                     params: CreditParams | None = None) -> CreditResult:
+    """Fit, validate out of fold and apply the PD model (see the module docstring).
+
+    Parameters
+    ----------
+    tables
+        Clean contract tables keyed by name, or an own features frame (one row per client).
+    as_of
+        The analysis date (needed with tables; ignored for an own frame).
+    params
+        The ``credit:`` section of the parameters; defaults when None.
+
+    Raises
+    ------
+    CreditError
+        Naming the missing column, the bad target values or the parameter to change.
+    """
+    p = params or CreditParams()
+    d = training_data(tables, as_of, p)
+    y = d.y.to_numpy(dtype=int)
+    n_def, n_good = int(y.sum()), int(len(y) - y.sum())
+    summary = {**d.info, "n_train": len(y), "n_defaults": n_def, "n_non_defaults": n_good,
+               "default_rate": float(y.mean()) if len(y) else np.nan, "n_scored": len(d.score)}
+    warns: list[str] = []
+    short = [(what, n) for what, n in (("defaults", n_def), ("non-defaults", n_good))
+             if n < p.min_defaults]
+    if short:
+        method = "rules"
+        what, n = short[0]
+        zh = "违约" if what == "defaults" else "未违约"
+        warns.append(
+            f"Too few {what} to fit a model: {n} {what} among {len(y)} training clients, "
+            f"fewer than credit.min_defaults = {p.min_defaults}. Scores come from the expert "
+            f"rules (credit.rules) instead. / 训练样本中{zh}客户仅 {n} 户，少于最低要求 "
+            f"{p.min_defaults} 户（credit.min_defaults），未训练模型，改用专家规则评分。")
+    else:
+        method = p.model
+    X = prepare_frame(d.train, p.features, p.categorical, where="the training data")
+    rows, oof = [], pd.DataFrame({"default": y}, index=d.train.index)
+    models: dict[str, CreditModel] = {}
+    if method == "rules":
+        num = [f for f in p.rules if f in d.train.columns or f in d.score.columns]
+        est = RulesScorer(p.rules, p.rules_base_points, p.base_points, p.base_odds, p.pdo)
+        Xr = prepare_frame(d.train, [f for f in num if f in d.train.columns], [])
+        est.fit(Xr)
+        num = list(est.features_)
+        if est.absent_:
+            warns.append(f"Rule features {est.absent_} are not in the data and were left out.")
+        models["rules"] = CreditModel(est, p, "rules", num, [])
+        oof["pd_rules"] = est.predict_proba(Xr)[:, 1]
+        if 0 < n_def < len(y):
+            rows.append(metrics_row("rules", y, oof["pd_rules"], basis="in_sample"))
+        calib = (calibration_table(y, oof["pd_rules"], p.calibration_bins) if len(y)
+                 else pd.DataFrame())
+        sc_table, bin_table, iv = est.points_table_, pd.DataFrame(), pd.DataFrame()
+    else:
+        empty = [c for c in [*p.features, *p.categorical] if X[c].isna().all()]
+        if empty:
+            warns.append(f"Features {empty} have no values in the training data; they carry "
+                         "no information and are left out.")
+        kinds = ["scorecard"] + (["gbm"] if p.compare_gbm or method == "gbm" else [])
+        for kind in kinds:
+            est = make_estimator(p, kind)
+            cv_est = est.set_params(reference_rows=0) if kind == "gbm" else est
+            oof[f"pd_{kind}"] = oof_predict(cv_est, X, y, p.cv_folds, p.seed)
+            est = make_estimator(p, kind)
+            est.fit(X, y)
+            models[kind] = CreditModel(est, p, kind, list(p.features), list(p.categorical))
+            rows.append(metrics_row(kind, y, oof[f"pd_{kind}"]))
+            rows.append(metrics_row(kind, y, est.predict_proba(X)[:, 1], basis="in_sample"))
+        calib = calibration_table(y, oof[f"pd_{method}"], p.calibration_bins)
+        sc = models["scorecard"].estimator
+        sc_table, bin_table, iv = sc.points_table_, sc.binner_.binning_table_, _iv_table(sc)
+    scale = Scaling(p.base_points, p.base_odds, p.pdo)
+    for c in [c for c in oof.columns if c.startswith("pd_")]:
+        oof[f"points_{c[3:]}"] = scale.points_from_pd(oof[c])
+    model = models[method]
+    scores = model.score(d.score, in_default=d.in_default, project_finance=d.project_finance)
+    scores.index.name = "client_id"
+    summary["method"] = method
+    return CreditResult(method, scores, pd.DataFrame(rows), calib, sc_table, bin_table, iv,
+                        oof, model, models, warns, summary)

@@ -1,0 +1,59 @@
+"""The score stage's runner: features, difference-matrix scores and the credit model.
+
+It reads the clean tables that collect saved and writes ``features``, ``scores`` (dimension
+scores, total, contributions), ``drivers``, ``credit`` (PD, points, grade, slotting, reasons),
+``credit_metrics.csv`` and ``credit_model.joblib`` (+ ``.json``) under ``<run_dir>/score/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from crmkit.collect.tables import load_clean
+from crmkit.core.store import atomic_write, load_indexed, save_table
+from crmkit.params import Params
+from crmkit.score.credit.fit import CreditResult, fit_credit_model, save_model
+from crmkit.score.difference import ScoreResult, score_clients, top_drivers
+from crmkit.score.features import client_features
+
+__all__ = ["ScoreStage", "run", "load_features"]
+
+
+@dataclass
+class ScoreStage:
+    """Outputs of the score stage."""
+
+    tables: dict[str, pd.DataFrame]
+    features: pd.DataFrame
+    scores: ScoreResult
+    drivers: pd.DataFrame
+    credit: CreditResult
+
+
+
+
+def run(params: Params) -> ScoreStage:
+    """Features, difference-matrix scores and the credit model; saves the score tables."""
+    tables = load_clean(params)
+    features = client_features(tables, params.as_of)
+    scores = score_clients(features, params.scoring)
+    drivers = top_drivers(scores)
+    credit = fit_credit_model(tables, params.as_of, params.credit)
+    save_table(params, "score", "features", features.reset_index())
+    contrib = scores.contributions.add_prefix("contrib_")
+    save_table(params, "score", "scores", scores.scores.join(contrib).reset_index())
+    save_table(params, "score", "drivers", drivers)
+    reasons = credit.reasons(params.language)[["reasons"]]
+    save_table(params, "score", "credit", credit.scores.join(reasons).reset_index())
+    folder = params.stage_dir("score")
+    atomic_write(folder / "credit_metrics.csv",
+                 lambda tmp: credit.metrics.to_csv(tmp, index=False, encoding="utf-8-sig"))
+    save_model(credit.model, folder / "credit_model.joblib")
+    return ScoreStage(tables, features, scores, drivers, credit)
+
+
+def load_features(params: Params) -> pd.DataFrame:
+    """The client features the score stage saved (index client_id)."""
+    return load_indexed(params, "score", "features")

@@ -1,0 +1,240 @@
+"""Churn model: the probability that each current client leaves within ``horizon_months``.
+
+:func:`fit_churn` labels clients with :func:`crmkit.warn.churn_data.churn_label` (churned: nothing
+live and no new business in the horizon), trains on features at ``obs_date = as_of -
+horizon_months`` for the clients active then (label at ``as_of``), reports the out-of-fold AUC
+(stratified K-fold), refits on all of them and scores every client active at ``as_of`` on its
+features at ``as_of``. Clients with no live facility at ``as_of`` get NaN (nothing to lose).
+
+Models (``churn.model``): ``logistic`` — median imputation, standardisation and L2 logistic
+regression in one :class:`~sklearn.pipeline.Pipeline` (coefficients per standard deviation);
+``gbm`` — :class:`~sklearn.ensemble.HistGradientBoostingClassifier` (permutation importances).
+With fewer than ``min_events`` churners or stayers no model is fitted: the documented
+:func:`~crmkit.warn.churn_data.rules_score` is used and ``method`` is ``"rules"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.inspection import permutation_importance
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+from crmkit.core.i18n import check_lang
+from crmkit.params.churn import ChurnParams
+from crmkit.warn.churn_data import (
+    FEATURE_LABELS,
+    RULE_LABELS,
+    Book,
+    _ts,
+    active_clients,
+    churn_features,
+    churn_label,
+    feature_label,
+    features_at,
+    label_at,
+    rules_score,
+)
+
+__all__ = ["ChurnResult", "fit_churn", "design_matrix", "churn_label", "active_clients",
+           "churn_features", "rules_score", "feature_label", "FEATURE_LABELS", "RULE_LABELS"]
+
+
+@dataclass
+class ChurnResult:
+    """What :func:`fit_churn` found.
+
+    Attributes
+    ----------
+    probabilities
+        Churn probability per client (index ``client_id``, name ``churn_probability``); NaN
+        for clients with no live facility at ``as_of``.
+    method
+        ``"model"`` or ``"rules"`` (too few churners to fit a model).
+    auc
+        Out-of-fold ROC AUC of the model (None for the rules score).
+    messages
+        ``{"zh": ..., "en": ...}``: what was done, and why when the rules score was used.
+    label_counts
+        ``population`` (clients active at ``obs_date``), ``churned`` and ``retained``.
+    importance
+        One row per feature (or rule term): ``feature``, ``label_zh``, ``label_en``, ``value``
+        (see ``importance_kind``), sorted by absolute value; ``odds_ratio`` for logistic.
+    importance_kind
+        ``coefficient`` (logistic, per standard deviation), ``permutation`` (gbm: mean fall in
+        AUC when the feature is shuffled) or ``rule_weight``.
+    scores
+        Per client: ``churn_probability``, ``active`` (live facility at ``as_of``) and
+        ``churned`` (already churned at ``as_of``).
+    training
+        The training rows: the model features at ``obs_date`` and ``churned`` (the label).
+    """
+
+    probabilities: pd.Series
+    method: Literal["model", "rules"]
+    auc: float | None
+    messages: dict[str, str]
+    label_counts: dict[str, int]
+    importance: pd.DataFrame
+    importance_kind: Literal["coefficient", "permutation", "rule_weight"]
+    features: list[str]
+    obs_date: pd.Timestamp
+    as_of: pd.Timestamp
+    scores: pd.DataFrame
+    training: pd.DataFrame
+    model: Pipeline | None = field(default=None, repr=False)
+
+    @property
+    def message(self) -> str:
+        """The English message (see :meth:`message_in` for Chinese)."""
+        return self.messages["en"]
+
+    def message_in(self, lang: str = "zh") -> str:
+        """The message in ``lang`` ("zh" | "en")."""
+        return self.messages[check_lang(lang)]
+
+
+def design_matrix(features: pd.DataFrame, params: ChurnParams) -> pd.DataFrame:
+    """The model inputs: ``params.features`` as floats, ``log_features`` as ``log(1 + x)``."""
+    X = pd.DataFrame({c: features[c].astype("Float64").astype(float)
+                      for c in params.features}, index=features.index)
+    for c in set(params.log_features) & set(params.features):
+        X[c] = np.log1p(X[c].clip(lower=0))
+    return X
+
+
+def _pipeline(p: ChurnParams) -> Pipeline:
+    if p.model == "gbm":
+        return Pipeline([("model", HistGradientBoostingClassifier(
+            max_iter=p.gbm_max_iter, learning_rate=p.gbm_learning_rate,
+            max_leaf_nodes=p.gbm_max_leaf_nodes, random_state=p.seed))])
+    return Pipeline([
+        ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+        ("scale", StandardScaler()),
+        ("model", LogisticRegression(C=p.logistic_c, max_iter=2000)),
+    ])
+
+
+def _labelled(names: list[str], values: np.ndarray) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "feature": names,
+        "label_zh": [feature_label(n, "zh") for n in names],
+        "label_en": [feature_label(n, "en") for n in names],
+        "value": values.astype(float),
+    })
+    return out.reindex(out["value"].abs().sort_values(ascending=False).index
+                       ).reset_index(drop=True)
+
+
+def _importance(model: Pipeline, X: pd.DataFrame, y: np.ndarray, p: ChurnParams
+                ) -> tuple[pd.DataFrame, str]:
+    if p.model == "logistic":
+        coef = model.named_steps["model"].coef_[0]
+        tab = _labelled(list(X.columns), coef)
+        tab["odds_ratio"] = np.exp(tab["value"])
+        return tab, "coefficient"
+    rng = np.random.default_rng(p.seed)
+    rows = (np.sort(rng.choice(len(X), p.importance_max_rows, replace=False))
+            if len(X) > p.importance_max_rows else np.arange(len(X)))
+    imp = permutation_importance(model, X.iloc[rows], y[rows], scoring="roc_auc",
+                                 n_repeats=p.importance_repeats, random_state=p.seed)
+    return _labelled(list(X.columns), imp.importances_mean), "permutation"
+
+
+def _rules_table(p: ChurnParams) -> pd.DataFrame:
+    r = p.rules
+    names = list(RULE_LABELS)
+    return pd.DataFrame({
+        "feature": names,
+        "label_zh": [RULE_LABELS[n][0] for n in names],
+        "label_en": [RULE_LABELS[n][1] for n in names],
+        "value": [float(getattr(r, n)) for n in names],
+    })
+
+
+def fit_churn(tables: dict[str, pd.DataFrame], as_of: object,
+              params: ChurnParams | None = None) -> ChurnResult:
+    """Label, validate, fit and score churn (see the module docstring).
+
+    Parameters
+    ----------
+    tables
+        Clean tables; ``clients`` and ``facilities`` are required, ``repayments`` (closing
+        dates), ``interactions``, ``surveys`` and ``needs`` are used when present.
+    as_of
+        The data date: labels are taken at ``as_of``, training features at ``as_of -
+        horizon_months``, scores on features at ``as_of``.
+    params
+        The ``churn:`` section (defaults: :class:`~crmkit.params.churn.ChurnParams`).
+    """
+    p = params or ChurnParams()
+    as_of = _ts(as_of, "as_of")
+    obs = as_of - pd.DateOffset(months=p.horizon_months)
+    book = Book(tables, as_of)
+    past = features_at(book, obs, p.horizon_months)
+    label = label_at(book, as_of, p.horizon_months)
+    pop = past["active"].to_numpy(dtype=bool)
+    X_train = design_matrix(past.loc[pop], p)
+    y = label.to_numpy(dtype=bool)[pop]
+    n1, n = int(y.sum()), int(pop.sum())
+    counts = {"population": n, "churned": n1, "retained": n - n1}
+    now = features_at(book, as_of, p.horizon_months)
+    active = now["active"].to_numpy(dtype=bool)
+    training = X_train.assign(churned=y)
+    span = f"{obs.date()} → {as_of.date()}"
+
+    if min(n1, n - n1) < p.min_events:
+        prob = rules_score(now, p.rules).where(active)
+        messages = {
+            "zh": (f"{span} 期间活跃客户 {n} 户中流失 {n1} 户、留存 {n - n1} 户，少于建模所需的 "
+                   f"{p.min_events} 户（churn.min_events），未训练模型；流失概率采用规则评分"
+                   "（投诉、低推荐意愿、单一产品、接触减少、无新业务）。"),
+            "en": (f"Of the {n} clients active over {span}, {n1} churned and {n - n1} stayed: "
+                   f"fewer than the {p.min_events} needed (churn.min_events), so no model was "
+                   "fitted; churn probabilities come from the rules score (complaints, low NPS, "
+                   "single product, falling contacts, no new business)."),
+        }
+        scores = _scores(prob, active, label, now.index)
+        return ChurnResult(scores["churn_probability"], "rules", None, messages, counts,
+                           _rules_table(p), "rule_weight", list(p.features), obs, as_of, scores,
+                           training)
+
+    model = _pipeline(p)
+    folds = StratifiedKFold(n_splits=p.cv_folds, shuffle=True, random_state=p.seed)
+    with threadpool_limits(limits=p.n_threads):
+        oof = cross_val_predict(model, X_train, y, cv=folds, method="predict_proba")[:, 1]
+        model.fit(X_train, y)
+        prob = pd.Series(model.predict_proba(design_matrix(now, p))[:, 1], index=now.index)
+        importance, kind = _importance(model, X_train, y, p)
+    auc = float(roc_auc_score(y, oof))
+    prob = prob.where(active)
+    name = {"logistic": ("逻辑回归", "logistic regression"),
+            "gbm": ("梯度提升树", "gradient boosting")}[p.model]
+    messages = {
+        "zh": (f"{span} 期间活跃客户 {n} 户中流失 {n1} 户（{n1 / n:.1%}）；{name[0]}模型 "
+               f"{p.cv_folds} 折交叉验证 AUC = {auc:.3f}。"),
+        "en": (f"Of the {n} clients active over {span}, {n1} churned ({n1 / n:.1%}); "
+               f"{name[1]} model, {p.cv_folds}-fold out-of-fold AUC = {auc:.3f}."),
+    }
+    scores = _scores(prob, active, label, now.index)
+    return ChurnResult(scores["churn_probability"], "model", auc, messages, counts, importance,
+                       kind, list(p.features), obs, as_of, scores, training, model)
+
+
+def _scores(prob: pd.Series, active: np.ndarray, label: pd.Series, idx: pd.Index
+            ) -> pd.DataFrame:
+    return pd.DataFrame({
+        "churn_probability": prob.to_numpy(dtype=float),
+        "active": active,
+        "churned": label.reindex(idx).to_numpy(dtype=bool),
+    }, index=idx)

@@ -8,10 +8,13 @@ from typing import Any
 
 from crmkit.params import Params
 
-__all__ = ["execute_notebook", "ipc_kernel_manager", "STATIC_WIDGETS_ENV"]
+__all__ = ["execute_notebook", "ipc_kernel_manager", "STATIC_WIDGETS_ENV", "KERNEL_ARGUMENTS"]
 
 #: Set to "1" in a kernel's environment to make the slider panels static.
 STATIC_WIDGETS_ENV = "CRMKIT_STATIC_WIDGETS"
+#: Kernel command-line options: only errors reach the terminal (not the start-up warning
+#: "running over TCP without encryption", six times per portfolio, burying the progress).
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
 
 
 def ipc_kernel_manager() -> type:
@@ -44,6 +47,8 @@ def execute_notebook(nb: Path, out: Path, params_file: Path, params: Params) -> 
     interrupted one is removed, so no half-written notebook is ever left behind."""
     import papermill as pm
 
+    from crmkit.batch.watchdog import ENGINE
+
     tmp = out.with_name(f".{out.stem}.part.ipynb")
     # TCP kernels: the Unix-socket manager below was seen to lose a reply now and then (the
     # kernel idle, the client waiting), so it is opt-in via CRMKIT_KERNEL_IPC=1.
@@ -59,7 +64,9 @@ def execute_notebook(nb: Path, out: Path, params_file: Path, params: Params) -> 
             str(nb), str(tmp), parameters={"params_file": str(params_file)},
             kernel_name="python3", cwd=str(nb.parent), progress_bar=False,
             shutdown_kernel="immediate", start_timeout=params.batch.start_timeout_seconds,
-            execution_timeout=params.batch.cell_timeout_seconds, **extra)
+            execution_timeout=params.batch.cell_timeout_seconds, engine_name=ENGINE,
+            silent_seconds=params.batch.silent_kernel_seconds,
+            extra_arguments=KERNEL_ARGUMENTS, **extra)
     except Exception:
         if tmp.exists():
             os.replace(tmp, out)  # the executed notebook shows the failing cell

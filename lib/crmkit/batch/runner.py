@@ -41,7 +41,7 @@ _NB = re.compile(r"^(\d\d)_([a-z]+)\.ipynb$")
 REPORT_STAGE = "report"  # its executed notebook is exported to HTML and PDF
 _TRANSIENT = ("Address already in use", "ZMQError", "Kernel didn't respond",
               "kernel died", "Timeout waiting for", "Kernel died", "CellTimeoutError",
-              "timed out", "DeadKernelError")
+              "timed out", "DeadKernelError", "KernelStallError")
 
 
 def stage_notebooks(folder: Path = NOTEBOOKS) -> dict[str, Path]:

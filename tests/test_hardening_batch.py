@@ -1,0 +1,114 @@
+"""Issue 17, batch defects: kernel stalls (1), interruption (3), full or read-only output (5),
+secrets in the manifest (8), the kernel's TCP warning in the terminal (12)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import yaml
+from nbformat.v4 import new_code_cell, new_notebook
+
+from crmkit.batch import read_manifest, run_portfolio
+
+# A cell whose execute_reply the kernel "loses" (it goes idle, the reply never leaves), as in
+# the stalls seen in pooled batches; with ONCE set, only on the first attempt.
+LOSE_REPLY = """
+import os
+from pathlib import Path
+from crmkit import load_params
+p = load_params(params_file)
+marker = p.run_dir / "stalled-once"
+k = get_ipython().kernel
+if not (ONCE and marker.exists()):
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text("x")
+    real = k.session.send
+    def send(stream, kind, *a, **kw):
+        if kind == "execute_reply" and not getattr(k, "_lost", False):
+            k._lost = True
+            return {"content": {"status": "ok"}}
+        return real(stream, kind, *a, **kw)
+    k.session.send = send
+"""
+WRITE = """
+from crmkit import load_params
+p = load_params(params_file)
+(p.run_dir / "collect").mkdir(parents=True, exist_ok=True)
+(p.run_dir / "collect" / "done.txt").write_text("ok")
+"""
+SLEEP = """
+import time
+time.sleep(float(SLEEP))
+"""
+
+
+def _book(folder: Path, name: str, *cells: str) -> None:
+    folder.mkdir(exist_ok=True)
+    nb = new_notebook(cells=[new_code_cell('params_file = ""', metadata={"tags": ["parameters"]}),
+                             *(new_code_cell(c) for c in cells)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, folder / name)
+
+
+def _params(folder: Path, name: str, **extra: object) -> Path:
+    (folder / "data").mkdir(exist_ok=True)
+    (folder / "data" / "clients.csv").write_text("client_id\nC1\n", encoding="utf-8")
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump({
+        "portfolio": name, "as_of": "2026-09-30", "output_dir": "out",
+        "sources": {"default": {"path": "data"}}, **extra}), encoding="utf-8")
+    return path
+
+
+def test_defect1_kernel_stall_detected_within_seconds_and_retried_once(tmp_path: Path) -> None:
+    books = tmp_path / "nb"
+    _book(books, "01_collect.ipynb", "ONCE = True" + LOSE_REPLY, WRITE)
+    pfile = _params(tmp_path, "stall", batch={"cell_timeout_seconds": 90,
+                                              "silent_kernel_seconds": 3})
+    t0 = time.monotonic()
+    run = run_portfolio(pfile, notebooks=books)
+    took = time.monotonic() - t0
+    assert run.ok, run.stages
+    assert took < 60, f"the stall was only noticed at the cell timeout ({took:.0f} s)"
+    stage = read_manifest(Path(run.run_dir))["stages"]["collect"]
+    assert stage["status"] == "ok" and stage["attempts"] == 2  # recorded honestly
+
+
+def test_defect1_a_kernel_that_always_stalls_is_never_reported_ok(tmp_path: Path) -> None:
+    books = tmp_path / "nb"
+    _book(books, "01_collect.ipynb", "ONCE = False" + LOSE_REPLY, WRITE)
+    pfile = _params(tmp_path, "stall2", batch={"cell_timeout_seconds": 90,
+                                               "silent_kernel_seconds": 3})
+    t0 = time.monotonic()
+    run = run_portfolio(pfile, notebooks=books)
+    assert time.monotonic() - t0 < 60
+    (stage,) = run.stages
+    assert not run.ok and stage.attempts == 2
+    assert "silent kernel" in stage.error
+    assert read_manifest(Path(run.run_dir))["stages"]["collect"]["status"] == "failed"
+
+
+def test_defect1_a_long_quiet_cell_is_not_a_stall(tmp_path: Path) -> None:
+    books = tmp_path / "nb"
+    _book(books, "01_collect.ipynb", "SLEEP = 6" + SLEEP, WRITE)
+    pfile = _params(tmp_path, "slowcell", batch={"silent_kernel_seconds": 2})
+    run = run_portfolio(pfile, notebooks=books)
+    assert run.ok and run.stages[0].attempts == 1, run.stages
+
+
+def test_defect12_kernel_tcp_warning_not_in_the_terminal(tmp_path: Path) -> None:
+    books = tmp_path / "nb"
+    _book(books, "01_collect.ipynb", WRITE)
+    pfile = _params(tmp_path, "quiet")
+    env = {**os.environ, "CRMKIT_NOTEBOOKS": str(books)}
+    proc = subprocess.run([sys.executable, "-m", "crmkit.cli", "run", str(pfile),
+                           "--workers", "1"], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "without encryption" not in proc.stdout + proc.stderr

@@ -5,7 +5,7 @@ Usage::
     .venv/bin/python benchmarks/bench_scoring.py            # 1,000,000 clients
     .venv/bin/python benchmarks/bench_scoring.py -n 100000
 
-Tables come from ``crmkit.sample.generate.generate`` (the realistic sample: ~47 rows per client over
+Tables come from ``crmkit.sample.portfolio.generate`` (the realistic sample: ~47 rows per client over
 nine tables), or with ``--synthetic`` (or when the sample module is absent) from the lighter
 numpy synthesiser below (~26 rows per client: clients, financials, facilities, repayments,
 interactions, surveys, needs). Prints seconds per step.
@@ -119,9 +119,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=1_000_000, help="number of clients")
     ap.add_argument("--synthetic", action="store_true",
-                    help="use the light numpy tables instead of crmkit.sample.generate.generate")
+                    help="use the light numpy tables instead of crmkit.sample.portfolio.generate")
     args = ap.parse_args()
-    use_sample = not args.synthetic and importlib.util.find_spec("crmkit.sample.generate") is not None
+    use_sample = not args.synthetic and importlib.util.find_spec("crmkit.sample.portfolio") is not None
 
     def step(name: str, fn):
         t0 = time.perf_counter()

@@ -16,8 +16,8 @@ import crmkit
 ROOT = Path(crmkit.__file__).parent
 #: Import rank of each top-level part: a part may import parts of lower or equal rank only.
 RANK = {"core": 0, "params": 1, "": 1, "sample": 2, "collect": 3, "score": 4, "tier": 5,
-        "warn": 6, "diagnose": 7, "report": 8, "batch": 9,
-        "display": 10, "widgets": 10, "cli": 10}
+        "voice": 5.5, "warn": 6, "plan": 6.5, "diagnose": 7, "report": 8, "batch": 9,
+        "display": 10, "widgets": 10, "plan_widget": 10, "cli": 10}
 STAGES = ("collect", "score", "tier", "warn", "diagnose", "report")
 MAX_LINES = 400
 
@@ -131,3 +131,16 @@ def test_pyproject_lists_every_package():
     listed = {p for p in conf["tool"]["setuptools"]["packages"] if "_resources" not in p}
     on_disk = {_module_name(p) for p in ROOT.rglob("__init__.py")}
     assert listed == on_disk, "keep [tool.setuptools] packages in pyproject.toml up to date"
+
+
+def test_no_exported_name_hides_a_module():
+    """``crmkit.tier.pareto`` must not be both a module and a function (``import x.y as m``
+    and monkeypatching by dotted path would get the function)."""
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.walk_packages(crmkit.__path__, "crmkit."):
+        if info.ispkg:
+            pkg = importlib.import_module(info.name)
+            subs = {m.name for m in pkgutil.iter_modules(pkg.__path__)}
+            assert not subs & set(getattr(pkg, "__all__", ())), info.name

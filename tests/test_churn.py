@@ -139,7 +139,7 @@ def test_too_few_churners_fall_back_to_rules(tables):
 
 
 def test_sample_portfolio_model_finds_the_planted_service_signal():
-    sample = pytest.importorskip("crmkit.sample.generate")
+    sample = pytest.importorskip("crmkit.sample.portfolio")
     tabs = sample.generate(2000, seed=7)
     res = fit_churn(tabs, "2026-09-30", ChurnParams(n_threads=1))
     assert res.method == "model"
@@ -163,7 +163,7 @@ def test_sample_portfolio_model_finds_the_planted_service_signal():
 
 
 def test_gbm_model_reports_permutation_importance():
-    sample = pytest.importorskip("crmkit.sample.generate")
+    sample = pytest.importorskip("crmkit.sample.portfolio")
     tabs = sample.generate(600, seed=7)
     p = ChurnParams(model="gbm", gbm_max_iter=30, n_threads=1, importance_repeats=2)
     res = fit_churn(tabs, "2026-09-30", p)

@@ -172,9 +172,34 @@ def test_grade_boundaries():
     pd_ = [0.00029999, 0.0003, 0.0009, 0.001, 0.0099, 0.01, 0.2999, 0.3, 0.9, np.nan]
     got = assign_grades(pd_, g, "D")
     # PD < bound gets the grade; a PD equal to the bound falls to the next grade
-    assert list(got) == ["AAA", "AA", "AA", "A", "BBB", "BB", "CCC", "D", "D", None]
-    dflt = assign_grades([0.0001, 0.0001], g, "D", in_default=[False, True])
-    assert list(dflt) == ["AAA", "D"]
+    # a performing client above the last bound is C: 'D' is for clients in default only
+    assert list(got) == ["AAA", "AA", "AA", "A", "BBB", "BB", "CCC", "C", "C", None]
+    dflt = assign_grades([0.0001, 0.0001, 0.95], g, "D", in_default=[False, True, False])
+    assert list(dflt) == ["AAA", "D", "C"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=40), st.data())
+def test_d_grade_means_default_and_nothing_else(pds, data):
+    flags = data.draw(st.lists(st.booleans(), min_size=len(pds), max_size=len(pds)))
+    got = assign_grades(pds, CreditParams().grades, "D", in_default=flags)
+    assert [g == "D" for g in got] == flags
+
+
+def test_tiny_missing_bin_is_neutral_not_a_penalty():
+    """Two missing values that both defaulted must not earn a WOE of -2.5 (issue 10)."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=400)
+    y = (rng.random(400) < 1 / (1 + np.exp(-(x - 2)))).astype(int)
+    x[:2], y[:2] = np.nan, 1
+    b = WoeBinner(numeric=["x"], min_bin_share=0.05).fit(pd.DataFrame({"x": x}), y)
+    fb = b.bins_["x"]
+    assert fb.n[fb.missing_index] == 2 and fb.woe[fb.missing_index] == 0.0
+    assert fb.iv[fb.missing_index] == 0.0
+    # a missing bin large enough keeps its own WOE
+    x[:60] = np.nan
+    big = WoeBinner(numeric=["x"], min_bin_share=0.05).fit(pd.DataFrame({"x": x}), y)
+    assert big.bins_["x"].woe[big.bins_["x"].missing_index] != 0.0
 
 
 def test_slotting_only_for_project_finance():
@@ -417,7 +442,7 @@ def test_reason_texts_are_bilingual():
 # -- the pipeline on the sample portfolio ------------------------------------------------------
 @pytest.fixture(scope="module")
 def sample_tables():
-    sample = pytest.importorskip("crmkit.sample.generate")
+    sample = pytest.importorskip("crmkit.sample.portfolio")
     return sample.generate(600)
 
 
@@ -439,19 +464,51 @@ def test_sample_metrics(sample_result):
     assert abs(cal["mean_pd"].mean() - res.summary["default_rate"]) < 0.03
 
 
-def test_sample_training_window_excludes_late_and_defaulted_clients(sample_tables,
-                                                                    sample_result):
+def test_sample_training_pools_yearly_cohorts_without_late_or_defaulted_clients(
+        sample_tables, sample_result):
     from crmkit.score import client_features, default_flag
 
-    obs = pd.Timestamp("2025-09-30")
-    f = client_features(sample_tables, obs, snapshot_date=pd.Timestamp(AS_OF))
-    onboard = sample_tables["clients"].set_index("client_id")["onboarding_date"]
-    keep = (~(onboard.reindex(f.index) > obs) & ~f["in_default"].fillna(False)).to_numpy(bool)
-    y = default_flag(sample_tables, obs, AS_OF)
     s = sample_result.summary
-    assert s["obs_date"] == "2025-09-30"
-    assert s["n_train"] == keep.sum() and s["n_defaults"] == y[keep].sum()
-    assert list(sample_result.oof.index) == list(f.index[keep])
+    assert s["obs_date"] == "2025-09-30" and len(s["cohorts"]) == CreditParams().cohorts
+    onboard = sample_tables["clients"].set_index("client_id")["onboarding_date"]
+    index, n_def = [], 0
+    for k, cohort in enumerate(s["cohorts"]):
+        end = pd.Timestamp(AS_OF) - pd.DateOffset(years=k)
+        obs = end - pd.DateOffset(years=1)
+        assert cohort["obs_date"] == obs.date().isoformat()
+        f = client_features(sample_tables, obs, snapshot_date=pd.Timestamp(AS_OF))
+        keep = (~(onboard.reindex(f.index) > obs) & ~f["in_default"].fillna(False)
+                ).to_numpy(bool)
+        y = default_flag(sample_tables, obs, end, snapshot_date=pd.Timestamp(AS_OF))
+        assert cohort["rows"] == keep.sum() and cohort["defaults"] == y[keep].sum()
+        index += list(f.index[keep])
+        n_def += int(y[keep].sum())
+    assert s["n_train"] == len(index) and s["n_defaults"] == n_def
+    assert list(sample_result.oof.index) == index
+
+
+def test_grouped_folds_keep_a_clients_rows_together():
+    """A client in several cohorts is never scored by a model that saw one of its rows."""
+    from crmkit.score.credit.metrics import oof_predict
+
+    class Memo:  # predicts 1 for rows whose client it was trained on
+        def get_params(self, deep=False):
+            return {}
+
+        def fit(self, X, y):
+            self.seen_ = set(X["client"])
+            return self
+
+        def predict_proba(self, X):
+            p = X["client"].isin(self.seen_).to_numpy(float)
+            return np.c_[1 - p, p]
+
+    rng = np.random.default_rng(0)
+    clients = np.repeat(np.arange(60), 3)
+    X = pd.DataFrame({"client": clients})
+    y = (rng.random(len(X)) < 0.3).astype(int)
+    assert (oof_predict(Memo(), X, y, 5, 1, groups=clients) == 0).all()
+    assert (oof_predict(Memo(), X, y, 5, 1) == 1).any()  # without groups a client leaks
 
 
 def test_sample_scores_every_client(sample_tables, sample_result):

@@ -518,7 +518,7 @@ def test_cards_top_n_and_ids(features):
 
 
 # -- the sample portfolio ------------------------------------------------------------------
-@pytest.mark.skipif(importlib.util.find_spec("crmkit.sample.generate") is None,
+@pytest.mark.skipif(importlib.util.find_spec("crmkit.sample.portfolio") is None,
                     reason="sample generator not available")
 def test_sample_portfolio_one_row_per_client():
     from crmkit.diagnose import risk_adjusted_clv

@@ -272,8 +272,8 @@ def test_default_flag_windows(tables):
         default_flag(tables, AS_OF, "2026-01-01")
 
 
-@pytest.mark.skipif(__import__("importlib.util").util.find_spec("crmkit.sample.generate") is None,
-                    reason="crmkit.sample.generate not written yet")
+@pytest.mark.skipif(__import__("importlib.util").util.find_spec("crmkit.sample.portfolio") is None,
+                    reason="crmkit.sample.portfolio not written yet")
 def test_sample_portfolio_features_are_sane():
     from crmkit.sample import generate
 

@@ -332,8 +332,8 @@ def test_charts_in_both_languages(small, lang, title):
 
 
 # -- the sample portfolio --------------------------------------------------------------------
-@pytest.mark.skipif(importlib.util.find_spec("crmkit.sample.generate") is None,
-                    reason="crmkit.sample.generate not written yet")
+@pytest.mark.skipif(importlib.util.find_spec("crmkit.sample.portfolio") is None,
+                    reason="crmkit.sample.portfolio not written yet")
 def test_sample_scores_are_not_degenerate():
     from crmkit.sample import generate
     from crmkit.score import client_features

@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_sample(a: argparse.Namespace) -> int:
-    from crmkit.sample.generate import write_portfolio
+    from crmkit.sample.portfolio import write_portfolio
 
     write_portfolio(a.out, n_clients=a.clients, seed=a.seed, as_of=a.as_of, fmt=a.format,
                     with_errors=a.with_errors)

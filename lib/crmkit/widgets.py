@@ -271,14 +271,14 @@ __all__ += ["WarningExplorer", "WARN_SLIDERS"]
 class WarningExplorer(_Panel):
     """Sliders for the main warning thresholds; alert counts per rule update live.
 
-    Calls :func:`crmkit.warn.alerts.evaluate_rules` on the metrics the warn stage computed; the
+    Calls :func:`crmkit.warn.alerting.evaluate_rules` on the metrics the warn stage computed; the
     *save* button writes the thresholds into the parameters file (``warning.rules``).
     """
 
     def __init__(self, metrics: pd.DataFrame, facilities: pd.DataFrame, params: Params,
                  rules: tuple[tuple[str, float, float, float], ...] = WARN_SLIDERS,
                  lang: str | None = None) -> None:
-        from crmkit.warn.alerts import evaluate_rules
+        from crmkit.warn.alerting import evaluate_rules
 
         self._evaluate = evaluate_rules
         self.metrics, self.facilities, self.params = metrics, facilities, params

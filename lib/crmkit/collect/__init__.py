@@ -11,7 +11,7 @@ from crmkit.collect.headers import header_aliases, normalise_header, sheet_table
 from crmkit.collect.outcome import CollectResult, TableOutcome
 from crmkit.collect.quality import quality_report, summary_table, summary_view
 from crmkit.collect.readers import RawTable, read_table
-from crmkit.collect.run import run
+from crmkit.collect.stage import run
 from crmkit.collect.tables import (
            ISSUE_COLUMNS,
            REASONS,

@@ -20,7 +20,7 @@ from crmkit.diagnose.metrics import (
     top_share,
 )
 from crmkit.diagnose.retention import retained, retention_by_cohort
-from crmkit.diagnose.run import DiagnoseStage, run
+from crmkit.diagnose.stage import DiagnoseStage, run
 from crmkit.diagnose.strategies import load_strategies, match_strategies, strategy_path
 from crmkit.diagnose.table import (
     DIAG_COLUMNS,

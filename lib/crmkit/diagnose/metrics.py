@@ -24,7 +24,7 @@ Conventions (documented, tested):
   ``resolved_date``) and its ``resolved_date`` is not after ``as_of``. Days to resolve =
   ``resolved_date - date``; a resolved complaint without a date, or with a date before the
   complaint, is resolved but has no duration. Unresolved complaints are counted separately.
-* **Top share** follows :mod:`crmkit.tier.pareto`: NaN excluded, negatives clipped at 0,
+* **Top share** follows :mod:`crmkit.tier.pareto_analysis`: NaN excluded, negatives clipped at 0,
   read off the Pareto curve by linear interpolation.
 """
 

@@ -4,6 +4,7 @@ Example (every key optional; these are the defaults, abridged)::
 
     credit:
       horizon_months: 12          # train on features at as_of - 12 months, default flag after
+      cohorts: 3                  # pool 3 yearly cohorts (as_of-12m, -24m, -36m) for training
       features: [debt_to_assets, current_ratio, interest_cover, dscr, roa, revenue_growth,
                  on_time_share, dpd_max, late_30_count, complaints_12m,
                  max_milestone_delay_days, tenure_years]
@@ -18,7 +19,7 @@ Example (every key optional; these are the defaults, abridged)::
       base_odds: 50               # ... 50:1
       pdo: 20                     # points to double the odds
       grades: [[AAA, 0.0003], [AA, 0.001], [A, 0.003], [BBB, 0.01], [BB, 0.03], [B, 0.10],
-               [CCC, 0.30]]       # grade if PD < bound; the rest (and clients in default): D
+               [CCC, 0.30]]       # grade if PD < bound; the rest: C; in default: D
       slotting: [[strong, 0.01], [good, 0.03], [satisfactory, 0.10]]   # else weak
       rules:                      # expert points used when there are too few defaults
         dscr: {edges: [1.0, 1.2, 1.5, 2.0], points: [0, 20, 35, 50, 60], missing_points: 20}
@@ -70,8 +71,8 @@ DEFAULT_DIRECTIONS: dict[str, Direction] = {
     "max_milestone_delay_days": "ascending", "tenure_years": "descending",
 }
 
-#: (grade, PD upper bound): PD < bound gets the grade; anything above the last bound is
-#: ``default_grade``. AAA < 0.03 %, AA < 0.1 %, A < 0.3 %, BBB < 1 %, BB < 3 %, B < 10 %,
+#: (grade, PD upper bound): PD < bound gets the grade; a performing client above the last
+#: bound gets ``worst_grade`` (C), a client in default ``default_grade`` (D). AAA < 0.03 %, AA < 0.1 %, A < 0.3 %, BBB < 1 %, BB < 3 %, B < 10 %,
 #: CCC < 30 %.
 DEFAULT_GRADES: tuple[tuple[str, float], ...] = (
     ("AAA", 0.0003), ("AA", 0.001), ("A", 0.003), ("BBB", 0.01), ("BB", 0.03), ("B", 0.10),
@@ -131,6 +132,10 @@ class CreditParams(Section):
     """Settings of the credit stage (PD model, points, grades). Every field has a default."""
 
     # -- data -------------------------------------------------------------------------------
+    cohorts: int = Field(3, ge=1, le=10, description=(
+        "Yearly observation cohorts pooled for training (features at as_of - k*horizon - "
+        "horizon, default flag in the following horizon, k = 0 .. cohorts-1); a client may "
+        "appear once per cohort, and out-of-fold folds keep a client's rows together"))
     horizon_months: int = Field(12, ge=1, le=60, description=(
         "PD horizon: features at as_of minus this many months, default flag in the months "
         "after"))
@@ -190,7 +195,9 @@ class CreditParams(Section):
     grades: list[tuple[str, float]] = Field(
         default_factory=lambda: list(DEFAULT_GRADES),
         description="[grade, PD upper bound] pairs, best first; PD < bound gets the grade")
-    default_grade: str = Field("D", description="Grade above the last bound and in default")
+    default_grade: str = Field("D", description="Grade of clients in default (and only them)")
+    worst_grade: str = Field("C", description=(
+        "Grade of performing clients whose PD is at or above the last bound"))
     slotting: list[tuple[str, float]] = Field(
         default_factory=lambda: list(DEFAULT_SLOTTING),
         description="[category, PD upper bound] for project finance; above: weak")
@@ -242,6 +249,9 @@ class CreditParams(Section):
                             "answer; remove it from features / categorical")
         if self.default_grade in {g for g, _ in self.grades}:
             problems.append(f"default_grade {self.default_grade!r} is also in grades")
+        if self.worst_grade in {g for g, _ in self.grades} | {self.default_grade}:
+            problems.append(f"worst_grade {self.worst_grade!r} is also in grades or is the "
+                            "default_grade; performing and defaulted clients need their own grades")
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -20,7 +20,7 @@ from crmkit.core.i18n import register, t
 from crmkit.core.store import load_indexed, load_table
 from crmkit.diagnose.labels import fmt_money
 from crmkit.params import Params
-from crmkit.score.run import load_features
+from crmkit.score.stage import load_features
 
 __all__ = ["RunData", "load_run", "heading", "executive_summary", "REPORT_SECTIONS"]
 
@@ -113,7 +113,7 @@ class RunData:
     plan: pd.DataFrame
     kpis: pd.Series
     credit_metrics: pd.DataFrame
-    workbook: Path | None = None  # set by crmkit.report.run
+    workbook: Path | None = None  # set by crmkit.report.stage
 
 
 def load_run(params: Params) -> RunData:

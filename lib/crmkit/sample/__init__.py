@@ -3,7 +3,7 @@ optional planted bad rows (one per quarantine reason) for teaching the collect s
 
 from __future__ import annotations
 
-from crmkit.sample.generate import (
+from crmkit.sample.portfolio import (
     DEFAULT_AS_OF,
     PLANTED,
     Planted,

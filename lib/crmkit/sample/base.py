@@ -111,10 +111,12 @@ class Ctx:
         return (self.as_of.year - 8 - 1970) * 12
 
     @property
-    def fiscal_years(self) -> tuple[int, int, int]:
-        """The three fiscal years with published statements at as_of (published by April)."""
+    def fiscal_years(self) -> tuple[int, ...]:
+        """The fiscal years with published statements at as_of (published by April), oldest
+        first; ``planted.fiscal_years_n`` of them."""
         last = self.as_of.year - 1 if self.as_of.month >= 5 else self.as_of.year - 2
-        return (last - 2, last - 1, last)
+        k = self.planted.fiscal_years_n
+        return tuple(range(last - k + 1, last + 1))
 
 
 @dataclass
@@ -135,3 +137,5 @@ class Latent:
     defaulter: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     slip_day: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     default_lo: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    default_hi: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    default_age: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  #: years

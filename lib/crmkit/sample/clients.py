@@ -124,20 +124,30 @@ def clients(ctx: Ctx) -> tuple[dict[str, object], Latent]:
 
 
 def choose_defaulters(ctx: Ctx, lat: Latent, slip_day: np.ndarray) -> None:
-    """Draw the clients with a default (90+ days past due) in the 12 months before as_of.
+    """Draw the clients with a default (90+ days past due) in the ``default_years`` before as_of.
 
     Exactly ``default_share`` of the eligible, non-churned clients default, ranked by
     ``default_z * z + default_slip * slipped + Logistic noise``; ``slipped`` means a project
     milestone became ``slip_days`` late early enough (by as_of - 215 days) to precede it.
-    Sets ``lat.defaulter`` and ``lat.default_lo`` (the earliest first-missed due date).
+    Each defaulter gets a yearly cohort ``default_age`` (0 = the last 12 months), at most as
+    old as its relationship allows (two years of history before the default); a slipped
+    milestone puts the default in the year after the slip. Sets ``lat.defaulter``,
+    ``lat.default_age`` and the window ``[default_lo, default_hi]`` of the first missed due date.
     """
-    P, A = ctx.planted, ctx.A
+    P, A, rng = ctx.planted, ctx.A, ctx.rng
     slipped = (slip_day != NO_DATE) & (slip_day <= A - 215)
     logit = P.default_z * lat.z + P.default_slip * slipped
-    lat.defaulter = rank_top(ctx.rng, logit, lat.eligible & ~lat.churned, P.default_share)
+    lat.defaulter = rank_top(rng, logit, lat.eligible & ~lat.churned, P.default_share)
     lat.slip_day = slip_day
-    lo = np.full(ctx.n, A - 365, dtype=np.int64)
-    lat.default_lo = np.where(slipped, np.clip(slip_day + 30, A - 365, A - 185), lo)
+    oldest = np.clip((A - lat.onboarding) // 365 - 2, 0, P.default_years - 1)
+    age = np.minimum(rng.integers(0, P.default_years, ctx.n), oldest)
+    slip_age = np.clip((A - 30 - slip_day) // 365, 0, P.default_years - 1)
+    age = np.where(slipped, np.minimum(slip_age, oldest), age)
+    lat.default_age = np.where(lat.defaulter, age, -1)
+    hi = A - 365 * age - np.where(age == 0, 185, 0)
+    lo = A - 365 * (age + 1)
+    lat.default_lo = np.where(slipped, np.clip(slip_day + 30, lo, hi), lo)
+    lat.default_hi = hi
 
 
 def financials(ctx: Ctx, lat: Latent, bank_due: np.ndarray) -> dict[str, object]:
@@ -148,12 +158,16 @@ def financials(ctx: Ctx, lat: Latent, bank_due: np.ndarray) -> dict[str, object]
     """
     rng, n, P = ctx.rng, ctx.n, ctx.planted
     years = np.array(ctx.fiscal_years)
-    t = np.arange(3)[None, :]                               # 0, 1, 2 = oldest .. latest
-    dflt = lat.defaulter[:, None].astype(float)
+    Y = len(years)
+    t = np.arange(Y)[None, :]                               # 0 = oldest .. Y-1 = latest
+    # deterioration before a default: 0, 1, 2 over the three fiscal years up to the default
+    default_year = ctx.as_of.year - np.maximum(lat.default_age, 0)
+    ramp = np.clip(years[None, :] - (default_year[:, None] - 3), 0, 2)
+    dflt = np.where(lat.defaulter[:, None], ramp / 2.0, 0.0)
     growth = np.clip(rng.normal(0.06, 0.07, (n, 1)), -0.15, 0.3)
-    assets = lat.assets[:, None] / (1 + growth) ** (2 - t)
+    assets = lat.assets[:, None] / (1 + growth) ** (Y - 1 - t)
     lev_logit = (P.lev_z * lat.z[:, None] + P.lev_noise * rng.standard_normal((n, 1))
-                 + 0.15 * rng.standard_normal((n, 3)) + P.lev_trend * t * dflt)
+                 + 0.15 * rng.standard_normal((n, Y)) + P.lev_trend * 2 * dflt)
     lev = P.lev_floor + P.lev_span / (1 + np.exp(-lev_logit))
     liabilities = lev * assets
     ind = lat.industry
@@ -166,21 +180,21 @@ def financials(ctx: Ctx, lat: Latent, bank_due: np.ndarray) -> dict[str, object]
     other_service = 0.55 * liabilities * rng.uniform(0.08, 0.16, (n, 1))
     debt_service = bank_due + other_service
     log_dscr = (P.dscr_mu - P.dscr_z * lat.z[:, None]
-                + P.dscr_noise * (rng.standard_normal((n, 1)) + rng.standard_normal((n, 3)))
-                - P.dscr_trend * t * dflt)
+                + P.dscr_noise * (rng.standard_normal((n, 1)) + rng.standard_normal((n, Y)))
+                - P.dscr_trend * 2 * dflt)
     ebitda = np.exp(log_dscr) * debt_service
     margin = _vec(_MARGIN, _IND)[ind][:, None] * rng.uniform(0.75, 1.25, (n, 1))
     revenue = ebitda / margin
     dep = assets * rng.uniform(0.02, 0.05, (n, 1))
     ebt = ebitda - dep - interest
     net_income = np.where(ebt > 0, 0.75 * ebt, ebt)
-    ocf = ebitda * (0.85 - 0.12 * lat.z[:, None] + 0.15 * rng.standard_normal((n, 3)))
+    ocf = ebitda * (0.92 - 0.06 * lat.z[:, None] + 0.07 * rng.standard_normal((n, Y)))
 
     def flat(x: np.ndarray) -> np.ndarray:
         return np.round(x).ravel()
 
     return {
-        "client_id": np.repeat(np.arange(n), 3),            # local index, mapped to ids later
+        "client_id": np.repeat(np.arange(n), Y),            # local index, mapped to ids later
         "fiscal_year": np.tile(years, n),
         "total_assets": flat(assets), "total_liabilities": flat(liabilities),
         "current_assets": flat(current_assets), "current_liabilities": flat(current_liabilities),

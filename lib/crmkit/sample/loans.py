@@ -115,8 +115,10 @@ def loans(ctx: Ctx, lat: Latent, proj: Projects) -> Loans:
     churn_m, _ = month_day(np.where(lat.churned, lat.churn_day, A))
     onb_m, _ = month_day(lat.onboarding)
     lo = np.maximum(onb_m[owner] + 1, ctx.first_start_m)
-    hi = np.where(churned, churn_m[owner] - 12, np.where(dflt0, A_m - 15, A_m))
-    live0 = f0 & ~churned & (link < 0)
+    # a defaulter's first facility starts at least six months before its default window
+    dlo_m, _ = month_day(np.where(lat.defaulter, lat.default_lo, A))
+    hi = np.where(churned, churn_m[owner] - 12, np.where(dflt0, dlo_m[owner] - 6, A_m))
+    live0 = f0 & ~churned & (link < 0) & ~dflt0
     lo = np.where(live0, np.maximum(lo, A_m - T + np.where(dflt0, 4, 1)), lo)
     start_m = lo + (rng.random(F) * (hi - lo + 1)).astype(np.int64)
     day = rng.integers(1, 29, F)
@@ -172,7 +174,7 @@ def loans(ctx: Ctx, lat: Latent, proj: Projects) -> Loans:
     own = owner[fac]
     past = due <= A
     first_fac = np.cumsum(n_fac) - n_fac
-    t_start = uniform_days(rng, lat.default_lo, A - 185)
+    t_start = uniform_days(rng, lat.default_lo, np.where(lat.defaulter, lat.default_hi, A))
     on_f0 = lat.defaulter[own] & (fac == first_fac[own])
     d0 = np.full(n, np.iinfo(np.int64).max)
     cand = on_f0 & (due >= t_start[own])
@@ -193,37 +195,55 @@ def loans(ctx: Ctx, lat: Latent, proj: Projects) -> Loans:
     frac_paid = np.where(late & (rng.random(len(fac)) < P.partial_share),
                          rng.uniform(0.5, 0.95, len(fac)), 1.0)
 
-    fstatus = np.full(F, 0)                  # index into CODES["facility_status"]
+    # the defaulted facility's status at as_of, by the default's age (see Planted.status_*)
     st_codes = list(CODES["facility_status"])
+    ACTIVE, CLOSED, DEFAULT, RESTR = (st_codes.index(k) for k in
+                                      ("active", "closed", "default", "restructured"))
+    fstatus = np.full(F, ACTIVE)             # index into CODES["facility_status"]
     u = rng.random(F)
-    fstatus[first_fac[lat.defaulter]] = np.select(
-        [u[first_fac[lat.defaulter]] < 0.6, u[first_fac[lat.defaulter]] < 0.85],
-        [st_codes.index("default"), st_codes.index("restructured")], st_codes.index("active"))
+    dfac = first_fac[lat.defaulter]
+    shares = np.where((lat.default_age[lat.defaulter] == 0)[:, None],
+                      np.array(P.status_recent), np.array(P.status_older))
+    fstatus[dfac] = np.array([DEFAULT, RESTR, ACTIVE, CLOSED])[
+        (u[dfac][:, None] > np.cumsum(shares, axis=1)).sum(axis=1).clip(0, 3)]
     missed = on_f0 & (due >= d0r)
     mstat = fstatus[fac]
-    restr = missed & (mstat == st_codes.index("restructured"))
-    part = missed & (mstat == st_codes.index("default")) & (rng.random(len(fac)) < 0.25)
+    # cured or restructured: the instalments of the next six months paid 95-200 days late,
+    # then back on schedule
+    cured = missed & np.isin(mstat, [RESTR, ACTIVE]) & (due < d0r + 182)
+    missed = missed & ~(np.isin(mstat, [RESTR, ACTIVE]) & ~cured)
+    part = missed & (mstat == DEFAULT) & (rng.random(len(fac)) < 0.25)
     late_pay = due + rng.integers(95, 201, len(fac))
-    paid = np.where(missed, np.where(restr | part, late_pay, A + 1), paid)
+    # worked out (closed): everything still owed is settled at a loss at the workout date
+    workout = np.minimum(d0 + rng.integers(180, 541, n), A - 30)
+    wo = missed & (mstat == CLOSED)
+    paid = np.where(missed, np.where(cured | part, late_pay, A + 1), paid)
+    paid = np.where(wo, np.maximum(workout[own], due + 91), paid)
     frac_paid = np.where(missed, np.where(part, rng.uniform(0.1, 0.5, len(fac)), 1.0), frac_paid)
+    frac_paid = np.where(wo, rng.uniform(0.3, 0.7, len(fac)), frac_paid)
+    dropped = wo & (due > workout[own])       # no instalments after the facility was closed
     cl = churned[fac]
     paid = np.where(cl, np.minimum(paid, lat.churn_day[own]), paid)
     frac_paid = np.where(cl, 1.0, frac_paid)
+    keep = ~dropped
+    fac, due, amount_due, paid, frac_paid, own, past, principal = (
+        x[keep] for x in (fac, due, amount_due, paid, frac_paid, own, past, principal))
     made = past & (paid <= A)
     amount_paid = np.where(made, np.round(amount_due * frac_paid, 2), np.nan)
 
     # -- status, balance, what the client owes per fiscal year ------------------------------
     shortfall = past & ~(made & (frac_paid >= 1.0))
     open_rows = np.bincount(fac, shortfall, minlength=F) > 0
-    closed = (maturity <= A) & ~open_rows & (fstatus == 0)
-    fstatus[closed] = st_codes.index("closed")
+    closed = ((maturity <= A) & ~open_rows & (fstatus == ACTIVE)) | (fstatus == CLOSED)
+    fstatus[closed] = CLOSED
     repaid = np.bincount(fac, np.where(made, principal * frac_paid, 0.0), minlength=F)
     outstanding = np.where(closed, 0.0, np.round(np.maximum(amount - repaid, 0.0), 2))
     fy0 = ctx.fiscal_years[0]
     year = due.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970 - fy0
-    inside = (year >= 0) & (year < 3)
-    bank_due = np.bincount(own[inside] * 3 + year[inside], amount_due[inside],
-                           minlength=3 * n).reshape(n, 3)
+    Y = len(ctx.fiscal_years)
+    inside = (year >= 0) & (year < Y)
+    bank_due = np.bincount(own[inside] * Y + year[inside], amount_due[inside],
+                           minlength=Y * n).reshape(n, Y)
     maturing = np.zeros(n, bool)
     maturing[owner[(fstatus != st_codes.index("closed")) & (maturity > A)
                    & (maturity <= A + 365)]] = True

@@ -53,20 +53,28 @@ class Planted:
 
     # -- financial ratios ---------------------------------------------------------------------
     #: leverage = lev_floor + lev_span * sigmoid(lev_z*z + lev_noise*e + lev_trend*t*defaulter)
-    lev_floor: float = 0.25
-    lev_span: float = 0.75
+    lev_floor: float = 0.20
+    lev_span: float = 0.70
     lev_z: float = 0.7
-    lev_noise: float = 0.7
+    lev_noise: float = 0.55
     lev_trend: float = 0.15
     #: DSCR = exp(dscr_mu - dscr_z*z + dscr_noise*e - dscr_trend*t*defaulter); EBITDA = DSCR*DS
-    dscr_mu: float = 0.45
-    dscr_z: float = 0.30
-    dscr_noise: float = 0.25
+    dscr_mu: float = 0.82
+    dscr_z: float = 0.25
+    dscr_noise: float = 0.18
     dscr_trend: float = 0.08
 
     # -- default: exactly default_share of all clients, drawn among the eligible ones ---------
-    #: logit = default_z*z + default_slip*[milestone slipped > slip_days] + Logistic noise
-    default_share: float = 0.09
+    #: logit = default_z*z + default_slip*[milestone slipped > slip_days] + Logistic noise.
+    #: The defaults are spread evenly over the ``default_years`` years before as_of (yearly
+    #: cohorts, so the PD model learns from several years of history); about
+    #: default_share / default_years of the book defaults each year.
+    default_share: float = 0.085
+    default_years: int = 4
+    #: Status at as_of of the defaulted facility, by how long ago the default was:
+    #: shares of (default, restructured, active = cured, closed = worked out).
+    status_recent: tuple[float, float, float, float] = (0.60, 0.25, 0.15, 0.0)
+    status_older: tuple[float, float, float, float] = (0.22, 0.22, 0.21, 0.35)
     default_z: float = 1.0
     default_slip: float = 1.0
     slip_days: int = 90
@@ -94,11 +102,11 @@ class Planted:
     churn_share: float = 0.10          #: share of all clients who churn (among eligible)
     churn_s: float = 1.3               #: churn logit = churn_s * s + Logistic noise
     #: CSAT* = 4.3 - 0.55 H - 0.15 n_complaints - 0.2 max(z, 0) + N(0, 0.55)
-    csat_base: float = 4.3
+    csat_base: float = 4.6
     csat_h: float = 0.55
     csat_n: float = 0.15
     #: NPS* = 8.2 - 1.5 H - 0.35 n_complaints - 0.4 max(z, 0) + N(0, 1.4)
-    nps_base: float = 8.2
+    nps_base: float = 9.2
     nps_h: float = 1.5
     nps_n: float = 0.35
 
@@ -107,7 +115,8 @@ class Planted:
         energy=0.7, renewables=0.7, infrastructure=0.7, utilities=0.7, transport=0.7,
         construction=0.45, real_estate=0.45, mining=0.45, chemicals=0.25, manufacturing=0.25,
         agriculture=0.1, technology=0.1, healthcare=0.1, retail=0.1))
-    contact_years: float = 3.0         #: interactions, surveys and needs cover this many years
+    contact_years: float = 5.0         #: interactions, surveys and needs cover this many years
+    fiscal_years_n: int = 5            #: published annual statements per client
     visits_per_year: dict[str, float] = field(default_factory=lambda: {
         "large": 3.0, "medium": 2.0, "small": 1.5, "micro": 1.0})
     calls_per_year: float = 1.5

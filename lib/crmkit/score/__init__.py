@@ -18,7 +18,7 @@ from crmkit.score.difference import (
     weight_sensitivity,
 )
 from crmkit.score.features import LIVE_STATUSES, client_features, default_flag, milestone_delay_days
-from crmkit.score.run import ScoreStage, load_features, run
+from crmkit.score.stage import ScoreStage, load_features, run
 
 __all__ = ["run", "load_features", "ScoreStage", "client_features", "default_flag",
            "milestone_delay_days", "LIVE_STATUSES", "ScoreResult", "score_clients", "normalise",

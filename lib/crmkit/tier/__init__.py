@@ -13,9 +13,9 @@ from crmkit.tier.charts import (
     score_distribution,
     tree_map,
 )
-from crmkit.tier.pareto import ParetoResult, pareto
+from crmkit.tier.pareto_analysis import ParetoResult, pareto
 from crmkit.tier.profiles import ProfileResult, client_profiles
-from crmkit.tier.run import TierStage, run
+from crmkit.tier.stage import TierStage, run
 from crmkit.tier.tiers import (
     TIERS,
     abc_tiers,

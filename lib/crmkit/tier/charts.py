@@ -19,7 +19,7 @@ from crmkit.core.i18n import LABELS, check_lang, header, t
 from crmkit.core.style import PALETTE, use_style
 from crmkit.params.tiering import CAPACITY_LEVELS, RISK_LEVELS, TieringParams
 from crmkit.tier.chart_base import RISK_COLORS, TIER_COLORS, ink, money
-from crmkit.tier.pareto import ParetoResult
+from crmkit.tier.pareto_analysis import ParetoResult
 from crmkit.tier.profiles import ProfileResult
 from crmkit.tier.tiers import TIERS, matrix_table, segment_labels, tier_names
 from crmkit.tier.treemap import tree_map

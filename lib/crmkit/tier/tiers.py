@@ -6,7 +6,7 @@ Every function takes plain Series / DataFrames indexed by ``client_id`` (the com
 levels and segments are returned as *codes* (``"A"``, ``"high"``, ``"high_weak"``); display names
 come from :func:`tier_names`, :func:`segment_labels` and :mod:`crmkit.core.i18n`.
 
-The Pareto analysis lives in :mod:`crmkit.tier.pareto`, client profiles in
+The Pareto analysis lives in :mod:`crmkit.tier.pareto_analysis`, client profiles in
 :mod:`crmkit.tier.profiles`; both are re-exported here.
 """
 
@@ -26,7 +26,7 @@ from crmkit.params.tiering import (
     UNKNOWN,
     TieringParams,
 )
-from crmkit.tier.pareto import ParetoResult, pareto
+from crmkit.tier.pareto_analysis import ParetoResult, pareto
 from crmkit.tier.profiles import ProfileResult, client_profiles
 
 __all__ = [

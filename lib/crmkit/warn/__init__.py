@@ -7,7 +7,7 @@ migration, the churn model, alerts with owners, the action plan (.csv, .ics) and
 from __future__ import annotations
 
 from crmkit.warn.actions import action_plan, write_ics, write_plan_csv
-from crmkit.warn.alerts import ALERT_COLUMNS, SEVERITY_DTYPE, alert_summary, alerts
+from crmkit.warn.alerting import ALERT_COLUMNS, SEVERITY_DTYPE, alert_summary, alerts
 from crmkit.warn.charts import alert_counts_chart, migration_heatmap, milestone_gantt
 from crmkit.warn.churn import ChurnResult, fit_churn
 from crmkit.warn.history import (
@@ -22,7 +22,7 @@ from crmkit.warn.history import (
 from crmkit.warn.labels import display_frame, warn_header
 from crmkit.warn.metrics import client_metrics, facility_metrics
 from crmkit.warn.rules import RuleEvaluation, evaluate_rules, missing_values, rule_notes
-from crmkit.warn.run import WarnStage, current_snapshot, run
+from crmkit.warn.stage import WarnStage, current_snapshot, run
 from crmkit.warn.staging import ifrs9_stages, origination_pd, stage_summary
 
 __all__ = ["run", "WarnStage", "current_snapshot", "client_metrics", "facility_metrics",

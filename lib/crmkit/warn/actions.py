@@ -89,7 +89,7 @@ def action_plan(alerts: pd.DataFrame, tables: dict[str, pd.DataFrame],
     Parameters
     ----------
     alerts
-        :func:`crmkit.warn.alerts.alerts` (may be empty).
+        :func:`crmkit.warn.alerting.alerts` (may be empty).
     tables
         Clean tables (``clients`` and ``facilities``; ``repayments`` optional).
     as_of
@@ -101,7 +101,7 @@ def action_plan(alerts: pd.DataFrame, tables: dict[str, pd.DataFrame],
     lang
         Language of titles and details.
     facilities
-        :func:`crmkit.warn.alerts.facility_metrics` at ``as_of`` if already computed (else it is
+        :func:`crmkit.warn.alerting.facility_metrics` at ``as_of`` if already computed (else it is
         computed from ``tables``).
 
     Returns
@@ -154,7 +154,7 @@ def action_plan(alerts: pd.DataFrame, tables: dict[str, pd.DataFrame],
                if c not in fm.columns]
     if lacking:
         raise WarningError(f"action_plan: the facility metrics lack {lacking}; pass "
-                           "crmkit.warn.alerts.facility_metrics(tables, as_of) or leave facilities "
+                           "crmkit.warn.alerting.facility_metrics(tables, as_of) or leave facilities "
                            "out")
     mat = fm[(fm["maturity_date"] >= start) & (fm["maturity_date"] <= end)]
     if len(mat):

@@ -51,12 +51,12 @@ TOLERANCE = 1e-9
 def client_frame(metrics: pd.DataFrame) -> pd.DataFrame:
     """``metrics`` indexed by ``client_id`` (from its index or its ``client_id`` column)."""
     if not isinstance(metrics, pd.DataFrame):
-        raise WarningError(f"metrics must be a DataFrame (crmkit.warn.alerts.client_metrics); got "
+        raise WarningError(f"metrics must be a DataFrame (crmkit.warn.alerting.client_metrics); got "
                            f"{type(metrics).__name__}")
     if metrics.index.name != "client_id":
         if "client_id" not in metrics.columns:
             raise WarningError("metrics needs a client_id index or column; build it with "
-                               "crmkit.warn.alerts.client_metrics(tables, as_of)")
+                               "crmkit.warn.alerting.client_metrics(tables, as_of)")
         metrics = metrics.set_index("client_id")
     return metrics
 
@@ -66,12 +66,12 @@ def facility_frame(facilities: pd.DataFrame | None) -> pd.DataFrame | None:
     if facilities is None:
         return None
     if not isinstance(facilities, pd.DataFrame):
-        raise WarningError(f"facility_metrics must be a DataFrame (crmkit.warn.alerts."
+        raise WarningError(f"facility_metrics must be a DataFrame (crmkit.warn.alerting."
                            f"facility_metrics); got {type(facilities).__name__}")
     if facilities.index.name != "facility_id":
         if "facility_id" not in facilities.columns:
             raise WarningError("facility_metrics needs a facility_id index or column; build it "
-                               "with crmkit.warn.alerts.facility_metrics(tables, as_of)")
+                               "with crmkit.warn.alerting.facility_metrics(tables, as_of)")
         facilities = facilities.set_index("facility_id")
     if "client_id" not in facilities.columns:
         raise WarningError("facility_metrics needs a client_id column (the facility's client)")
@@ -157,9 +157,9 @@ def evaluate_rules(metrics: pd.DataFrame, facility_metrics: pd.DataFrame | None 
     Parameters
     ----------
     metrics
-        Client metrics (:func:`crmkit.warn.alerts.client_metrics`), index ``client_id``.
+        Client metrics (:func:`crmkit.warn.alerting.client_metrics`), index ``client_id``.
     facility_metrics
-        Facility metrics (:func:`crmkit.warn.alerts.facility_metrics`); facility rules are noted
+        Facility metrics (:func:`crmkit.warn.alerting.facility_metrics`); facility rules are noted
         as not run when it is None.
     params
         The ``warning`` parameters section (default rules when None).

@@ -148,7 +148,7 @@ def ifrs9_stages(facility_metrics: pd.DataFrame, pd_now: pd.Series | None = None
     Parameters
     ----------
     facility_metrics
-        :func:`crmkit.warn.alerts.facility_metrics` (index ``facility_id``; uses client_id,
+        :func:`crmkit.warn.alerting.facility_metrics` (index ``facility_id``; uses client_id,
         status, dpd_current and, if present, pd_origination and exposure).
     pd_now
         Current PD, a Series indexed by ``client_id`` (or by ``facility_id`` when its index
@@ -180,7 +180,7 @@ def ifrs9_stages(facility_metrics: pd.DataFrame, pd_now: pd.Series | None = None
     if isinstance(pd_origination, pd.DataFrame):
         if "pd_origination" not in pd_origination.columns:
             raise WarningError("pd_origination frame needs a 'pd_origination' column (see "
-                               "crmkit.warn.alerts.origination_pd)")
+                               "crmkit.warn.alerting.origination_pd)")
         orig = mapper(pd_origination["pd_origination"], "pd_origination")
         if ("pd_origination_source" in pd_origination.columns
                 and pd_origination.index.name == "facility_id"):

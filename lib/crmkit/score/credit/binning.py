@@ -4,7 +4,9 @@ Numeric features are cut at quantiles (``n_prebins`` pre-bins; a feature with at
 ``n_prebins`` distinct values gets one pre-bin per value), then adjacent bins are pooled
 until the default rate is strictly monotone in the feature's direction (pool-adjacent-
 violators), then the smallest bins are merged into their closest neighbour until every bin holds
-at least ``min_bin_share`` of the sample (which keeps the rates monotone). Categorical features
+at least ``min_bin_share`` of the sample (which keeps the rates monotone); a missing or
+"other" bin smaller than that gets WOE 0 (pooled with the whole sample, see
+:func:`_neutral_small`). Categorical features
 get one bin per category; categories rarer than ``rare_category_share`` (and categories first
 seen when scoring) share the ``(other)`` bin. Missing values always have their own bin.
 
@@ -102,6 +104,21 @@ class FeatureBins:
         missing = st.isna().to_numpy()
         return np.where(codes >= 0, codes,
                         np.where(missing, self.missing_index, self.missing_index - 1))
+
+
+def _neutral_small(fb: FeatureBins, total: int, min_share: float,
+                   bins: tuple[int, ...]) -> FeatureBins:
+    """Give the missing / other bins smaller than ``min_share`` of the sample WOE 0.
+
+    Such a bin cannot be merged with a neighbour (it has none on the value axis), and its
+    own counts are too few to estimate a rate: two missing rows that both defaulted would
+    otherwise earn a WOE of -2.5 and a heavy penalty. WOE 0 pools it with the whole sample
+    (neither reward nor penalty); its IV contribution is 0.
+    """
+    for i in bins:
+        if 0 < fb.n[i] < min_share * total:
+            fb.woe[i], fb.iv[i] = 0.0, 0.0
+    return fb
 
 
 def _fmt(v: float) -> str:
@@ -269,8 +286,10 @@ class WoeBinner(TransformerMixin, BaseEstimator):
             gn = np.array([g[0] for g in groups] + [n_miss])
             ge = np.array([g[1] for g in groups] + [e_miss])
             woe, iv = woe_iv(ge, gn, self.smoothing)
-            fb = FeatureBins(name, "numeric", d, cuts=cuts[[s - 1 for s in starts[1:]]],
-                             n=gn, events=ge, woe=woe, iv=iv)
+            fb = _neutral_small(FeatureBins(name, "numeric", d,
+                                            cuts=cuts[[s - 1 for s in starts[1:]]],
+                                            n=gn, events=ge, woe=woe, iv=iv),
+                                len(y), self.min_bin_share, (len(gn) - 1,))
             if best is None or fb.iv.sum() > best.iv.sum() + 1e-12:
                 best = fb
         assert best is not None
@@ -286,7 +305,8 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         fb.n = np.bincount(idx, minlength=fb.n_bins).astype(float)
         fb.events = np.bincount(idx, weights=y, minlength=fb.n_bins)
         fb.woe, fb.iv = woe_iv(fb.events, fb.n, self.smoothing)
-        return fb
+        return _neutral_small(fb, len(y), self.min_bin_share, (fb.missing_index - 1,
+                                                               fb.missing_index))
 
     def _table(self, total: int) -> pd.DataFrame:
         parts = []

@@ -153,14 +153,25 @@ def training_data(tables: Mapping[str, pd.DataFrame] | pd.DataFrame,
     from crmkit.score.features import client_features, default_flag
 
     end = pd.Timestamp(as_of)
-    obs = end - pd.DateOffset(months=params.horizon_months)
-    f_obs = client_features(dict(tables), obs, snapshot_date=end)
-    y = default_flag(dict(tables), obs, end).reindex(f_obs.index).fillna(False)
-    onboard = (tables["clients"].drop_duplicates("client_id").set_index("client_id")
-               ["onboarding_date"].reindex(f_obs.index))
-    late = (onboard > obs).to_numpy(dtype=bool, na_value=False)
-    bad = f_obs["in_default"].fillna(False).to_numpy(dtype=bool)
-    keep = ~late & ~bad
+    onboard_all = (tables["clients"].drop_duplicates("client_id").set_index("client_id")
+                   ["onboarding_date"])
+    frames, targets, late_n, bad_n, cohorts = [], [], 0, 0, []
+    for k in range(params.cohorts):  # yearly cohorts: newest first
+        stop = end - pd.DateOffset(months=params.horizon_months * k)
+        obs = stop - pd.DateOffset(months=params.horizon_months)
+        f_obs = client_features(dict(tables), obs, snapshot_date=end)
+        y_k = default_flag(dict(tables), obs, stop, snapshot_date=end
+                           ).reindex(f_obs.index).fillna(False)
+        late = (onboard_all.reindex(f_obs.index) > obs).to_numpy(dtype=bool, na_value=False)
+        bad = f_obs["in_default"].fillna(False).to_numpy(dtype=bool)
+        keep_k = ~late & ~bad
+        late_n, bad_n = late_n + int(late.sum()), bad_n + int((bad & ~late).sum())
+        frames.append(f_obs[keep_k])
+        targets.append(y_k[keep_k])
+        cohorts.append({"obs_date": obs.date().isoformat(), "rows": int(keep_k.sum()),
+                        "defaults": int(y_k[keep_k].sum())})
+    train = pd.concat(frames)
+    y = pd.concat(targets)
     f_now = client_features(dict(tables), end)
     fac = tables.get("facilities")
     pf = np.zeros(len(f_now), dtype=bool)
@@ -168,11 +179,11 @@ def training_data(tables: Mapping[str, pd.DataFrame] | pd.DataFrame,
         live = fac[(fac["product"] == "project_finance").fillna(False)
                    & (fac["status"] != "closed").fillna(True)]
         pf = f_now.index.isin(live["client_id"].dropna().unique())
-    info = {"as_of": end.date().isoformat(), "obs_date": obs.date().isoformat(),
+    info = {"as_of": end.date().isoformat(), "obs_date": cohorts[0]["obs_date"],
             "horizon_months": params.horizon_months, "source": "tables",
-            "excluded_onboarded_after_obs": int(late.sum()),
-            "excluded_in_default_at_obs": int((bad & ~late).sum())}
-    return TrainingData(f_obs[keep], y[keep].astype(float), f_now,
+            "cohorts": cohorts, "excluded_onboarded_after_obs": late_n,
+            "excluded_in_default_at_obs": bad_n}
+    return TrainingData(train, y.astype(float), f_now,
                  f_now["in_default"].fillna(False).to_numpy(dtype=bool), pf, info)
 
 
@@ -280,7 +291,8 @@ def fit_credit_model(tables: Mapping[str, pd.DataFrame] | pd.DataFrame,
         for kind in kinds:
             est = make_estimator(p, kind)
             cv_est = est.set_params(reference_rows=0) if kind == "gbm" else est
-            oof[f"pd_{kind}"] = oof_predict(cv_est, X, y, p.cv_folds, p.seed)
+            oof[f"pd_{kind}"] = oof_predict(cv_est, X, y, p.cv_folds, p.seed,
+                                            groups=d.train.index)
             est = make_estimator(p, kind)
             est.fit(X, y)
             models[kind] = CreditModel(est, p, kind, list(p.features), list(p.categorical))

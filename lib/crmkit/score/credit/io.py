@@ -94,7 +94,7 @@ class CreditModel:
             "pd": np.where(dmask, 1.0, pd_model),
             "pd_model": pd_model,
             "points": est.score_points(X),
-            "grade": assign_grades(pd_model, p.grades, p.default_grade, dmask),
+            "grade": assign_grades(pd_model, p.grades, p.default_grade, dmask, p.worst_grade),
             "slotting": assign_slotting(pd_model, p.slotting,
                                         np.zeros(len(X), bool) if pf is None else pf, dmask),
             "in_default": dmask,

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import brier_score_loss, roc_auc_score, roc_curve
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from crmkit.core.errors import CreditError
 
@@ -67,16 +67,26 @@ def ks_table(y: object, pd_: object) -> pd.DataFrame:
 
 
 def oof_predict(estimator: object, X: pd.DataFrame, y: object, folds: int = 5,
-                seed: int = 7) -> np.ndarray:
-    """Out-of-fold PDs: each client is scored by a clone fitted without its fold."""
+                seed: int = 7, groups: object = None) -> np.ndarray:
+    """Out-of-fold PDs: each row is scored by a clone fitted without its fold.
+
+    With ``groups`` (the client id of each row, when a client appears in several yearly
+    cohorts) all rows of a client fall in the same fold, so no client is scored by a model
+    that saw it: the figures stay honest.
+    """
     yv = np.asarray(y, dtype=int)
     k = int(min(folds, np.bincount(yv, minlength=2).min()))
     if k < 2:
         raise CreditError(f"out-of-fold validation needs at least 2 defaults and 2 "
                           f"non-defaults; got {int(yv.sum())} defaults of {len(yv)}")
     out = np.full(len(yv), np.nan)
-    cv = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
-    for train, test in cv.split(np.zeros(len(yv)), yv):
+    if groups is None:
+        splits = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(
+            np.zeros(len(yv)), yv)
+    else:
+        splits = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed).split(
+            np.zeros(len(yv)), yv, np.asarray(groups))
+    for train, test in splits:
         model = clone(estimator).fit(X.iloc[train], yv[train])  # type: ignore[attr-defined]
         out[test] = model.predict_proba(X.iloc[test])[:, 1]
     return out

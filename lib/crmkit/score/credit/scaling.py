@@ -85,14 +85,18 @@ def _band_index(pd_: np.ndarray, bounds: Sequence[float]) -> np.ndarray:
 
 def assign_grades(pd_: np.ndarray | pd.Series, grades: Sequence[tuple[str, float]],
                   default_grade: str = "D",
-                  in_default: np.ndarray | pd.Series | None = None) -> np.ndarray:
+                  in_default: np.ndarray | pd.Series | None = None,
+                  worst_grade: str | None = "C") -> np.ndarray:
     """Rating grade of each PD: the first ``(grade, bound)`` with ``PD < bound``.
 
-    A PD at or above the last bound, and any client ``in_default``, gets ``default_grade``;
-    a missing PD gives a missing grade.
+    A performing client whose PD is at or above the last bound gets ``worst_grade`` (the
+    worst performing grade); only a client ``in_default`` gets ``default_grade``, so 'D'
+    always means an actual default. (``worst_grade=None`` restores the old behaviour of
+    labelling high PDs ``default_grade``.) A missing PD gives a missing grade.
     """
     p = np.asarray(pd_, dtype=float)
-    names = np.array([g for g, _ in grades] + [default_grade], dtype=object)
+    tail = default_grade if worst_grade is None else worst_grade
+    names = np.array([g for g, _ in grades] + [tail], dtype=object)
     out = names[_band_index(np.nan_to_num(p, nan=0.0), [b for _, b in grades])]
     if in_default is not None:
         out[np.asarray(in_default, dtype=bool)] = default_grade

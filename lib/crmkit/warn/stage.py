@@ -18,8 +18,8 @@ import pandas as pd
 from crmkit.collect.tables import load_clean
 from crmkit.core.store import load_indexed, save_table
 from crmkit.params import Params
-from crmkit.score.run import load_features
-from crmkit.warn.alerts import (
+from crmkit.score.stage import load_features
+from crmkit.warn.alerting import (
     RuleEvaluation,
     action_plan,
     alerts,

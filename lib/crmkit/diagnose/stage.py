@@ -23,7 +23,7 @@ from crmkit.diagnose.retention import retention_by_cohort
 from crmkit.diagnose.strategies import load_strategies, strategy_path
 from crmkit.diagnose.table import diagnostic_table, next_actions, segment_summary
 from crmkit.params import Params
-from crmkit.score.run import load_features
+from crmkit.score.stage import load_features
 
 __all__ = ["DiagnoseStage", "run"]
 

@@ -13,7 +13,7 @@ import pandas as pd
 from crmkit.core.store import load_indexed, save_table
 from crmkit.params import Params
 from crmkit.score import load_features, weight_sensitivity
-from crmkit.tier.pareto import ParetoResult, pareto
+from crmkit.tier.pareto_analysis import ParetoResult, pareto
 from crmkit.tier.profiles import ProfileResult, client_profiles
 from crmkit.tier.tiers import abc_tiers, tier_table
 

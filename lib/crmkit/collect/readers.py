@@ -17,11 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from crmkit.collect.sql import SourceTableMissing
 from crmkit.core.contract import TABLES
-from crmkit.core.errors import CollectError, EncodingError, UnreadableSourceError
+from crmkit.core.errors import EncodingError, UnreadableSourceError
 from crmkit.params import SourceSpec
 
-__all__ = ["RawTable", "read_table", "locate", "read_csv_text", "FILE_SUFFIXES", "SourceTableMissing"]
+__all__ = ["RawTable", "read_table", "locate", "read_csv_text", "FILE_SUFFIXES",
+           "SourceTableMissing"]
 
 FILE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq")
 _AUTO_ENCODINGS = ("utf-8-sig", "gb18030")
@@ -161,8 +163,8 @@ def _read_csv(path: Path, encoding: str) -> RawTable:
                 sep = cand
                 break
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, index_col=False,
-                            skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL)
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                            index_col=False, skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL)
     except pd.errors.ParserError as exc:
         m = re.search(r"line (\d+)", str(exc))
         where = f" at line {m.group(1)}" if m else ""
@@ -206,51 +208,9 @@ def _read_parquet(path: Path) -> RawTable:
     return RawTable(frame.reset_index(drop=True), _line_rows(len(frame), 1), path.name)
 
 
-def _safe_url(url: str) -> str:
-    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
-
-
 def _read_sql(spec: SourceSpec, table: str) -> RawTable:
-    import sqlalchemy as sa
+    from crmkit.collect.sql import read_sql
 
-    url = spec.url
-    assert url is not None
-    label = _safe_url(url)
-    try:
-        engine = sa.create_engine(url)
-    except Exception as exc:  # noqa: BLE001
-        raise UnreadableSourceError(
-            f"{label}: not a usable SQLAlchemy URL ({exc}). Examples: sqlite:///portfolio.db, "
-            "duckdb:///portfolio.duckdb, postgresql://user@host/db.") from None
-    name = spec.table or table
-    try:
-        with engine.connect() as conn:
-            if spec.query:
-                frame = pd.read_sql_query(sa.text(spec.query), conn)
-                where = "query"
-            else:
-                if not sa.inspect(conn).has_table(name):
-                    if spec.table is None:
-                        raise SourceTableMissing(name)
-                    raise UnreadableSourceError(
-                        f"{label}: no table {name!r}. Fix 'sources: {table}: table:' in the "
-                        "parameters file.")
-                quoted = conn.dialect.identifier_preparer.quote(name)
-                frame = pd.read_sql_query(sa.text(f"SELECT * FROM {quoted}"), conn)
-                where = name
-    except (SourceTableMissing, CollectError):
-        raise
-    except Exception as exc:  # noqa: BLE001
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UnreadableSourceError(f"{label}[{name}]: cannot read ({first}).") from None
-    finally:
-        engine.dispose()
-    return RawTable(frame.reset_index(drop=True), _line_rows(len(frame), 1), f"{label}[{where}]")
-
-
-class SourceTableMissing(UnreadableSourceError):
-    """A default database lacks a contract table (decided by the caller)."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.name = name
+    assert spec.url is not None
+    frame, label = read_sql(spec, table, spec.url)
+    return RawTable(frame.reset_index(drop=True), _line_rows(len(frame), 1), label)

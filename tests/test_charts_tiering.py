@@ -11,6 +11,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from crmkit.core.errors import TieringError
+from crmkit.params.gates import RiskGates
 from crmkit.params.tiering import ProfileParams, TieringParams
 from crmkit.tier import (
     client_profiles,
@@ -44,7 +45,8 @@ def frame(n: int = 60, seed: int = 5) -> pd.DataFrame:
     pdv = pd.Series(np.repeat([0.01, 0.05, 0.2], n // 3 + 1)[:n], index=idx)
     pdv.iloc[:2] = np.nan  # two clients with unknown risk
     score = pd.Series(np.linspace(10, 99, n), index=idx)
-    return tier_table(score, pdv, feats)
+    # a covenant below every DSCR here: these chart tests are about layout, not the gates
+    return tier_table(score, pdv, feats, gates=RiskGates(covenant_dscr_below=0.5))
 
 
 def texts(fig: Figure) -> list[str]:

@@ -233,7 +233,7 @@ def test_portfolio_kpis(retention_tables, surveys):
 
 # -- strategies ----------------------------------------------------------------------------
 def _rules(*rows: dict) -> pd.DataFrame:
-    base = {"strategy_zh": "中文", "strategy_en": "English"}
+    base = {"kind": "service", "strategy_zh": "中文", "strategy_en": "English"}
     return pd.DataFrame([{**base, **r} for r in rows])
 
 
@@ -285,14 +285,15 @@ def test_segment_tier_and_chinese_band_values():
 def test_strategy_file_errors_name_file_and_row(tmp_path):
     path = tmp_path / "my_strategies.csv"
     path.write_text(
-        "id,priority,value_band,risk_band,strategy_zh,strategy_en\n"
-        "ok,1,high,,保持,Keep\n"
-        "bad,2,huge,,扩大,Grow\n"
-        "ok,x,,,,Twice\n", encoding="utf-8")
+        "id,priority,kind,value_band,risk_band,strategy_zh,strategy_en\n"
+        "ok,1,service,high,,保持,Keep\n"
+        "bad,2,growth,huge,,扩大,Grow\n"
+        "ok,x,value,,,,Twice\n", encoding="utf-8")
     with pytest.raises(DiagnoseError) as err:
         load_strategies(path)
     msg = str(err.value)
-    assert "my_strategies.csv: 4 problems" in msg
+    assert "my_strategies.csv: 5 problems" in msg
+    assert "row 3 (id 'bad'): kind 'growth' is not one of workout | risk | service | value" in msg
     assert "row 3 (id 'bad'): column 'value_band' has 'huge'; use high | medium | low" in msg
     assert "row 4 (id 'ok'): id 'ok' already used on row 2" in msg
     assert "row 4 (id 'ok'): priority 'x' is not a whole number" in msg
@@ -311,8 +312,8 @@ def test_strategy_file_unknown_column(tmp_path):
 
 def test_strategy_file_in_gbk(tmp_path):
     path = tmp_path / "gbk.csv"
-    path.write_bytes("id,priority,value_band,strategy_zh,strategy_en\n"
-                     "v,1,高,专属服务方案,Exclusive\n".encode("gbk"))
+    path.write_bytes("id,priority,kind,value_band,strategy_zh,strategy_en\n"
+                     "v,1,service,高,专属服务方案,Exclusive\n".encode("gbk"))
     assert load_strategies(path).loc[0, "strategy_zh"] == "专属服务方案"
 
 
@@ -389,12 +390,18 @@ def test_diagnostic_table_full(features):
     # value terciles of clv (1000, 10, 200, 0): shares .25 .5 .75 1 -> d low, b medium, ...
     assert diag["value_band"].tolist() == ["high", "medium", "high", "low"]
     assert diag["satisfaction_band"].tolist() == ["low", "high", "medium", "unknown"]
-    assert diag["risk_band"].tolist() == ["low", "high", "medium", "unknown"]
+    # risk before value: a's open critical alert puts it on the watch list (risk band high);
+    # b (PD 20 %) and c (PD 5 %, an open medium alert) are elevated: PD >= 3 %
+    assert diag["risk_status"].astype(str).tolist() == ["watch", "elevated", "elevated",
+                                                        "normal"]
+    assert diag["risk_band"].tolist() == ["high", "high", "medium", "unknown"]
     assert diag["churn_band"].tolist() == ["low", "high", "medium", "unknown"]
-    # a: high value, low satisfaction -> exclusive service; b: medium value, high risk ->
-    # intensify monitoring; c: high value, medium satisfaction, medium risk -> deepen
-    assert diag["strategy_id"].tolist()[:3] == ["exclusive_service", "intensify_monitoring",
-                                                "deepen_cross_sell"]
+    # a: watch, high value -> restructuring review (not the exclusive service its low
+    # satisfaction would get); b: high risk -> intensify monitoring; c: high value and
+    # satisfied but elevated -> no cross-sell: the default strategy
+    assert diag["strategy_id"].tolist()[:3] == ["restructure_review", "intensify_monitoring",
+                                                "default"]
+    assert diag["strategy_kind"].tolist()[:2] == ["risk", "risk"]
     summary = D.segment_summary(diag, by="tier")
     assert summary.loc["C", "clients"] == 2 and summary.loc["A", "open_alerts"] == 2
     # C: b promoter (+100), d no answer -> NPS 100; exposure 50 + 0

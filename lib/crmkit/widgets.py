@@ -186,7 +186,8 @@ class TieringExplorer(_Panel):
     def compute(self, scoring: ScoringParams, tiering: TieringParams) -> TierState:
         """Score and tier the portfolio under one setting."""
         result = score_clients(self.features, scoring)
-        table = tier_table(result.scores["total"], self.pd_, self.features, tiering)
+        table = tier_table(result.scores["total"], self.pd_, self.features, tiering,
+                           gates=self.params.gates)
         return TierState(scoring, tiering, table)
 
     def settings(self) -> tuple[ScoringParams, TieringParams]:

@@ -59,9 +59,11 @@ def run(params: Params) -> DiagnoseStage:
     clv = risk_adjusted_clv(tables.get("facilities"), credit["pd"], churn, dp,
                             as_of=params.as_of, index=features.index)
     strategies = load_strategies(strategy_path(params))
+    stages = load_table(params, "warn", "stages")
     diag = diagnostic_table(features, scores=scores, tiers=tiers, segments=tiers, pd_=credit,
                             risk=tiers, alerts=alerts, churn=churn, clv=clv,
-                            strategies=strategies, params=dp)
+                            strategies=strategies, params=dp, stages=stages,
+                            gates=params.gates)
     segments = segment_summary(diag, by="segment", params=dp)
     actions = next_actions(diag, alerts, n=dp.next_actions_n, params=dp)
     kpis = portfolio_kpis(tables, params.as_of, features=features, clv=clv, alerts=alerts,

@@ -44,6 +44,7 @@ import pandas as pd
 from crmkit.core.errors import DiagnoseError
 from crmkit.core.resources import resource_path
 from crmkit.params.diagnose import BandParams, DiagnoseParams
+from crmkit.params.gates import RISK_STATUSES
 from crmkit.params.tiering import SEGMENTS
 
 __all__ = [
@@ -71,12 +72,29 @@ BAND_LEVELS: dict[str, tuple[str, ...]] = {
     "churn_band": ("low", "medium", "high", "unknown"),
     "tier": ("A", "B", "C"),
     "segment": tuple(SEGMENTS),
+    "risk_status": RISK_STATUSES,
 }
 #: Key columns of the strategy table, matched against the diagnostic table's columns.
-KEY_COLUMNS: tuple[str, ...] = ("segment", "tier", "value_band", "satisfaction_band",
-                                "risk_band", "churn_band")
-_REQUIRED = ("id", "priority", "strategy_zh", "strategy_en")
-STRATEGY_COLUMNS: tuple[str, ...] = _REQUIRED[:2] + KEY_COLUMNS + _REQUIRED[2:] + ("note",)
+KEY_COLUMNS: tuple[str, ...] = ("risk_status", "segment", "tier", "value_band",
+                                "satisfaction_band", "risk_band", "churn_band")
+#: What a strategy does: recover a defaulted loan, contain risk, serve, or grow value.
+STRATEGY_KINDS: tuple[str, ...] = ("workout", "risk", "service", "value")
+#: The gates (risk before value): the kinds of strategy each risk status may receive.
+ALLOWED_KINDS: dict[str, tuple[str, ...]] = {
+    "default": ("workout",), "watch": ("workout", "risk"),
+    "elevated": ("workout", "risk", "service"), "normal": STRATEGY_KINDS,
+}
+#: Built-in strategies for gated clients that no row of a (custom) table fits.
+GATE_FALLBACKS: dict[str, tuple[str, str, str]] = {
+    "default": ("workout_recovery", "不良处置：成立清收小组，评估抵质押物与保证人，制定重组、转让或诉讼方案",
+                "Workout: recovery team, value the collateral and guarantors, decide between "
+                "restructuring, sale and legal action"),
+    "watch": ("watch_list", "列入关注名单：重新评估第一还款来源，必要时重组或追加担保，按月监测",
+              "Watch list: reassess the primary repayment source, restructure or add "
+              "collateral where needed, monitor monthly"),
+}
+_REQUIRED = ("id", "priority", "kind", "strategy_zh", "strategy_en")
+STRATEGY_COLUMNS: tuple[str, ...] = _REQUIRED[:3] + KEY_COLUMNS + _REQUIRED[3:] + ("note",)
 _WILDCARDS = {"", "*", "any", "all", "任意", "全部"}
 _ZH = {"高": "high", "中": "medium", "低": "low", "未知": "unknown"}
 _DEFAULT_BANDS = BandParams()
@@ -164,6 +182,11 @@ def validate_strategies(table: pd.DataFrame, source: str = "<strategies>") -> pd
         for lang in ("zh", "en"):
             if not rec[f"strategy_{lang}"].strip():
                 problems.append(f"{where}: strategy_{lang} is empty")
+        kind = rec["kind"].strip().lower()
+        if kind not in STRATEGY_KINDS:
+            problems.append(f"{where}: kind {rec['kind']!r} is not one of "
+                            f"{' | '.join(STRATEGY_KINDS)} (workout: recover a defaulted loan; "
+                            "risk: contain risk; service; value: grow or cross-sell)")
         parsed = {}
         for col in KEY_COLUMNS:
             vals = _values(rec.get(col, ""), col)
@@ -173,14 +196,14 @@ def validate_strategies(table: pd.DataFrame, source: str = "<strategies>") -> pd
                                 f"{' | '.join(BAND_LEVELS[col])} (several joined by '|'), or "
                                 "leave it blank to match any")
             parsed[col] = vals
-        rows.append({"id": rid, "priority": prio, **parsed,
+        rows.append({"id": rid, "priority": prio, "kind": kind, **parsed,
                      "strategy_zh": rec["strategy_zh"].strip(),
                      "strategy_en": rec["strategy_en"].strip(), "_line": line})
     if problems:
         n = len(problems)
         raise DiagnoseError(f"{source}: {n} problem{'s' if n > 1 else ''} in the strategy "
                             "table:\n  - " + "\n  - ".join(problems))
-    out = pd.DataFrame(rows, columns=["id", "priority", *KEY_COLUMNS, "strategy_zh",
+    out = pd.DataFrame(rows, columns=["id", "priority", "kind", *KEY_COLUMNS, "strategy_zh",
                                       "strategy_en", "_line"])
     return out.sort_values(["priority", "_line"], kind="stable").reset_index(drop=True)
 
@@ -257,15 +280,21 @@ def satisfaction_band(nps_class: pd.Series | None, csat_latest: pd.Series | None
 
 
 def risk_band(pd_: pd.Series | None, risk_level: pd.Series | None = None,
-              bands: BandParams | None = None, index: pd.Index | None = None) -> pd.Series:
-    """low / medium / high from a given risk level, else from the PD bands."""
+              bands: BandParams | None = None, index: pd.Index | None = None,
+              status: pd.Series | None = None) -> pd.Series:
+    """low / medium / high from a given risk level, else from the PD bands; then raised by the
+    risk status (default and watch: high; elevated: at least medium), so the band combines
+    PD, covenants, IFRS 9 stage and alert severity, not PD alone."""
     b = bands or _DEFAULT_BANDS
     idx = index if index is not None else (pd_ if pd_ is not None else risk_level).index
     p = _num(pd_, idx)
     codes = np.select([p < b.pd_low_below, p < b.pd_medium_below, p >= b.pd_medium_below],
                       [0, 1, 2], -1)
     lvl = _in(risk_level, idx, ["low", "medium", "high"])
-    return _band(np.where(lvl >= 0, lvl, codes), ("low", "medium", "high"), idx, "risk_band")
+    codes = np.where(lvl >= 0, lvl, codes)
+    st = _in(status, idx, list(RISK_STATUSES))  # 0 default, 1 watch, 2 elevated, 3 normal
+    codes = np.where((st == 0) | (st == 1), 2, np.where(st == 2, np.maximum(codes, 1), codes))
+    return _band(codes, ("low", "medium", "high"), idx, "risk_band")
 
 
 def churn_band(churn: pd.Series | None, bands: BandParams | None = None,
@@ -293,7 +322,7 @@ def client_bands(frame: pd.DataFrame, params: DiagnoseParams | None = None) -> p
         "value_band": (value_band(frame[basis], b) if basis is not None
                        else _band(np.full(len(idx), -1), (), idx, "value_band")),
         "satisfaction_band": satisfaction_band(get("nps_class"), get("csat_latest"), b, idx),
-        "risk_band": risk_band(get("pd"), get("risk"), b, idx),
+        "risk_band": risk_band(get("pd"), get("risk"), b, idx, get("risk_status")),
         "churn_band": churn_band(get("churn_probability"), b, idx),
     }, index=idx)
 
@@ -321,8 +350,12 @@ def match_strategies(frame: pd.DataFrame, table: pd.DataFrame | None = None,
     choice = np.full(n, -1)
     # Factorise each key column once; a rule then compares small integer codes.
     fact = {c: pd.factorize(frame[c].astype("string")) for c in KEY_COLUMNS if c in frame.columns}
+    status = (frame["risk_status"].astype("string").fillna("normal").to_numpy(dtype=object)
+              if "risk_status" in frame.columns else np.full(n, "normal", dtype=object))
+    allowed = {kind: np.isin(status, [st for st, ks in ALLOWED_KINDS.items() if kind in ks])
+               for kind in STRATEGY_KINDS}
     for k, rule in enumerate(table.to_dict("records")):
-        hit = choice < 0
+        hit = (choice < 0) & allowed[rule.get("kind") or "value"]
         for col in KEY_COLUMNS:
             vals = rule[col]
             if vals is None:
@@ -336,13 +369,22 @@ def match_strategies(frame: pd.DataFrame, table: pd.DataFrame | None = None,
         choice[hit] = k
         if (choice >= 0).all():
             break
-    pick = np.where(choice >= 0, choice, len(table))
+    # unmatched: the built-in gate strategy for default / watch, else the default strategy
+    fallback = {"default": len(table) + 1, "watch": len(table) + 2}
+    rest = np.array([fallback.get(st, len(table)) for st in status], dtype=int)
+    pick = np.where(choice >= 0, choice, rest)
+    fb = [GATE_FALLBACKS["default"], GATE_FALLBACKS["watch"]]
 
-    def col(name: str, default: object, dtype: str) -> pd.api.extensions.ExtensionArray:
-        return pd.array([*table[name].tolist(), default], dtype=dtype).take(pick)
+    def col(name: str, default: object, gated: list[object], dtype: str
+            ) -> pd.api.extensions.ExtensionArray:
+        return pd.array([*table[name].tolist(), default, *gated], dtype=dtype).take(pick)
 
-    return pd.DataFrame({"strategy_id": col("id", p.strategies.default_id, "string"),
-                         "strategy_zh": col("strategy_zh", p.strategies.default_zh, "string"),
-                         "strategy_en": col("strategy_en", p.strategies.default_en, "string"),
-                         "strategy_priority": col("priority", pd.NA, "Int64")},
+    return pd.DataFrame({"strategy_id": col("id", p.strategies.default_id,
+                                            [f[0] for f in fb], "string"),
+                         "strategy_zh": col("strategy_zh", p.strategies.default_zh,
+                                            [f[1] for f in fb], "string"),
+                         "strategy_en": col("strategy_en", p.strategies.default_en,
+                                            [f[2] for f in fb], "string"),
+                         "strategy_kind": col("kind", "service", ["workout", "risk"], "string"),
+                         "strategy_priority": col("priority", pd.NA, [pd.NA, pd.NA], "Int64")},
                         index=frame.index)

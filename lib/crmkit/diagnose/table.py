@@ -21,6 +21,8 @@ from crmkit.diagnose.metrics import (
 )
 from crmkit.diagnose.strategies import client_bands, load_strategies, match_strategies
 from crmkit.params.diagnose import DiagnoseParams
+from crmkit.params.gates import RiskGates
+from crmkit.tier.gates import cap_tiers, covenant_breach, risk_status
 
 __all__ = ["diagnostic_table", "alert_summary", "segment_summary", "next_actions", "urgency_order",
            "DIAG_COLUMNS"]
@@ -30,8 +32,9 @@ _IDENTITY = ("client_name", "relationship_manager", "industry", "region", "lifec
 DIAG_COLUMNS: tuple[str, ...] = (
     *_IDENTITY, "tier", "segment", "score", "pd", "grade", "risk", "exposure", "income",
     "csat_latest", "nps_latest", "nps_class", "clv", "needs_fulfilled_share", "open_alerts",
-    "worst_severity", "churn_probability", "clv_at_risk", "value_band", "satisfaction_band",
-    "risk_band", "churn_band", "strategy_id", "strategy_zh", "strategy_en", "strategy_priority",
+    "worst_severity", "churn_probability", "clv_at_risk", "ifrs9_stage", "risk_status",
+    "covenant_breach", "value_band", "satisfaction_band", "risk_band", "churn_band",
+    "strategy_id", "strategy_zh", "strategy_en", "strategy_kind", "strategy_priority",
 )
 #: Alert columns whose text is shown as the main alert, first present wins.
 _ALERT_TEXT = ("message", "title", "rule_name", "rule", "description", "action")
@@ -137,7 +140,9 @@ def diagnostic_table(features: pd.DataFrame | None = None, *,
                      clv: pd.Series | pd.DataFrame | None = None,
                      strategies: pd.DataFrame | None = None,
                      params: DiagnoseParams | None = None,
-                     index: pd.Index | None = None) -> pd.DataFrame:
+                     index: pd.Index | None = None,
+                     stages: pd.Series | pd.DataFrame | None = None,
+                     gates: RiskGates | None = None) -> pd.DataFrame:
     """One row per client: identity, tier, segment, scores, PD, satisfaction, CLV, alerts, churn,
     the four bands and the recommended strategy.
 
@@ -159,6 +164,13 @@ def diagnostic_table(features: pd.DataFrame | None = None, *,
         A strategy table (:func:`crmkit.diagnose.strategies.load_strategies`); default: the bundled one.
     params
         The ``diagnose`` section.
+    stages
+        IFRS 9 stage per client (the worst of its facilities), or the warning stage's
+        facility ``stages`` table (``client_id``, ``stage``).
+    gates
+        The risk gates (``params.gates``): the risk status (default / watch / elevated /
+        normal) from default, covenant breach (features ``in_default``, ``dscr``), stage,
+        PD and open alerts caps the tier, raises the risk band and limits the strategies.
 
     Returns
     -------
@@ -225,12 +237,44 @@ def diagnostic_table(features: pd.DataFrame | None = None, *,
     out["churn_probability"] = (_align(pd.to_numeric(s, errors="coerce").astype(float), idx)
                                 if s is not None else np.nan)
     out["clv_at_risk"] = out["clv"] * out["churn_probability"]
+    _gate(out, feats, stages, gates)
     for col, values in client_bands(out, p).items():
         out[col] = values
     table = load_strategies() if strategies is None else strategies
     for col, values in match_strategies(out, table, p).items():
         out[col] = values
     return out
+
+
+def _client_stage(stages: pd.Series | pd.DataFrame | None, idx: pd.Index) -> pd.Series:
+    if stages is None:
+        return pd.Series(pd.NA, index=idx, dtype="Int64")
+    if isinstance(stages, pd.DataFrame):
+        if "client_id" in stages.columns:
+            stages = stages.groupby(stages["client_id"].astype("string"))["stage"].max()
+        else:
+            stages = stages["stage"]
+    st = pd.to_numeric(stages, errors="coerce")
+    st.index = st.index.astype("string")
+    return st.groupby(level=0).max().reindex(idx).round().astype("Int64")
+
+
+def _gate(out: pd.DataFrame, feats: pd.DataFrame | None,
+          stages: pd.Series | pd.DataFrame | None, gates: RiskGates | None) -> None:
+    """Risk status, covenant breach and IFRS 9 stage columns; tiers capped (in place)."""
+    idx = out.index
+    g = gates or RiskGates()
+    dscr = (feats["dscr"] if feats is not None and "dscr" in feats.columns
+            else pd.Series(np.nan, index=idx))
+    breach = covenant_breach(dscr, g)
+    out["ifrs9_stage"] = _client_stage(stages, idx)
+    in_default = feats.get("in_default") if feats is not None else None
+    out["risk_status"] = risk_status(idx, in_default=in_default, breach=breach, pd_=out["pd"],
+                                     stage=out["ifrs9_stage"],
+                                     worst_severity=out["worst_severity"], gates=g)
+    out["covenant_breach"] = breach.astype("boolean")
+    if out["tier"].notna().any():
+        out["tier"] = cap_tiers(out["tier"], out["risk_status"], breach, g).astype("string")
 
 
 # -- summaries -----------------------------------------------------------------------------

@@ -23,7 +23,9 @@ from crmkit.params.batch import BatchParams
 from crmkit.params.churn import ChurnParams
 from crmkit.params.credit import CreditParams
 from crmkit.params.diagnose import DiagnoseParams
+from crmkit.params.gates import RiskGates
 from crmkit.params.history import HistoryParams
+from crmkit.params.plan import PlanParams
 from crmkit.params.scoring import ScoringParams
 from crmkit.params.tiering import TieringParams
 from crmkit.params.warning import WarningParams
@@ -81,11 +83,13 @@ class Params(Section):
     mask_pii: bool = False
     scoring: ScoringParams = Field(default_factory=ScoringParams)
     credit: CreditParams = Field(default_factory=CreditParams)
+    gates: RiskGates = Field(default_factory=RiskGates)
     tiering: TieringParams = Field(default_factory=TieringParams)
     warning: WarningParams = Field(default_factory=WarningParams)
     churn: ChurnParams = Field(default_factory=ChurnParams)
     history: HistoryParams = Field(default_factory=HistoryParams)
     diagnose: DiagnoseParams = Field(default_factory=DiagnoseParams)
+    plan: PlanParams = Field(default_factory=PlanParams)
     batch: BatchParams = Field(default_factory=BatchParams)
     source_file: Path | None = Field(None, exclude=True, description="Set by load_params")
 

@@ -35,7 +35,8 @@ def run(params: Params) -> TierStage:
     features = load_features(params)
     scores = load_indexed(params, "score", "scores")
     credit = load_indexed(params, "score", "credit")
-    table = tier_table(scores["total"], credit["pd"], features, params.tiering)
+    table = tier_table(scores["total"], credit["pd"], features, params.tiering,
+                       gates=params.gates)
     pp = params.tiering.pareto
     par = pareto(features[pp.value], cutoff=pp.cutoff, top_share=pp.top_share,
                  b_cutoff=pp.b_cutoff)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from crmkit.core.errors import TieringError
 from crmkit.core.i18n import check_lang, t
+from crmkit.params.gates import RiskGates
 from crmkit.params.tiering import (
     CAPACITY_LEVELS,
     RISK_LEVELS,
@@ -26,6 +27,7 @@ from crmkit.params.tiering import (
     UNKNOWN,
     TieringParams,
 )
+from crmkit.tier.gates import cap_tiers, covenant_breach, gated_risk, risk_status
 from crmkit.tier.pareto_analysis import ParetoResult, pareto
 from crmkit.tier.profiles import ProfileResult, client_profiles
 
@@ -318,26 +320,38 @@ _KEEP = ("client_name", "industry", "group_name", "exposure", "income")
 
 
 def tier_table(score: pd.Series, pd_: pd.Series, features: pd.DataFrame,
-               params: TieringParams | None = None, keep: Iterable[str] = _KEEP) -> pd.DataFrame:
+               params: TieringParams | None = None, keep: Iterable[str] = _KEEP,
+               gates: RiskGates | None = None) -> pd.DataFrame:
     """Everything per client in one frame: tier, risk, capacity and segment, with context.
 
     The client universe is ``features.index`` (client_id); ``score`` and ``pd_`` are aligned to
-    it (a client without a score has no tier, without a PD an ``unknown`` risk).
+    it (a client without a score has no tier, without a PD an ``unknown`` risk). The risk
+    gates apply first (:mod:`crmkit.tier.gates`): a client in default is at best tier C and
+    high risk, one in covenant breach at best tier B and high risk, whatever its value.
 
     Returns
     -------
     pd.DataFrame
-        Index client_id; columns ``score``, ``tier``, ``pd``, ``risk``, ``capacity``,
-        ``capacity_basis``, ``capacity_value``, ``segment``, then the ``keep`` columns of
-        ``features`` that exist.
+        Index client_id; columns ``score``, ``tier`` (after the gates), ``tier_by_value``
+        (before), ``pd``, ``risk`` (after the gates), ``risk_status``, ``covenant_breach``,
+        ``capacity``, ``capacity_basis``, ``capacity_value``, ``segment``, then the ``keep``
+        columns of ``features`` that exist.
     """
     p = _params(params)
+    g = gates or RiskGates()
     idx = features.index
     sc = _numeric(score, "score").reindex(idx)
     pdv = _numeric(pd_, "pd").reindex(idx)
-    risk = risk_level(pdv, p)
+    breach = (covenant_breach(features["dscr"], g) if "dscr" in features.columns
+              else pd.Series(False, index=idx, name="covenant_breach"))
+    status = risk_status(idx, in_default=features.get("in_default"), breach=breach, pd_=pdv,
+                         gates=g)
+    risk = gated_risk(risk_level(pdv, p), status)
     cap = capacity_detail(features, p)
-    cols = {"score": sc, "tier": abc_tiers(sc, p), "pd": pdv, "risk": risk,
+    by_value = abc_tiers(sc, p)
+    cols = {"score": sc, "tier": cap_tiers(by_value, status, breach, g),
+            "tier_by_value": by_value, "pd": pdv, "risk": risk, "risk_status": status,
+            "covenant_breach": breach.astype("boolean"),
             **{c: cap[c] for c in cap.columns},
             "segment": risk_capacity_matrix(risk, cap["capacity"])}
     cols |= {k: features[k] for k in keep if k in features.columns and k not in cols}

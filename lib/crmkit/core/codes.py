@@ -96,6 +96,15 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "service": ("服务", "Service"),
         "complaint": ("投诉", "Complaint"),
     },
+    "complaint_category": {
+        "pricing": ("价格费率", "Pricing and fees"),
+        "approval_speed": ("审批效率", "Approval speed"),
+        "documentation": ("材料手续", "Documentation burden"),
+        "rm_responsiveness": ("客户经理响应", "RM responsiveness"),
+        "product_fit": ("产品匹配", "Product fit"),
+        "digital_channels": ("线上渠道", "Digital channels"),
+        "other": ("其他", "Other"),
+    },
     "need_type": {
         "new_loan": ("新增贷款", "New loan"),
         "refinancing": ("再融资", "Refinancing"),

@@ -1,4 +1,4 @@
-"""Masking of personal data for exports: names ``张**`` and ID numbers ``9131****1234``.
+"""Masking of personal data for exports: names ``张**``, ID numbers ``9131****1234``, free text.
 
 Both helpers are vectorised over a pandas Series (or take one string) and keep missing values
 missing. The data contract marks the columns to mask with ``pii=True`` (``clients.legal_rep``,
@@ -7,11 +7,13 @@ missing. The data contract marks the columns to mask with ``pii=True`` (``client
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import overload
 
 import pandas as pd
 
-__all__ = ["mask_name", "mask_id", "mask_frame", "PII_MASKS", "MASK_CHAR"]
+__all__ = ["mask_name", "mask_id", "mask_text", "mask_frame", "PII_MASKS", "MASK_CHAR"]
 
 MASK_CHAR = "*"
 
@@ -61,8 +63,69 @@ def mask_id(s):
     return (None if pd.isna(out.iloc[0]) else str(out.iloc[0])) if scalar else out
 
 
+# -- free text: phone numbers, ID numbers, e-mail addresses and people's names --------------
+#: 18-digit resident ID (17 digits + digit or X) or 15-digit old ID, not inside a longer number.
+_RE_ID = re.compile(r"(?<![0-9A-Za-z])(?:[1-9]\d{16}[\dXx]|[1-9]\d{14})(?![0-9A-Za-z])")
+#: Mainland mobile (optionally +86 / 86, optional spaces or dashes) or landline 0xx(x)-xxxxxxx(x).
+_RE_PHONE = re.compile(
+    r"(?<!\d)(?:(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}|0\d{2,3}[ -]?\d{7,8})(?!\d)")
+_RE_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+#: A Chinese name right after a word that introduces a person (联系人王建国, 财务总监李芳).
+_RE_CN_NAME = re.compile(
+    r"(联系人|对接人|经办人|负责人|财务总监|财务经理|总经理|董事长|法定代表人|法人代表|法人|"
+    r"客户经理|出纳|会计)[:：\s]?([\u4e00-\u9fff])([\u4e00-\u9fff]{1,2})"
+    r"(?=[，,。；;、\s（(]|电话|手机|邮箱|$|已|未|表示|反映|称)")
+#: An English name after a title or "contact" (Mr. Wang, Ms Li Na, contact Zhang Wei).
+_RE_EN_NAME = re.compile(
+    r"\b(Mr\.?|Ms\.?|Mrs\.?|Dr\.?|[Cc]ontact:?)\s+([A-Z])([a-z]+(?: [A-Z][a-z]+)?)")
+
+
+def _stars(m: re.Match[str], keep_head: int = 0, keep_tail: int = 0) -> str:
+    s = m.group(0)
+    digits = [i for i, ch in enumerate(s) if ch.isalnum()]
+    keep = set(digits[:keep_head]) | set(digits[len(digits) - keep_tail:])
+    return "".join(ch if (i in keep or not ch.isalnum()) else MASK_CHAR
+                   for i, ch in enumerate(s))
+
+
+def _mask_one(text: str, names: tuple[str, ...]) -> str:
+    text = _RE_EMAIL.sub(lambda m: m.group(0)[0] + MASK_CHAR * 3 + m.group(0)[
+        m.group(0).index("@"):], text)
+    text = _RE_ID.sub(lambda m: _stars(m, 4, 4), text)
+    text = _RE_PHONE.sub(lambda m: _stars(m, 3, 4) if m.group(0).lstrip("+")[:1] != "0"
+                         else _stars(m, 0, 0), text)
+    text = _RE_CN_NAME.sub(lambda m: m.group(1) + m.group(2) + MASK_CHAR * len(m.group(3)),
+                           text)
+    text = _RE_EN_NAME.sub(lambda m: f"{m.group(1)} {m.group(2)}{MASK_CHAR * 3}", text)
+    for name in names:
+        text = text.replace(name, name[0] + MASK_CHAR * (len(name) - 1))
+    return text
+
+
+@overload
+def mask_text(s: pd.Series, names: Iterable[str] = ...) -> pd.Series: ...
+@overload
+def mask_text(s: str | None, names: Iterable[str] = ...) -> str | None: ...
+def mask_text(s, names=()):
+    """Mask personal data inside free text (visit notes, complaints, survey feedback).
+
+    Phone numbers keep their first 3 and last 4 digits (``138****5678``; landlines are masked
+    whole), ID numbers (18 or 15 digits) their first and last 4, e-mail addresses their first
+    character and domain (``z***@bank.com``); a Chinese name after a word that introduces a
+    person (``联系人王建国`` -> ``联系人王**``), an English name after a title (``Mr. W***``) and
+    every name in ``names`` (e.g. the clients' legal representatives) keep only their first
+    character. Missing values stay missing.
+    """
+    names = tuple(sorted({str(n).strip() for n in names if isinstance(n, str)
+                          and len(str(n).strip()) > 1}, key=len, reverse=True))
+    v, scalar = _series(s)
+    out = v.map(lambda x: _mask_one(x, names), na_action="ignore").astype("string")
+    return (None if pd.isna(out.iloc[0]) else str(out.iloc[0])) if scalar else out
+
+
 #: Contract PII column -> masking helper.
-PII_MASKS = {"legal_rep": mask_name, "credit_code": mask_id}
+PII_MASKS = {"legal_rep": mask_name, "credit_code": mask_id, "notes": mask_text,
+             "feedback": mask_text}
 
 
 def mask_frame(df: pd.DataFrame) -> pd.DataFrame:

@@ -28,6 +28,7 @@ from crmkit.params.history import HistoryParams
 from crmkit.params.plan import PlanParams
 from crmkit.params.scoring import ScoringParams
 from crmkit.params.tiering import TieringParams
+from crmkit.params.voice import VoiceParams
 from crmkit.params.warning import WarningParams
 
 __all__ = ["Params", "SourceSpec", "load_params", "update_params_file", "SAFE_NAME", "UNITS"]
@@ -88,6 +89,7 @@ class Params(Section):
     warning: WarningParams = Field(default_factory=WarningParams)
     churn: ChurnParams = Field(default_factory=ChurnParams)
     history: HistoryParams = Field(default_factory=HistoryParams)
+    voice: VoiceParams = Field(default_factory=VoiceParams)
     diagnose: DiagnoseParams = Field(default_factory=DiagnoseParams)
     plan: PlanParams = Field(default_factory=PlanParams)
     batch: BatchParams = Field(default_factory=BatchParams)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from crmkit.core.contract import CODES
 from crmkit.sample.base import NO_DATE, Ctx, Latent, choice, sigmoid, uniform_days
 from crmkit.sample.names import ids, pick
 from crmkit.sample.spec import SIZE_MIX
+from crmkit.sample.texts import draw_categorical, draw_texts, text_rng, theme_weights
 
 __all__ = ["interactions", "surveys", "needs", "handling_penalty"]
 
@@ -20,13 +23,6 @@ _CHANNEL_MIX = np.array([
     (0.0, 0.0, 0.15, 0.4, 0.25, 0.2),
     (0.0, 0.4, 0.2, 0.1, 0.2, 0.1),
 ])
-_FEEDBACK = {
-    5: ("服务专业，审批高效", "客户经理响应及时", "合作愉快，期待继续合作", "融资方案贴合项目需求"),
-    4: ("整体满意，放款速度可再提升", "服务较好，希望利率更有竞争力", "沟通顺畅"),
-    3: ("一般，审批流程偏长", "材料要求较多", "服务尚可，响应速度一般"),
-    2: ("投诉处理太慢", "审批周期太长，影响项目进度", "客户经理更换频繁"),
-    1: ("投诉长期未解决，考虑更换合作银行", "响应太慢，体验很差"),
-}
 _NEEDS = list(CODES["need_type"])
 _NEED_MIX = (0.30, 0.15, 0.20, 0.08, 0.12, 0.07, 0.08)
 _LOANISH = np.array([t in ("new_loan", "refinancing", "working_capital") for t in _NEEDS])
@@ -77,6 +73,7 @@ def interactions(ctx: Ctx, lat: Latent) -> dict[str, object]:
                         rng.integers(0, 3, m))
     res_day = date + np.ceil(np.nan_to_num(hours) / 24).astype(np.int64) + fix_days.astype(np.int64)
     resolved &= res_day <= A
+    notes, category = _interaction_texts(ctx, lat, owner, kind, date)
     return {
         "interaction_id": ids("I", ctx.start_ids.get("I", 1), m, 9),
         "client_id": owner,
@@ -86,8 +83,42 @@ def interactions(ctx: Ctx, lat: Latent) -> dict[str, object]:
         "response_hours": hours,
         "resolved": (resolved, ~(service | complaint)),        # values, missing mask
         "resolved_date": np.where(resolved & (service | complaint), res_day, NO_DATE),
+        "complaint_category": category,
+        "notes": notes,
         "_kind": kind,                                          # dropped before output
     }
+
+
+#: Share of interactions with a note, per type (visit, call, service, complaint).
+_NOTE_SHARE = np.array([0.7, 0.4, 0.6, 1.0])
+_CATEGORIES = list(CODES["complaint_category"])
+
+
+def _interaction_texts(ctx: Ctx, lat: Latent, owner: np.ndarray, kind: np.ndarray,
+                       date: np.ndarray) -> tuple[object, np.ndarray]:
+    """Notes (with planted theme and tone) and the bank's complaint category per contact.
+
+    Drawn from the texts' own stream (:func:`crmkit.sample.texts.text_rng`). Complaints are
+    negative; other notes are negative with logit ``-1.6 + 0.9 s (+1.0 in a churned client's
+    last 180 days)`` and positive with logit ``0.3 - 0.9 s`` against neutral 0. Complaints carry
+    the planted theme as ``complaint_category`` 85 % of the time (5 % ``other``, 10 % blank).
+    """
+    rng, m = text_rng(ctx.seed, ctx.first), len(owner)
+    s, z = lat.s[owner], lat.z[owner]
+    theme = draw_categorical(rng, theme_weights(s, z))
+    late = lat.churned[owner] & (date > lat.churn_day[owner] - 180)
+    neg = np.exp(-1.6 + 0.9 * s + 1.0 * late)
+    pos = np.exp(0.3 - 0.9 * s)
+    u = rng.random(m) * (neg + pos + 1.0)
+    pol = np.where(u < neg, -1, np.where(u < neg + pos, 1, 0))
+    complaint = kind == _TYPES.index("complaint")
+    pol = np.where(complaint, -1, pol)
+    english = rng.random(m) < np.where(lat.overseas[owner], 0.6, 0.05)
+    text, _ = draw_texts(rng, theme, pol, english)
+    has = rng.random(m) < _NOTE_SHARE[kind]
+    u = rng.random(m)
+    cat = np.where(u < 0.85, theme, np.where(u < 0.90, _CATEGORIES.index("other"), -1))
+    return pc.if_else(pa.array(has), text, None), pick(_CATEGORIES, np.where(complaint, cat, -1))
 
 
 def _draw(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
@@ -137,13 +168,31 @@ def surveys(ctx: Ctx, lat: Latent, penalty: np.ndarray, n_complaints: np.ndarray
                             + rng.normal(0, 0.55, m)), 1, 5).astype(np.int64)
     nps = np.clip(np.round(P.nps_base - P.nps_h * h - P.nps_n * nc - 0.4 * zp
                            + rng.normal(0, 1.4, m)), 0, 10).astype(np.int64)
-    texts = [t for c in range(1, 6) for t in _FEEDBACK[c]]
-    first = np.cumsum([0] + [len(_FEEDBACK[c]) for c in range(1, 5)])
-    size = np.array([len(_FEEDBACK[c]) for c in range(1, 6)])
-    idx = first[csat - 1] + (rng.random(m) * size[csat - 1]).astype(np.int64)
-    idx[rng.random(m) < 0.3] = -1
+    rng.random(m)                      # the former phrase draw: kept so later draws stay put
+    answered = rng.random(m) >= 0.3      # 30 % leave the feedback blank
     return {"client_id": owner, "survey_date": date, "csat": csat, "nps": nps,
-            "feedback": pick(texts, idx)}
+            "feedback": _feedback(ctx, lat, owner, csat, answered)}
+
+
+#: P(negative), P(neutral), P(positive) of the feedback per CSAT answer 1-5.
+_FEEDBACK_TONE = np.array([(0.95, 0.05, 0.0), (0.85, 0.15, 0.0), (0.45, 0.4, 0.15),
+                           (0.1, 0.3, 0.6), (0.0, 0.15, 0.85)])
+
+
+def _feedback(ctx: Ctx, lat: Latent, owner: np.ndarray, csat: np.ndarray,
+              answered: np.ndarray) -> object:
+    """Survey feedback whose tone follows the CSAT answer and whose theme follows ``s``, ``z``.
+
+    Drawn from the texts' own stream (offset from the notes' stream), so the scores and the
+    blank pattern (30 % blank) stay those of the draws above.
+    """
+    rng = text_rng(ctx.seed, ctx.first, stream=1)
+    m = len(owner)
+    theme = draw_categorical(rng, theme_weights(lat.s[owner], lat.z[owner]))
+    pol = draw_categorical(rng, _FEEDBACK_TONE[csat - 1]) - 1
+    english = rng.random(m) < np.where(lat.overseas[owner], 0.6, 0.05)
+    text, _ = draw_texts(rng, theme, pol, english)
+    return pc.if_else(pa.array(answered), text, None)
 
 
 def needs(ctx: Ctx, lat: Latent, maturing: np.ndarray) -> tuple[dict[str, object], np.ndarray]:

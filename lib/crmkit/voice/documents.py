@@ -1,0 +1,148 @@
+"""The texts of a portfolio as one analysed table: masked, tokenised, themed, scored.
+
+:func:`text_table` gathers ``interactions.notes`` and ``surveys.feedback`` (dated up to as_of)
+with their client, date, quarter, type, complaint category and survey scores, plus the
+client's RM, industry and (when given) tier and segment. :func:`analyse_texts` masks personal
+data (always, before analysis: phone and ID numbers or names never become theme terms),
+tokenises, scores sentiment and assigns themes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from crmkit.core.dates import as_timestamp
+from crmkit.core.masking import mask_text
+from crmkit.params.voice import VoiceParams
+from crmkit.voice.errors import VoiceError
+from crmkit.voice.segment import theme_tokens, tokenize
+from crmkit.voice.sentiment import sentiment_scores
+from crmkit.voice.themes import ThemeModel, keyword_theme, load_theme_names, name_themes
+
+__all__ = ["text_table", "analyse_texts", "VoiceAnalysis", "DOC_COLUMNS", "person_names"]
+
+#: Columns of :func:`text_table`.
+DOC_COLUMNS = ("doc_id", "source", "client_id", "date", "quarter", "type", "complaint_category",
+               "csat", "nps", "text")
+
+
+def person_names(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Names of people known from the tables (legal representatives, RMs), for masking."""
+    clients = tables.get("clients")
+    if clients is None:
+        return []
+    out: list[str] = []
+    for col in ("legal_rep", "relationship_manager"):
+        if col in clients:
+            out += clients[col].dropna().astype(str).unique().tolist()
+    return out
+
+
+def text_table(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timestamp,
+               sources: tuple[str, ...] | list[str] = ("interactions", "surveys"),
+               tiers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per non-blank text dated up to ``as_of`` (columns :data:`DOC_COLUMNS` plus
+    ``relationship_manager``, ``industry``, ``tier``, ``segment`` where known)."""
+    end = as_timestamp(as_of)
+    parts = []
+    it = tables.get("interactions")
+    if "interactions" in sources and it is not None and "notes" in it:
+        f = pd.DataFrame({
+            "doc_id": "I:" + it["interaction_id"].astype("string"), "source": "interactions",
+            "client_id": it["client_id"].astype("string"), "date": it["date"],
+            "type": it["type"].astype("string"),
+            "complaint_category": it.get("complaint_category", pd.Series(
+                pd.NA, index=it.index, dtype="string")).astype("string"),
+            "csat": pd.NA, "nps": pd.NA, "text": it["notes"].astype("string")})
+        parts.append(f)
+    sv = tables.get("surveys")
+    if "surveys" in sources and sv is not None and "feedback" in sv:
+        f = pd.DataFrame({
+            "doc_id": "S:" + sv["client_id"].astype("string") + ":"
+                      + sv["survey_date"].dt.strftime("%Y-%m-%d").astype("string"),
+            "source": "surveys", "client_id": sv["client_id"].astype("string"),
+            "date": sv["survey_date"], "type": "survey",
+            "complaint_category": pd.Series(pd.NA, index=sv.index, dtype="string"),
+            "csat": sv["csat"], "nps": sv["nps"], "text": sv["feedback"].astype("string")})
+        parts.append(f)
+    if not parts:
+        raise VoiceError("No text to analyse: give interactions with a 'notes' column or "
+                         "surveys with 'feedback' (and list them under voice.sources).")
+    docs = pd.concat(parts, ignore_index=True)
+    docs["text"] = docs["text"].str.strip()
+    docs = docs.loc[docs["text"].fillna("").str.len() > 0]
+    docs = docs.loc[docs["date"].isna() | (docs["date"] <= end)].copy()
+    docs["quarter"] = docs["date"].dt.to_period("Q").astype("string")
+    for col in ("csat", "nps"):
+        docs[col] = pd.to_numeric(docs[col], errors="coerce").astype("Float64")
+    docs = docs[list(DOC_COLUMNS)].sort_values(["date", "doc_id"]).reset_index(drop=True)
+    clients = tables.get("clients")
+    if clients is not None:
+        info = clients.set_index("client_id")[["relationship_manager", "industry"]]
+        info.index = info.index.astype("string")
+        docs = docs.join(info, on="client_id")
+    if tiers is not None:
+        t = tiers[[c for c in ("tier", "segment") if c in tiers.columns]].copy()
+        t.index = t.index.astype("string")
+        docs = docs.join(t, on="client_id")
+    return docs
+
+
+@dataclass
+class VoiceAnalysis:
+    """Analysed texts and the theme model."""
+
+    docs: pd.DataFrame          #: text_table + masked text, sentiment, theme columns
+    themes: pd.DataFrame        #: one row per NMF component (name, top terms, match, n_texts)
+    model: ThemeModel | None    #: None when there were too few texts for themes
+    tokens: list[list[str]]
+
+
+def analyse_texts(docs: pd.DataFrame, params: VoiceParams | None = None,
+                  names: list[str] | tuple[str, ...] = (), *, mask_pii: bool = False
+                  ) -> VoiceAnalysis:
+    """Mask, tokenise, score and theme the texts of :func:`text_table`.
+
+    Adds ``text_masked``, ``sentiment``, ``sentiment_raw``, ``sentiment_label``,
+    ``component`` (NMF component, -1 none), ``theme`` (code from the name table),
+    ``theme_name_zh``, ``theme_name_en`` and ``theme_weight``. With ``mask_pii`` the
+    ``text`` column itself is replaced by the masked text.
+    """
+    p = params or VoiceParams()
+    out = docs.copy()
+    out["text_masked"] = mask_text(out["text"].astype("string"), names)
+    if mask_pii:
+        out["text"] = out["text_masked"]
+    tokens = tokenize(out["text_masked"].tolist(),
+                      None if p.user_dict is None else str(p.user_dict))
+    senti = sentiment_scores(tokens, window=p.negation_window, extra_lexicon=p.lexicon)
+    out["sentiment"] = senti["sentiment"].to_numpy()
+    out["sentiment_raw"] = senti["sentiment_raw"].to_numpy()
+    out["sentiment_label"] = senti["label"].to_numpy()
+    table = load_theme_names(p.theme_names)
+    topic = theme_tokens(tokens)
+    model: ThemeModel | None = None
+    if sum(bool(d) for d in topic) >= max(p.min_texts, p.n_themes):
+        model = ThemeModel(p.n_themes, p.min_df, p.max_df, p.max_features, p.seed).fit(topic)
+        comp, weight = model.assign(topic)
+        themes = name_themes(model, table)
+        code = np.where(comp >= 0, themes["theme"].to_numpy()[comp], None)
+    else:  # too few texts for a model: keyword themes from the name table
+        comp, weight = np.full(len(topic), -1), np.zeros(len(topic))
+        code = keyword_theme(topic, table)
+        themes = table[["theme", "name_zh", "name_en", "action_zh", "action_en"]].assign(
+            component=-1, match=np.nan, top_terms="")
+    out["component"] = comp
+    out["theme"] = pd.array(code, dtype="string")
+    names_zh = dict(zip(themes["theme"], themes["name_zh"], strict=True))
+    names_en = dict(zip(themes["theme"], themes["name_en"], strict=True))
+    out["theme_name_zh"] = out["theme"].map(names_zh).astype("string")
+    out["theme_name_en"] = out["theme"].map(names_en).astype("string")
+    out["theme_weight"] = weight
+    counts = out["theme"].value_counts()
+    themes = themes.assign(n_texts=themes["theme"].map(counts).fillna(0).astype(int))
+    return VoiceAnalysis(out, themes, model, tokens)

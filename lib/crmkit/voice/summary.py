@@ -1,0 +1,155 @@
+"""What the texts say, by group: theme shares, sentiment, trend, associations, example quotes.
+
+All functions take the analysed text table of :func:`crmkit.voice.documents.analyse_texts`
+(columns ``client_id``, ``quarter``, ``theme``, ``sentiment``, ``sentiment_label`` ...).
+
+* **Theme share** of a group = texts of the theme / texts of the group with a theme.
+* **Sentiment** of a group = mean text sentiment in (-1, 1); ``negative_share`` = share of
+  texts labelled negative.
+* **Association** (:func:`theme_associations`): for each theme, the clients with at least one
+  *negative* text on it against all other clients with texts: how many of each group gave a
+  low latest CSAT, were NPS detractors or churned, the two rates, their difference and a
+  Fisher exact test p-value. It is an association on a small sample, not a cause; the counts
+  are shown so a reader can judge.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["theme_shares", "sentiment_by", "theme_trend", "theme_associations",
+           "client_outcomes", "example_quotes", "client_voice"]
+
+
+def theme_shares(docs: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Theme shares per group (rows: groups, or one row ``all``; columns: themes + ``n_texts``).
+    """
+    d = docs.loc[docs["theme"].notna()]
+    key = d[by].astype("string").fillna("—") if by else pd.Series("all", index=d.index)
+    counts = pd.crosstab(key, d["theme"])
+    out = counts.div(counts.sum(axis=1), axis=0)
+    out["n_texts"] = counts.sum(axis=1)
+    out.index.name = by or "group"
+    out.columns.name = None
+    return out
+
+
+def sentiment_by(docs: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Mean sentiment, negative and positive shares and text counts per group."""
+    key = docs[by].astype("string").fillna("—") if by else pd.Series("all", index=docs.index)
+    g = docs.assign(_neg=docs["sentiment_label"] == "negative",
+                    _pos=docs["sentiment_label"] == "positive").groupby(key)
+    out = pd.DataFrame({"n_texts": g.size(), "sentiment": g["sentiment"].mean(),
+                        "negative_share": g["_neg"].mean(), "positive_share": g["_pos"].mean()})
+    out.index.name = by or "group"
+    return out
+
+
+def theme_trend(docs: pd.DataFrame, last_quarters: int = 4) -> pd.DataFrame:
+    """Per quarter and theme: texts, share of the quarter's texts, mean sentiment; plus the
+    change of share and sentiment over the last ``last_quarters`` quarters (OLS slope per
+    quarter), in columns ``share_slope`` and ``sentiment_slope`` (same for every quarter)."""
+    d = docs.loc[docs["theme"].notna() & docs["quarter"].notna()]
+    g = d.groupby(["quarter", "theme"])
+    out = pd.DataFrame({"n_texts": g.size(), "sentiment": g["sentiment"].mean()}).reset_index()
+    total = out.groupby("quarter")["n_texts"].transform("sum")
+    out["share"] = out["n_texts"] / total
+    quarters = sorted(out["quarter"].unique())[-last_quarters:]
+    x = {q: i for i, q in enumerate(quarters)}
+    slopes = {}
+    for theme, grp in out.loc[out["quarter"].isin(quarters)].groupby("theme"):
+        xs = grp["quarter"].map(x).to_numpy(float)
+        slopes[theme] = ((np.polyfit(xs, grp["share"], 1)[0], np.polyfit(
+            xs, grp["sentiment"], 1)[0]) if len(grp) >= 2 else (np.nan, np.nan))
+    out["share_slope"] = out["theme"].map({k: v[0] for k, v in slopes.items()})
+    out["sentiment_slope"] = out["theme"].map({k: v[1] for k, v in slopes.items()})
+    return out.sort_values(["quarter", "theme"]).reset_index(drop=True)
+
+
+def client_outcomes(tables: dict[str, pd.DataFrame], low_csat_max: int = 2,
+                    low_nps_max: int = 6,
+                    live_statuses: tuple[str, ...] = ("active", "restructured", "default")
+                    ) -> pd.DataFrame:
+    """Per client: latest CSAT and NPS, ``low_csat``, ``detractor`` and ``churned`` (observed:
+    the client has facilities and none is live, i.e. all are closed)."""
+    clients = tables["clients"]["client_id"].astype("string")
+    out = pd.DataFrame(index=pd.Index(clients, name="client_id"))
+    sv = tables.get("surveys")
+    if sv is not None and len(sv):
+        last = sv.sort_values("survey_date").groupby(sv["client_id"].astype("string")).last()
+        out["csat"] = last["csat"].astype("Float64")
+        out["nps"] = last["nps"].astype("Float64")
+    else:
+        out["csat"] = out["nps"] = pd.array([pd.NA] * len(out), dtype="Float64")
+    out["low_csat"] = (out["csat"] <= low_csat_max).astype("boolean")
+    out["detractor"] = (out["nps"] <= low_nps_max).astype("boolean")
+    fac = tables.get("facilities")
+    if fac is not None and len(fac):
+        live = fac["status"].astype("string").isin(live_statuses)
+        has = fac.groupby(fac["client_id"].astype("string")).size()
+        n_live = live.groupby(fac["client_id"].astype("string")).sum()
+        churned = (has.reindex(out.index).fillna(0) > 0) & (n_live.reindex(out.index)
+                                                            .fillna(0) == 0)
+        out["churned"] = churned.astype("boolean")
+    else:
+        out["churned"] = pd.array([pd.NA] * len(out), dtype="boolean")
+    return out
+
+
+def theme_associations(docs: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
+    """For each theme and outcome (``low_csat``, ``detractor``, ``churned``): clients with a
+    negative text on the theme vs other clients with texts — counts, rates, difference and a
+    Fisher exact p-value (two-sided)."""
+    from scipy.stats import fisher_exact
+
+    neg = docs.loc[(docs["sentiment_label"] == "negative") & docs["theme"].notna()]
+    speakers = pd.Index(docs["client_id"].dropna().unique())
+    rows = []
+    for theme, grp in neg.groupby("theme"):
+        mention = speakers.isin(grp["client_id"].unique())
+        for outcome in ("low_csat", "detractor", "churned"):
+            y = outcomes[outcome].reindex(speakers)
+            known = y.notna().to_numpy()
+            yv = y.fillna(False).to_numpy(bool)
+            a, b = int((mention & known & yv).sum()), int((mention & known & ~yv).sum())
+            c, d = int((~mention & known & yv).sum()), int((~mention & known & ~yv).sum())
+            if a + b == 0 or c + d == 0:
+                continue
+            rows.append({"theme": theme, "outcome": outcome, "n_with": a + b, "events_with": a,
+                         "rate_with": a / (a + b), "n_without": c + d, "events_without": c,
+                         "rate_without": c / (c + d),
+                         "difference": a / (a + b) - c / (c + d),
+                         "p_value": float(fisher_exact([[a, b], [c, d]])[1])})
+    cols = ["theme", "outcome", "n_with", "events_with", "rate_with", "n_without",
+            "events_without", "rate_without", "difference", "p_value"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def example_quotes(docs: pd.DataFrame, n: int = 3, tone: str = "negative") -> pd.DataFrame:
+    """Up to ``n`` recent quotes per theme of the given tone (most recent first), from the
+    ``text`` column (already masked when the run masks personal data)."""
+    d = docs.loc[(docs["sentiment_label"] == tone) & docs["theme"].notna()]
+    d = d.sort_values(["date", "doc_id"], ascending=False).groupby("theme").head(n)
+    cols = ["theme", "theme_name_zh", "theme_name_en", "client_id", "date", "source", "text",
+            "sentiment"]
+    return d[cols].sort_values(["theme", "date"], ascending=[True, False]).reset_index(drop=True)
+
+
+def client_voice(docs: pd.DataFrame, n_last: int = 3) -> pd.DataFrame:
+    """Per client: texts, mean sentiment, negative share, main theme, and the last ``n_last``
+    comments with their themes (for the client cards), most recent first."""
+    d = docs.sort_values(["date", "doc_id"], ascending=False)
+    g = d.groupby("client_id")
+    out = pd.DataFrame({"n_texts": g.size(), "sentiment": g["sentiment"].mean(),
+                        "negative_share": g["sentiment_label"].apply(
+                            lambda s: float((s == "negative").mean())),
+                        "main_theme": g["theme"].agg(
+                            lambda s: s.value_counts().index[0] if s.notna().any() else pd.NA)})
+    last = d.groupby("client_id").head(n_last)
+    out["last_comments"] = last.groupby("client_id").apply(
+        lambda x: [{"date": None if pd.isna(r.date) else r.date.date().isoformat(),
+                    "text": r.text, "theme": None if pd.isna(r.theme) else r.theme,
+                    "sentiment": r.sentiment_label} for r in x.itertuples()],
+        include_groups=False)
+    return out

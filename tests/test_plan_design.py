@@ -158,3 +158,26 @@ def test_designer_is_static_in_batch_kernels(run, monkeypatch):
     monkeypatch.setenv("CRMKIT_STATIC_WIDGETS", "1")
     _, ctx = run
     assert PlanDesigner(ctx, str(ctx.clients.index[0])).widget() is None
+
+
+@pytest.mark.notebook
+def test_designer_notebook_runs_with_papermill(run, tmp_path, monkeypatch):
+    import json
+
+    import papermill as pm
+
+    from crmkit.batch import stage_notebooks
+
+    pfile, ctx = run
+    src = ROOT / "notebooks" / "plan_designer.ipynb"
+    assert src.name not in {p.name for p in stage_notebooks().values()}  # not a batch stage
+    out = tmp_path / "plan_designer.ipynb"
+    cid = str(ctx.clients.index[3])
+    monkeypatch.setenv("CRMKIT_STATIC_WIDGETS", "1")  # as crmkit run sets it: no live widget
+    pm.execute_notebook(str(src), str(out), parameters={"params_file": str(pfile),
+                                                        "client_id": cid},
+                        cwd=str(src.parent), kernel_name="python3", progress_bar=False)
+    cells = json.loads(out.read_text(encoding="utf-8"))["cells"]
+    text = json.dumps([c.get("outputs") for c in cells], ensure_ascii=False)
+    assert "方案关键指标" in text and "image/png" in text and cid in text
+    assert "widget-view" not in text and "批量运行" in text  # static results, no dead widget

@@ -165,7 +165,8 @@ def test_sample_portfolio_model_finds_the_planted_service_signal():
 def test_gbm_model_reports_permutation_importance():
     sample = pytest.importorskip("crmkit.sample.portfolio")
     tabs = sample.generate(600, seed=7)
-    p = ChurnParams(model="gbm", gbm_max_iter=30, n_threads=1, importance_repeats=2)
+    p = ChurnParams(model="gbm", gbm_max_iter=30, n_threads=1, importance_repeats=2,
+                    min_auc=0.5)
     res = fit_churn(tabs, "2026-09-30", p)
     assert res.method == "model" and res.importance_kind == "permutation"
     assert 0.0 <= res.auc <= 1.0 and len(res.importance) == len(p.features)
@@ -187,3 +188,16 @@ def test_missing_facilities_is_a_clear_error(tables):
         fit_churn({"clients": tables["clients"]}, AS_OF)
     with pytest.raises(ChurnError, match="as_of must be a date"):
         fit_churn(tables, "soon")
+
+
+def test_model_below_its_gate_is_not_used_segment_base_rates_instead():
+    sample = pytest.importorskip("crmkit.sample.portfolio")
+    tabs = sample.generate(600, seed=7)
+    res = fit_churn(tabs, "2026-09-30", ChurnParams(n_threads=1, min_auc=0.99))
+    assert res.method == "base_rates" and res.auc < 0.99
+    assert "churn.min_auc" in res.message_in("en") and "门槛" in res.message_in("zh")
+    size = tabs["clients"].set_index("client_id")["size_class"]
+    prob = res.probabilities.dropna()
+    # one rate per size class, between 0 and 1, shrunk towards the overall rate
+    per = prob.groupby(size.reindex(prob.index).to_numpy()).nunique()
+    assert (per == 1).all() and prob.between(0, 1).all()

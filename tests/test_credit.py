@@ -511,6 +511,13 @@ def test_grouped_folds_keep_a_clients_rows_together():
     assert (oof_predict(Memo(), X, y, 5, 1) == 1).any()  # without groups a client leaks
 
 
+def test_model_below_its_gate_falls_back_to_expert_rules(sample_tables):
+    res = fit_credit_model(sample_tables, AS_OF, CreditParams(**{**FAST, "min_auc": 0.999}))
+    assert res.method == "rules" and res.summary["model_auc"] < 0.999
+    assert any("credit.min_auc" in w for w in res.warnings)
+    assert res.model.method == "rules" and res.scores["pd"].between(0, 1).all()
+
+
 def test_sample_scores_every_client(sample_tables, sample_result):
     s = sample_result.scores
     assert list(s.index) == sample_tables["clients"]["client_id"].tolist()

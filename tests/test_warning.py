@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -351,8 +353,11 @@ def test_client_metrics_extra_columns_and_derived_changes(tables) -> None:
     assert m["tier_downgrade"].tolist() == [1.0, 0.0]
     table = alerts(m, None, P, AS_OF, "en")
     c1 = set(table[table["client_id"] == "C1"]["rule_id"])
-    assert {"score_drop", "tier_downgrade", "churn_risk", "csat_drop", "nps_detractor",
-            "complaint_open", "milestone_delay_share"} <= c1
+    assert {"score_drop", "churn_risk", "csat_drop", "complaint_open",
+            "milestone_delay_share"} <= c1
+    # one alert per cause: the tier downgrade is grouped with the score drop ("rating"),
+    # the NPS detractor with the CSAT drop ("satisfaction")
+    assert not {"tier_downgrade", "nps_detractor"} & c1
     with pytest.raises(WarningError, match=r"several rows for client_id \['C1'\]"):
         client_metrics(tables, AS_OF, extra=pd.concat([extra, extra.iloc[:1]]))
     with pytest.raises(WarningError, match="indexed by client_id"):
@@ -530,3 +535,85 @@ def test_alert_summary_of_no_alerts_is_empty() -> None:
     assert len(out) == 0
     assert list(out.columns) == ["owner", "critical", "high", "medium", "low", "alerts",
                                  "clients", "first_due"]
+
+
+# -- IFRS 9 expected credit loss -------------------------------------------------------------
+def test_ecl_by_stage_on_a_hand_computed_example():
+    """PD 2 %, LGD 45 % (unsecured), EAD 1,000,000, rate 5 %, exactly two years left
+    (2026-09-30 to 2028-09-29 is 730 days, ACT/365):
+    Stage 1: 0.02 x 0.45 x 1e6 / 1.05^0.5                                   = 8,783.10
+    Stage 2: 0.45 x 1e6 x [0.02 / 1.05^0.5 + (0.98 - 0.98^2) x 0.5 / 1.05^1.5] = 12,881.88
+    Stage 3: 0.45 x 1e6                                                      = 450,000
+    A working-capital line (limit 2e6, drawn 1e6, CCF 40 %, mortgage LGD 35 %, PD 1 %,
+    rate 4 %, Stage 1): EAD 1.4e6, ECL = 0.01 x 0.35 x 1.4e6 / 1.04^0.5       = 4,804.85
+    """
+    from crmkit.warn.ecl import ecl_summary, expected_credit_loss
+
+    fac = pd.DataFrame({
+        "facility_id": ["F1", "F2", "F3", "F4"], "client_id": ["A", "B", "C", "D"],
+        "product": ["long_term", "long_term", "long_term", "working_capital"],
+        "amount": [1e6, 1e6, 1e6, 2e6], "outstanding": [1e6, 1e6, 1e6, 1e6],
+        "maturity_date": pd.to_datetime(["2028-09-29"] * 4),
+        "interest_rate": [0.05, 0.05, 0.05, 0.04],
+        "collateral_type": ["unsecured", "unsecured", "unsecured", "mortgage"]})
+    stages = pd.DataFrame({"client_id": ["A", "B", "C", "D"], "stage": [1, 2, 3, 1]},
+                          index=pd.Index(["F1", "F2", "F3", "F4"], name="facility_id"))
+    pd12 = pd.Series({"A": 0.02, "B": 0.02, "C": 0.02, "D": 0.01})
+    e = expected_credit_loss(stages, fac, pd12, dt.date(2026, 9, 30))
+    assert e.loc["F1", "ecl"] == pytest.approx(0.02 * 0.45 * 1e6 / 1.05 ** 0.5)
+    assert e.loc["F1", "ecl"] == pytest.approx(8783.10, abs=0.01)
+    assert e.loc["F2", "ecl"] == pytest.approx(12881.88, abs=0.01)
+    assert e.loc["F3", "ecl"] == pytest.approx(450000.0)
+    assert e.loc["F4", "ead"] == pytest.approx(1.4e6)
+    assert e.loc["F4", "ecl"] == pytest.approx(4804.85, abs=0.01)
+    assert e.loc["F2", "pd_lifetime"] == pytest.approx(1 - 0.98 ** 2)
+    s = ecl_summary(e)
+    assert s.loc["total", "ecl"] == pytest.approx(e["ecl"].sum())
+    assert s.loc["2", "coverage"] == pytest.approx(12881.88 / 1e6, abs=1e-6)
+    by_tier = ecl_summary(e, pd.Series({"A": "A", "B": "A", "C": "C"}, name="tier"))
+    assert by_tier.loc["A", "facilities"] == 2 and by_tier.loc["unknown", "clients"] == 1
+
+
+@given(st.floats(0.0005, 0.5), st.floats(0.3, 20), st.floats(0, 0.1))
+@settings(max_examples=80, deadline=None)
+def test_lifetime_ecl_at_least_12_month_and_at_most_lgd_x_ead(pd12, years, rate):
+    from crmkit.warn.ecl import _lifetime_factor, lifetime_pd
+
+    f = _lifetime_factor(np.array([pd12]), np.array([years]), np.array([rate]), 25)[0]
+    one_year = lifetime_pd(np.array([pd12]), np.array([min(years, 1.0)]))[0] / (1 + rate) ** 0.5
+    assert one_year - 1e-12 <= f <= 1.0
+
+
+# -- alerts people will read ------------------------------------------------------------------
+def _alerts(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
+    from crmkit.warn.alerting import SEVERITY_DTYPE
+
+    df = pd.DataFrame(rows, columns=["client_id", "rule_id", "severity", "owner"])
+    df["severity"] = df["severity"].astype(SEVERITY_DTYPE)
+    return df
+
+
+def test_alerts_deduplicated_per_client_and_cause():
+    from crmkit.warn.worklist import dedupe_alerts
+
+    a = _alerts([("A", "dscr_below_100", "critical", "王"), ("A", "maturity_90d", "medium", "王"),
+                 ("A", "maturity_90d", "medium", "王"), ("A", "maturity_90d", "medium", "王"),
+                 ("B", "maturity_90d", "medium", "李"), ("A", "dscr_lockup", "medium", "王")])
+    d = dedupe_alerts(a)
+    assert d[["client_id", "rule_id"]].values.tolist() == [
+        ["A", "dscr_below_100"], ["A", "maturity_90d"], ["B", "maturity_90d"]]
+    assert d["occurrences"].tolist() == [2, 3, 1]  # dscr group: breach + lock-up band
+    assert d["cause"].tolist() == ["dscr", "maturity_90d", "maturity_90d"]
+    assert d["occurrences"].sum() == len(a)  # nothing lost: every alert is counted
+
+
+def test_worklist_ranks_by_severity_then_exposure_and_counts_the_rest():
+    from crmkit.warn.worklist import rank_alerts, worklist
+
+    a = _alerts([("small", "dpd_90", "critical", "王"), ("big", "leverage_high", "high", "王"),
+                 ("mid", "leverage_high", "high", "王"), ("x", "nps_detractor", "low", "李")])
+    r = rank_alerts(a, pd.Series({"small": 1e6, "big": 9e9, "mid": 5e8, "x": 1.0}))
+    assert r["client_id"].tolist() == ["small", "big", "mid", "x"]
+    shown, counts = worklist(r, top_n=2)
+    assert shown["client_id"].tolist() == ["small", "big", "x"]
+    assert counts.loc["王"].tolist() == [2, 3] and counts.loc["李"].tolist() == [1, 1]

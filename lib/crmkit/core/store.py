@@ -19,7 +19,8 @@ from crmkit.core.errors import CrmkitError
 if TYPE_CHECKING:
     from crmkit.params import Params
 
-__all__ = ["atomic_write", "save_table", "load_table", "load_indexed", "table_path", "STAGES"]
+__all__ = ["atomic_write", "save_table", "load_table", "load_indexed", "table_path", "STAGES",
+           "record_model"]
 
 #: The stages of a run, in order; each is a sub-folder of the run folder.
 STAGES = ("collect", "score", "tier", "warn", "diagnose", "report")
@@ -70,3 +71,19 @@ def load_indexed(params: Params, stage: str, name: str, key: str = "client_id") 
     """:func:`load_table`, indexed by ``key`` when the table has that column."""
     df = load_table(params, stage, name)
     return df.set_index(key) if key in df.columns else df
+
+
+def record_model(params: Params, stage: str, name: str, info: dict) -> Path:
+    """Record which model a stage used and why (``<run_dir>/<stage>/models.json``).
+
+    ``info`` holds at least ``method`` (what produced the numbers), and for a model gate
+    ``auc``, ``min_auc`` and ``fallback`` (True when the model was not used). The batch
+    runner copies the file into the run's ``manifest.json``.
+    """
+    import json
+
+    path = params.run_dir / stage / "models.json"
+    data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    data[name] = info
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=float)
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -23,6 +23,7 @@ from crmkit.params.batch import BatchParams
 from crmkit.params.churn import ChurnParams
 from crmkit.params.credit import CreditParams
 from crmkit.params.diagnose import DiagnoseParams
+from crmkit.params.ecl import EclParams
 from crmkit.params.gates import RiskGates
 from crmkit.params.history import HistoryParams
 from crmkit.params.plan import PlanParams
@@ -87,6 +88,7 @@ class Params(Section):
     gates: RiskGates = Field(default_factory=RiskGates)
     tiering: TieringParams = Field(default_factory=TieringParams)
     warning: WarningParams = Field(default_factory=WarningParams)
+    ecl: EclParams = Field(default_factory=EclParams)
     churn: ChurnParams = Field(default_factory=ChurnParams)
     history: HistoryParams = Field(default_factory=HistoryParams)
     voice: VoiceParams = Field(default_factory=VoiceParams)

@@ -17,6 +17,7 @@ Example (every key optional; these are the defaults)::
       gbm_max_leaf_nodes: 15
       cv_folds: 5                 # stratified folds for the out-of-fold AUC
       min_events: 10              # fewer churners (or stayers) -> the rules score, not a model
+      min_auc: 0.60               # model gate: out-of-fold AUC below this -> base rates
       seed: 7
       importance_repeats: 5       # gbm: permutation-importance repeats ...
       importance_max_rows: 20000  # ... on at most this many training rows
@@ -116,6 +117,10 @@ class ChurnParams(Section):
     gbm_max_leaf_nodes: int = Field(15, ge=2, le=255)
     cv_folds: int = Field(5, ge=2, le=20, description="folds of the out-of-fold AUC")
     min_events: int = Field(10, ge=2, description="fewer churners (or stayers): rules score")
+    min_auc: float = Field(0.60, ge=0.5, le=1.0, description=(
+        "model gate: out-of-fold AUC below this -> churn base rates by client size"))
+    base_rate_prior: float = Field(10.0, ge=0, description=(
+        "pseudo-clients at the overall churn rate added to each segment's base rate"))
     seed: int = 7
     importance_repeats: int = Field(5, ge=1, le=100)
     importance_max_rows: int = Field(20000, ge=100)

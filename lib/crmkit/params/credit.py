@@ -15,6 +15,7 @@ Example (every key optional; these are the defaults, abridged)::
       model: scorecard            # scorecard (WOE + logistic) | gbm (gradient boosting)
       cv_folds: 5                 # out-of-fold validation
       min_defaults: 20            # fewer defaults (or non-defaults) -> expert rules, not a model
+      min_auc: 0.60               # model gate: out-of-fold AUC below this -> expert rules
       base_points: 600            # points at base_odds (good:bad) ...
       base_odds: 50               # ... 50:1
       pdo: 20                     # points to double the odds
@@ -186,6 +187,9 @@ class CreditParams(Section):
     seed: int = Field(7, description="Random seed of the folds and the boosted trees")
     calibration_bins: int = Field(10, ge=2, le=50, description="Bins (deciles) of the "
                                                                "calibration table")
+    min_auc: float = Field(0.60, ge=0.5, le=1.0, description=(
+        "Model gate: a model whose out-of-fold AUC is below this is not used for decisions; "
+        "PDs then come from the expert rules"))
     min_defaults: int = Field(20, ge=1, description=(
         "Fewer training defaults (or non-defaults) than this: no model, expert rules instead"))
     # -- points, grades, reasons ------------------------------------------------------------

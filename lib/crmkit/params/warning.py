@@ -150,6 +150,8 @@ class WarningParams(Section):
     action_days: dict[str, int] = Field(
         default_factory=lambda: dict(DEFAULT_ACTION_DAYS),
         description="days from as_of until an alert's follow-up is due, by severity")
+    worklist_top_n: int = Field(15, ge=1, le=1000, description=(
+        "alerts shown per relationship manager in reports and cards; the rest are counted"))
     staging: StagingParams = Field(default_factory=StagingParams)
     actions: ActionParams = Field(default_factory=ActionParams)
 

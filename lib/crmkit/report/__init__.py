@@ -21,8 +21,8 @@ from crmkit.report.html import export_html
 from crmkit.report.mask import mask_frame, pii_columns
 from crmkit.report.pdf import export_pdf
 from crmkit.report.rollup import rollup_table, write_rollup
-from crmkit.report.stage import run
 from crmkit.report.sanitize import sanitize_html
+from crmkit.report.stage import run
 from crmkit.report.workbook import workbook_path, write_run_workbook
 from crmkit.report.xlsx import write_workbook
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from crmkit.collect.tables import load_clean
-from crmkit.core.store import atomic_write, load_indexed, save_table
+from crmkit.core.store import atomic_write, load_indexed, record_model, save_table
 from crmkit.params import Params
 from crmkit.score.credit.fit import CreditResult, fit_credit_model, save_model
 from crmkit.score.difference import ScoreResult, score_clients, top_drivers
@@ -51,6 +51,10 @@ def run(params: Params) -> ScoreStage:
     atomic_write(folder / "credit_metrics.csv",
                  lambda tmp: credit.metrics.to_csv(tmp, index=False, encoding="utf-8-sig"))
     save_model(credit.model, folder / "credit_model.joblib")
+    record_model(params, "score", "credit", {
+        "method": credit.method, "auc": credit.summary.get("model_auc"),
+        "min_auc": params.credit.min_auc, "n_defaults": credit.summary.get("n_defaults"),
+        "fallback": credit.method == "rules", "warnings": credit.warnings})
     return ScoreStage(tables, features, scores, drivers, credit)
 
 

@@ -217,6 +217,20 @@ def fit_churn(tables: dict[str, pd.DataFrame], as_of: object,
         prob = pd.Series(model.predict_proba(design_matrix(now, p))[:, 1], index=now.index)
         importance, kind = _importance(model, X_train, y, p)
     auc = float(roc_auc_score(y, oof))
+    if auc < p.min_auc:  # the model gate: segment base rates instead of a chance-level model
+        prob = _base_rates(past.loc[pop], y, now, p).where(active)
+        messages = {
+            "zh": (f"{span} 期间活跃客户 {n} 户中流失 {n1} 户（{n1 / n:.1%}）；模型交叉验证 "
+                   f"AUC = {auc:.3f}，低于门槛 {p.min_auc:.2f}（churn.min_auc），不用于决策："
+                   f"流失概率采用按{_SEGMENT_ZH}分组的历史流失率。"),
+            "en": (f"Of the {n} clients active over {span}, {n1} churned ({n1 / n:.1%}); the "
+                   f"model's out-of-fold AUC = {auc:.3f} is below the gate churn.min_auc = "
+                   f"{p.min_auc:.2f}, so it is not used: churn probabilities are the observed "
+                   f"churn rates by {_SEGMENT_EN}."),
+        }
+        scores = _scores(prob, active, label, now.index)
+        return ChurnResult(scores["churn_probability"], "base_rates", auc, messages, counts,
+                           importance, kind, list(p.features), obs, as_of, scores, training)
     prob = prob.where(active)
     name = {"logistic": ("逻辑回归", "logistic regression"),
             "gbm": ("梯度提升树", "gradient boosting")}[p.model]
@@ -229,6 +243,25 @@ def fit_churn(tables: dict[str, pd.DataFrame], as_of: object,
     scores = _scores(prob, active, label, now.index)
     return ChurnResult(scores["churn_probability"], "model", auc, messages, counts, importance,
                        kind, list(p.features), obs, as_of, scores, training, model)
+
+
+_SEGMENT = "size_class"
+_SEGMENT_ZH, _SEGMENT_EN = "客户规模", "client size"
+
+
+def _base_rates(past: pd.DataFrame, y: np.ndarray, now: pd.DataFrame, p: ChurnParams
+                ) -> pd.Series:
+    """Observed churn rate per segment (client size), shrunk towards the overall rate with
+    ``p.base_rate_prior`` pseudo-clients so a small segment does not get an extreme rate."""
+    overall = float(np.mean(y)) if len(y) else 0.0
+    k = p.base_rate_prior
+    if _SEGMENT in past.columns and _SEGMENT in now.columns:
+        seg = past[_SEGMENT].astype("string").fillna("unknown").to_numpy()
+        w = pd.DataFrame({"s": seg, "y": y.astype(float)}).groupby("s")["y"].agg(["sum", "size"])
+        rate = (w["sum"] + k * overall) / (w["size"] + k)
+        out = now[_SEGMENT].astype("string").fillna("unknown").map(rate).astype(float)
+        return out.fillna(overall)
+    return pd.Series(overall, index=now.index)
 
 
 def _scores(prob: pd.Series, active: np.ndarray, label: pd.Series, idx: pd.Index

@@ -1,9 +1,10 @@
-"""The warn stage runner: churn, snapshot history, rules, IFRS 9 stages, alerts, action plan.
+"""The warn stage runner: churn, history, rules, IFRS 9 stages and ECL, alerts, action plan.
 
 Reads the score and tier tables of this run, compares them with the previous snapshot in the
 portfolio's history store, evaluates the early-warning rules and writes under
-``<run_dir>/warn/``: ``alerts``, ``rule_notes``, ``stages``, ``action_plan`` (Parquet and a CSV
-for Excel), ``actions.ics``, ``churn``, ``changes`` and ``migration``. The run's client and
+``<run_dir>/warn/``: ``alerts``, ``rule_notes``, ``stages``, ``ecl`` (expected credit loss per
+facility), ``action_plan`` (Parquet and a CSV for Excel), ``actions.ics``, ``churn``,
+``changes``, ``migration`` (tiers) and ``stage_migration`` (IFRS 9 stages, facility counts). The run's client and
 facility results are then stored as the snapshot of its as-of date (re-running the same date
 replaces it).
 """
@@ -16,9 +17,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from crmkit.collect.tables import load_clean
-from crmkit.core.store import load_indexed, save_table
+from crmkit.core.store import load_indexed, record_model, save_table
 from crmkit.params import Params
 from crmkit.score.stage import load_features
+from crmkit.tier.gates import covenant_breach
 from crmkit.warn.alerting import (
     RuleEvaluation,
     action_plan,
@@ -33,6 +35,7 @@ from crmkit.warn.alerting import (
     write_plan_csv,
 )
 from crmkit.warn.churn import ChurnResult, fit_churn
+from crmkit.warn.ecl import expected_credit_loss
 from crmkit.warn.history import (
     changes,
     load_snapshot,
@@ -41,6 +44,7 @@ from crmkit.warn.history import (
     save_snapshot,
     snapshot_dates,
 )
+from crmkit.warn.worklist import dedupe_alerts, rank_alerts
 
 __all__ = ["WarnStage", "run", "current_snapshot", "SNAPSHOT_COLUMNS"]
 
@@ -62,14 +66,20 @@ class WarnStage:
     stages: pd.DataFrame
     plan: pd.DataFrame
     churn: ChurnResult
+    ecl: pd.DataFrame
+    stage_migration: pd.DataFrame | None
     current: pd.DataFrame
     previous_date: dt.date | None
     changes: pd.DataFrame | None
     migration: pd.DataFrame | None
 
 
+def _indexed_by(df: pd.DataFrame, key: str) -> pd.DataFrame:
+    return df.set_index(key) if key in df.columns else df
+
+
 def _indexed(df: pd.DataFrame) -> pd.DataFrame:
-    return df.set_index("client_id") if "client_id" in df.columns else df
+    return _indexed_by(df, "client_id")
 
 
 def current_snapshot(params: Params, churn: ChurnResult | None = None) -> pd.DataFrame:
@@ -115,6 +125,9 @@ def run(params: Params) -> WarnStage:
     lang, as_of = params.language, params.as_of
     tables = load_clean(params)
     churn = fit_churn(tables, as_of, params.churn)
+    record_model(params, "warn", "churn", {
+        "method": churn.method, "auc": churn.auc, "min_auc": params.churn.min_auc,
+        "fallback": churn.method != "model", "message_en": churn.messages["en"]})
     current = current_snapshot(params, churn)
     path = params.history_path
     prev_date = previous_as_of(path, params.portfolio, as_of) if path.exists() else None
@@ -132,18 +145,35 @@ def run(params: Params) -> WarnStage:
     fm = facility_metrics(tables, as_of)
     evaluation = evaluate_rules(metrics, fm, params.warning)
     table = alerts(metrics, fm, params.warning, as_of, lang, evaluation=evaluation)
+    table = rank_alerts(dedupe_alerts(table, params.warning), load_features(params)["exposure"])
     notes = rule_notes(evaluation, lang)
     origin = origination_pd(fm, _pd_history(params, current))
-    stages = ifrs9_stages(fm, current["pd"], origin, params.warning, lang=lang)
+    # a covenant breach is a qualitative SICR indicator: the client goes on the watch list
+    breach = covenant_breach(load_features(params)["dscr"], params.gates)
+    stages = ifrs9_stages(fm, current["pd"], origin, params.warning, lang=lang,
+                          watchlist=breach.index[breach.to_numpy()])
+    pd12 = load_indexed(params, "score", "credit")["pd_model"]
+    ecl = expected_credit_loss(stages, tables["facilities"], pd12, as_of, params.ecl)
+    stage_moves = None
+    if prev_date is not None:
+        before = _indexed_by(load_snapshot(path, params.portfolio, prev_date, "facility"),
+                             "facility_id")["stage"]
+        stage_moves = migration_matrix(before.astype("string"),
+                                       stages["stage"].astype("string"), normalize=False,
+                                       order=["1", "2", "3"])
     plan = action_plan(table, tables, as_of, params.warning, lang=lang)
     _save(params, table, notes, stages, plan, churn, change, migration)
+    save_table(params, "warn", "ecl", ecl.reset_index())
+    if stage_moves is not None:
+        save_table(params, "warn", "stage_migration", stage_moves.rename(columns=str)
+                   .reset_index().astype({"from": "string"}))
     save_snapshot(path, params.portfolio, as_of, current.reset_index(), "client",
                   backend=params.history.backend)
     save_snapshot(path, params.portfolio, as_of,
                   stages[["client_id", "stage", "pd_now", "exposure"]].reset_index(),
                   "facility", backend=params.history.backend)
-    return WarnStage(tables, metrics, fm, evaluation, table, notes, stages, plan, churn,
-                     current, prev_date, change, migration)
+    return WarnStage(tables, metrics, fm, evaluation, table, notes, stages, plan, churn, ecl,
+                     stage_moves, current, prev_date, change, migration)
 
 
 def _save(params: Params, table: pd.DataFrame, notes: pd.DataFrame, stages: pd.DataFrame,

@@ -225,6 +225,28 @@ def _iv_table(sc: Scorecard) -> pd.DataFrame:
     return t.reset_index()
 
 
+def _fit_rules(d: TrainingData, p: CreditParams, y: np.ndarray, rows: list, oof: pd.DataFrame,
+               models: dict[str, CreditModel], warns: list[str]
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The expert-rules scorer (fallback when no model may be used); returns calibration and
+    points tables and fills ``rows``, ``oof`` and ``models`` in place."""
+    n_def = int(y.sum())
+    num = [f for f in p.rules if f in d.train.columns or f in d.score.columns]
+    est = RulesScorer(p.rules, p.rules_base_points, p.base_points, p.base_odds, p.pdo)
+    Xr = prepare_frame(d.train, [f for f in num if f in d.train.columns], [])
+    est.fit(Xr)
+    num = list(est.features_)
+    if est.absent_:
+        warns.append(f"Rule features {est.absent_} are not in the data and were left out.")
+    models["rules"] = CreditModel(est, p, "rules", num, [])
+    oof["pd_rules"] = est.predict_proba(Xr)[:, 1]
+    if 0 < n_def < len(y):
+        rows.append(metrics_row("rules", y, oof["pd_rules"], basis="in_sample"))
+    calib = (calibration_table(y, oof["pd_rules"], p.calibration_bins) if len(y)
+             else pd.DataFrame())
+    return calib, est.points_table_
+
+
 def fit_credit_model(tables: Mapping[str, pd.DataFrame] | pd.DataFrame,
                      as_of: dt.date | pd.Timestamp | None = None,
                      params: CreditParams | None = None) -> CreditResult:
@@ -268,20 +290,8 @@ def fit_credit_model(tables: Mapping[str, pd.DataFrame] | pd.DataFrame,
     rows, oof = [], pd.DataFrame({"default": y}, index=d.train.index)
     models: dict[str, CreditModel] = {}
     if method == "rules":
-        num = [f for f in p.rules if f in d.train.columns or f in d.score.columns]
-        est = RulesScorer(p.rules, p.rules_base_points, p.base_points, p.base_odds, p.pdo)
-        Xr = prepare_frame(d.train, [f for f in num if f in d.train.columns], [])
-        est.fit(Xr)
-        num = list(est.features_)
-        if est.absent_:
-            warns.append(f"Rule features {est.absent_} are not in the data and were left out.")
-        models["rules"] = CreditModel(est, p, "rules", num, [])
-        oof["pd_rules"] = est.predict_proba(Xr)[:, 1]
-        if 0 < n_def < len(y):
-            rows.append(metrics_row("rules", y, oof["pd_rules"], basis="in_sample"))
-        calib = (calibration_table(y, oof["pd_rules"], p.calibration_bins) if len(y)
-                 else pd.DataFrame())
-        sc_table, bin_table, iv = est.points_table_, pd.DataFrame(), pd.DataFrame()
+        calib, sc_table = _fit_rules(d, p, y, rows, oof, models, warns)
+        bin_table, iv = pd.DataFrame(), pd.DataFrame()
     else:
         empty = [c for c in [*p.features, *p.categorical] if X[c].isna().all()]
         if empty:
@@ -301,6 +311,17 @@ def fit_credit_model(tables: Mapping[str, pd.DataFrame] | pd.DataFrame,
         calib = calibration_table(y, oof[f"pd_{method}"], p.calibration_bins)
         sc = models["scorecard"].estimator
         sc_table, bin_table, iv = sc.points_table_, sc.binner_.binning_table_, _iv_table(sc)
+        auc = float(next(r["auc"] for r in rows
+                         if r["model"] == method and r["basis"] == "out_of_fold"))
+        summary["model_auc"] = auc
+        if not auc >= p.min_auc:  # the model gate: not good enough to decide with
+            warns.append(
+                f"The {method} model's out-of-fold AUC is {auc:.3f}, below the gate "
+                f"credit.min_auc = {p.min_auc:.2f}: it is not used for decisions; PDs come "
+                f"from the expert rules (credit.rules). / {method} 模型交叉验证 AUC 为 {auc:.3f}，"
+                f"低于门槛 {p.min_auc:.2f}（credit.min_auc），不用于决策，PD 改用专家规则。")
+            method = "rules"
+            calib, sc_table = _fit_rules(d, p, y, rows, oof, models, warns)
     scale = Scaling(p.base_points, p.base_odds, p.pdo)
     for c in [c for c in oof.columns if c.startswith("pd_")]:
         oof[f"points_{c[3:]}"] = scale.points_from_pd(oof[c])

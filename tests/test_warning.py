@@ -594,7 +594,7 @@ def _alerts(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
 
 
 def test_alerts_deduplicated_per_client_and_cause():
-    from crmkit.warn.worklist import dedupe_alerts
+    from crmkit.warn.triage import dedupe_alerts
 
     a = _alerts([("A", "dscr_below_100", "critical", "王"), ("A", "maturity_90d", "medium", "王"),
                  ("A", "maturity_90d", "medium", "王"), ("A", "maturity_90d", "medium", "王"),
@@ -608,7 +608,7 @@ def test_alerts_deduplicated_per_client_and_cause():
 
 
 def test_worklist_ranks_by_severity_then_exposure_and_counts_the_rest():
-    from crmkit.warn.worklist import rank_alerts, worklist
+    from crmkit.warn.triage import rank_alerts, worklist
 
     a = _alerts([("small", "dpd_90", "critical", "王"), ("big", "leverage_high", "high", "王"),
                  ("mid", "leverage_high", "high", "王"), ("x", "nps_detractor", "low", "李")])

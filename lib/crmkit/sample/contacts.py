@@ -72,6 +72,11 @@ def interactions(ctx: Ctx, lat: Latent) -> dict[str, object]:
     fix_days = np.where(complaint, np.round(np.exp(rng.normal(1 + 0.5 * s, 0.6))),
                         rng.integers(0, 3, m))
     res_day = date + np.ceil(np.nan_to_num(hours) / 24).astype(np.int64) + fix_days.astype(np.int64)
+    # escalation: a complaint still open after four months is usually closed within the next
+    # two (only a stubborn few stay open, which is what an "unresolved complaint" alert finds)
+    late = complaint & ~resolved & (date < A - 120) & (rng.random(m) < P.escalation_close)
+    res_day = np.where(late, date + rng.integers(60, 121, m), res_day)
+    resolved |= late
     resolved &= res_day <= A
     notes, category = _interaction_texts(ctx, lat, owner, kind, date)
     return {

@@ -59,7 +59,7 @@ class Projects:
 def projects(ctx: Ctx, lat: Latent) -> Projects:
     """Projects for about 40 % of clients (mostly energy and infrastructure), 4-6 milestones each.
 
-    Milestone delays accumulate: each milestone adds ``N(5 + 30 d+, 15 + 10 d+)`` days (at least
+    Milestone delays accumulate: each milestone adds ``N(2 + 30 d+, 10 + 10 d+)`` days (at least
     -10) where ``d = 0.6 z + 0.8 e`` is the project's delay propensity and ``d+ = max(d, 0)``.
     """
     rng, n, P, A = ctx.rng, ctx.n, ctx.planted, ctx.A
@@ -92,7 +92,7 @@ def projects(ctx: Ctx, lat: Latent) -> Projects:
     cum_w = np.cumsum(w) - np.repeat(np.cumsum(tot) - tot, n_ms)
     p_end = start[proj] + np.round(cum_w / tot[proj] * duration[proj]).astype(np.int64)
     p_start = np.where(pos == 0, start[proj], np.roll(p_end, 1))
-    step = np.maximum(rng.normal(5 + 30 * dpp[proj], 15 + 10 * dpp[proj]), -10)
+    step = np.maximum(rng.normal(P.delay_step + 30 * dpp[proj], P.delay_sd + 10 * dpp[proj]), -10)
     c0 = np.maximum(rng.normal(5 + 10 * dpp, 10), 0)
     cum_d = np.cumsum(step) - np.repeat(np.cumsum(np.bincount(proj, step, m)) -
                                         np.bincount(proj, step, m), n_ms)

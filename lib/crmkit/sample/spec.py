@@ -55,13 +55,13 @@ class Planted:
     #: leverage = lev_floor + lev_span * sigmoid(lev_z*z + lev_noise*e + lev_trend*t*defaulter)
     lev_floor: float = 0.20
     lev_span: float = 0.70
-    lev_z: float = 0.7
-    lev_noise: float = 0.55
+    lev_z: float = 0.55
+    lev_noise: float = 0.40
     lev_trend: float = 0.15
     #: DSCR = exp(dscr_mu - dscr_z*z + dscr_noise*e - dscr_trend*t*defaulter); EBITDA = DSCR*DS
-    dscr_mu: float = 0.82
+    dscr_mu: float = 0.79
     dscr_z: float = 0.25
-    dscr_noise: float = 0.18
+    dscr_noise: float = 0.15
     dscr_trend: float = 0.08
 
     # -- default: exactly default_share of all clients, drawn among the eligible ones ---------
@@ -78,6 +78,8 @@ class Planted:
     default_z: float = 1.0
     default_slip: float = 1.0
     slip_days: int = 90
+    delay_step: float = 2.0            #: mean days each milestone adds to a project's delay ...
+    delay_sd: float = 10.0             #: ... and its spread, before the risk-driven part
 
     # -- repayment behaviour: P(late) = sigmoid(logit) per instalment --------------------------
     late_intercept: float = -3.0
@@ -98,6 +100,7 @@ class Planted:
     response_s: float = 0.9
     resolve_intercept: float = 2.0     #: P(complaint resolved) = sigmoid(2.0 - 1.1 s)
     resolve_s: float = 1.1
+    escalation_close: float = 0.9      #: complaints open after 120 days closed by escalation
     rm_slowness_weight: float = 0.6    #: s = 0.6 * RM slowness + 0.8 * own noise
     churn_share: float = 0.10          #: share of all clients who churn (among eligible)
     churn_s: float = 1.3               #: churn logit = churn_s * s + Logistic noise

@@ -25,7 +25,7 @@ from crmkit.warn.metrics import client_metrics, facility_metrics
 from crmkit.warn.rules import RuleEvaluation, evaluate_rules, missing_values, rule_notes
 from crmkit.warn.stage import WarnStage, current_snapshot, run
 from crmkit.warn.staging import ifrs9_stages, origination_pd, stage_summary
-from crmkit.warn.worklist import dedupe_alerts, rank_alerts, worklist
+from crmkit.warn.triage import dedupe_alerts, rank_alerts, worklist
 
 __all__ = ["run", "WarnStage", "current_snapshot", "client_metrics", "facility_metrics",
            "evaluate_rules", "RuleEvaluation", "rule_notes", "missing_values", "alerts",

@@ -41,7 +41,9 @@ __all__ = ["client_metrics", "facility_metrics", "WARNING_METRICS", "FACILITY_CO
 
 #: Client metrics computed here (on top of the client features).
 WARNING_METRICS: tuple[str, ...] = ("oldest_open_complaint_days", "milestone_delay_share",
-                                    "csat_change", "nps_change")
+                                    "open_milestone_delay_days", "csat_change", "nps_change")
+#: A milestone finished longer ago than this no longer raises a delay warning.
+RECENT_MILESTONE_DAYS = 180
 #: Columns of :func:`facility_metrics` (index ``facility_id``).
 FACILITY_COLUMNS: tuple[str, ...] = (
     "client_id", "client_name", "relationship_manager", "product", "status", "amount",
@@ -66,6 +68,30 @@ def _open_complaint_days(tables, idx: pd.Index, as_of: pd.Timestamp) -> np.ndarr
     return by_client(codes[open_], days, "max", n, 0.0)
 
 
+def _recent(ms: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
+    """Milestones still open, or finished within :data:`RECENT_MILESTONE_DAYS` of ``as_of``."""
+    return ~(ms["actual_end"] < as_of - pd.Timedelta(days=RECENT_MILESTONE_DAYS)).to_numpy(
+        dtype=bool, na_value=False)
+
+
+def _open_milestone_delay(tables, idx: pd.Index, as_of: pd.Timestamp) -> np.ndarray:
+    """Worst delay (days) of a client's milestones still open at ``as_of`` or finished in the
+    last :data:`RECENT_MILESTONE_DAYS` days: a delay long since made good is history, not a
+    warning (the credit model still sees it in ``max_milestone_delay_days``)."""
+    n = len(idx)
+    pr, ms = table_or_none(tables, "projects"), table_or_none(tables, "milestones")
+    if pr is None or ms is None:
+        return np.full(n, np.nan)
+    pr = pr.drop_duplicates("project_id")
+    pcodes = client_codes(idx, pr["client_id"])
+    ppos = pd.Index(pr["project_id"].astype("string")).get_indexer(
+        ms["project_id"].astype("string"))
+    codes = np.where(ppos >= 0, pcodes[ppos], -1)
+    delay, due = milestone_delay_days(ms, as_of)
+    eligible = (codes >= 0) & due & _recent(ms, as_of)
+    return by_client(codes[eligible], delay[eligible], "max", n, 0.0)
+
+
 def _milestone_delay_share(tables, idx: pd.Index, as_of: pd.Timestamp) -> np.ndarray:
     n = len(idx)
     pr, ms = table_or_none(tables, "projects"), table_or_none(tables, "milestones")
@@ -80,7 +106,7 @@ def _milestone_delay_share(tables, idx: pd.Index, as_of: pd.Timestamp) -> np.nda
     duration = np.array(to_days(ms["planned_end"] - ms["planned_start"]), dtype=float)
     duration[~(duration > 0)] = np.nan
     share = delay / duration
-    eligible = (codes >= 0) & due
+    eligible = (codes >= 0) & due & _recent(ms, as_of)
     return by_client(codes[eligible], share[eligible], "max", n)
 
 
@@ -136,6 +162,7 @@ def client_metrics(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timestam
     idx = client_index(tables)
     out["oldest_open_complaint_days"] = _open_complaint_days(tables, idx, as_of)
     out["milestone_delay_share"] = _milestone_delay_share(tables, idx, as_of)
+    out["open_milestone_delay_days"] = _open_milestone_delay(tables, idx, as_of)
     out["csat_change"] = out["csat_latest"] - out["csat_prev"]
     out["nps_change"] = out["nps_latest"] - out["nps_prev"]
     if extra is None:

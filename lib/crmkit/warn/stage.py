@@ -44,7 +44,7 @@ from crmkit.warn.history import (
     save_snapshot,
     snapshot_dates,
 )
-from crmkit.warn.worklist import dedupe_alerts, rank_alerts
+from crmkit.warn.triage import dedupe_alerts, rank_alerts
 
 __all__ = ["WarnStage", "run", "current_snapshot", "SNAPSHOT_COLUMNS"]
 

@@ -4,12 +4,14 @@ secrets in the manifest (8), the kernel's TCP warning in the terminal (12)."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import nbformat
+import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_notebook
 
@@ -19,6 +21,7 @@ from crmkit.batch import read_manifest, run_portfolio
 # the stalls seen in pooled batches; with ONCE set, only on the first attempt.
 LOSE_REPLY = """
 import os
+import signal
 from pathlib import Path
 from crmkit import load_params
 p = load_params(params_file)
@@ -112,3 +115,67 @@ def test_defect12_kernel_tcp_warning_not_in_the_terminal(tmp_path: Path) -> None
                           timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "without encryption" not in proc.stdout + proc.stderr
+
+
+SLEEPY = """
+import time
+from crmkit import load_params
+p = load_params(params_file)
+time.sleep(float(p.title))
+(p.run_dir / "score").mkdir(parents=True, exist_ok=True)
+"""
+
+
+def _alive(procs: list) -> list:
+    import psutil
+
+    out = []
+    for p in procs:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                out.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+@pytest.mark.parametrize("how", ["sigint_parent", "ctrl_c_group", "sigterm_parent"])
+def test_defect3_interruption_stops_workers_and_kernels(tmp_path: Path, how: str) -> None:
+    import psutil
+
+    books = tmp_path / "nb"
+    _book(books, "01_collect.ipynb", WRITE)
+    _book(books, "02_score.ipynb", SLEEPY)
+    files = [_params(tmp_path, name, title=sleep)
+             for name, sleep in (("quick", "0"), ("slow1", "120"), ("slow2", "120"))]
+    env = {**os.environ, "CRMKIT_NOTEBOOKS": str(books)}
+    proc = subprocess.Popen([sys.executable, "-m", "crmkit.cli", "run", *map(str, files),
+                             "--workers", "2"], env=env, start_new_session=True, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = tmp_path / "out"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and not (
+            read_manifest(out / "quick" / "2026-09-30").get("ok")
+            and len(list(out.glob("slow*/*/notebooks/.02_score*"))) == 2):
+        time.sleep(0.3)
+    assert len(list(out.glob("slow*/*/notebooks/.02_score*"))) == 2, "slow stages never started"
+    tree = psutil.Process(proc.pid).children(recursive=True)
+    assert sum("ipykernel" in " ".join(p.cmdline()) for p in tree) >= 2
+    sig = signal.SIGTERM if how == "sigterm_parent" else signal.SIGINT
+    t0 = time.monotonic()
+    if how == "ctrl_c_group":
+        os.killpg(proc.pid, sig)
+    else:
+        os.kill(proc.pid, sig)
+    try:
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    took = time.monotonic() - t0
+    assert proc.returncode == 128 + sig, (proc.returncode, stderr[-2000:])
+    assert took < 15, f"took {took:.0f} s to stop"
+    assert "quick" in stdout and "interrupted" in stdout and "slow1" in stdout
+    time.sleep(1)
+    assert not _alive(tree), [p.cmdline() for p in _alive(tree)]
+    assert not list(out.glob("slow*/*/notebooks/02_score.ipynb"))  # nothing half-written

@@ -1,4 +1,4 @@
-"""The ``crmkit`` command: ``sample``, ``template``, ``contract``, ``collect``, ``run``.
+"""The ``crmkit`` command: ``sample``, ``template``, ``contract``, ``collect``, ``run``, ``plan``.
 
 The command only parses arguments and calls the library; errors crmkit raises on purpose are
 printed as one clear message (exit code 2), never as a traceback.
@@ -57,6 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--executor", choices=["local", "dask"], default="local")
     r.add_argument("--scheduler", default=None, help="Dask scheduler address")
     r.add_argument("--quiet", action="store_true")
+
+    pl = sub.add_parser("plan", help="design financing plans headless: print and save them")
+    pl.add_argument("params", type=Path)
+    pl.add_argument("--client", nargs="+", required=True, help="client IDs")
+    pl.add_argument("--terms", type=Path, default=None, help="YAML of terms (docs/plans.md)")
+    pl.add_argument("--no-save", action="store_true", help="print only, write no plan file")
+    pl.add_argument("--rows", type=int, default=None, help="schedule rows to print")
     return p
 
 
@@ -95,6 +102,19 @@ def _cmd_collect(a: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_plan(a: argparse.Namespace) -> int:
+    from crmkit.params import load_params
+    from crmkit.plan.headless import plan_clients, read_terms_file
+    from crmkit.plan.views import plan_text
+
+    params = load_params(a.params)
+    for plan, path in plan_clients(params, a.client, read_terms_file(a.terms),
+                                   save=not a.no_save, source=str(a.terms or "terms")):
+        _say(plan_text(plan, params.language, a.rows))
+        _say(f"\nsaved {path}\n" if path else "")
+    return 0
+
+
 def _cmd_run(a: argparse.Namespace) -> int:
     from crmkit.batch.runner import run_portfolios
 
@@ -113,15 +133,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``crmkit`` console script."""
     args = build_parser().parse_args(argv)
     handler = {"sample": _cmd_sample, "template": _cmd_template, "contract": _cmd_contract,
-               "collect": _cmd_collect, "run": _cmd_run}[args.command]
+               "collect": _cmd_collect, "run": _cmd_run, "plan": _cmd_plan}[args.command]
     try:
         return handler(args)
     except CrmkitError as exc:
         sys.stderr.write(f"crmkit: error: {exc}\n")
         return 2
-    except KeyboardInterrupt:
-        sys.stderr.write("crmkit: interrupted; completed outputs are intact, rerun to finish\n")
-        return 130
+    except KeyboardInterrupt as exc:
+        sys.stderr.write("crmkit: interrupted; completed outputs are intact; rerun (with "
+                         "--resume) to finish\n")
+        return int(getattr(exc, "exit_code", 130))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,13 @@ from multiprocessing import Manager, get_context
 from pathlib import Path
 from typing import Any
 
+from crmkit.batch.interrupt import (
+    Interrupted,
+    kill_kernels,
+    parent_signals,
+    stop_processes,
+    worker_init,
+)
 from crmkit.batch.kernels import execute_notebook
 from crmkit.batch.manifest import (
     input_hashes,
@@ -67,6 +74,17 @@ def expand_params(paths: list[Path]) -> list[Path]:
     if not out:
         raise ParametersError(f"no parameters files found in {', '.join(map(str, paths))}.")
     return out
+
+
+def _models(stage_dir: Path) -> dict[str, Any]:
+    """The stage's model decisions (``models.json``: method used, AUC, gate, fallback)."""
+    import json
+
+    path = stage_dir / "models.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, ValueError):
+        return {}
 
 
 def _emit(events: Any, *item: object) -> None:
@@ -149,6 +167,7 @@ def run_portfolio(params_file: str | Path, stages: list[str] | None = None,
             "error": error,
             "outputs": sorted(str(p) for p in stage_dir.rglob("*") if p.is_file()
                               and not p.name.startswith(".")) if stage_dir.is_dir() else [],
+            "models": _models(stage_dir),
         }
         write_manifest(params.run_dir, manifest)
         if error:
@@ -200,27 +219,21 @@ def run_portfolios(paths: list[Path], stages: list[str] | None = None,
     else:
         groups = chains(files)
         workers = max(1, min(workers or os.cpu_count() or 1, len(groups)))
-        with Manager() as manager:
+        with Manager() as manager, parent_signals():
             events = manager.Queue() if progress else None
             printer = Printer(events, total) if events is not None else None
             if printer:
                 printer.start()
             try:
-                if workers == 1:
-                    for group in groups:
-                        for f in group:
-                            results.append(run_portfolio(f, stages, resume, notebooks, events))
-                            portfolio_done(printer, results[-1])
-                else:
-                    # spawned, not forked: ZeroMQ contexts are not fork-safe
-                    with ProcessPoolExecutor(max_workers=workers,
-                                             mp_context=get_context("spawn")) as pool:
-                        futs = [pool.submit(run_chain, g, stages, resume, notebooks, events)
-                                for g in groups]
-                        for fut in as_completed(futs):
-                            for r in fut.result():
-                                results.append(r)
-                                portfolio_done(printer, r)
+                _run_local(groups, workers, stages, resume, notebooks, events, printer, results)
+            except Interrupted:
+                kill_kernels()
+                if progress:
+                    print_summary(results)
+                    left = [str(f) for g in groups for f in g
+                            if str(Path(f).resolve()) not in {r.params_file for r in results}]
+                    sys.stdout.write(f"interrupted; not finished: {', '.join(left) or 'none'}\n")
+                raise
             finally:
                 if printer:
                     printer.stop()
@@ -232,6 +245,34 @@ def run_portfolios(paths: list[Path], stages: list[str] | None = None,
         if rollup:
             sys.stdout.write(f"roll-up of {len(results)} portfolios: {rollup['html']}\n")
     return results
+
+
+def _run_local(groups: list[list[Path]], workers: int, stages: list[str] | None,
+               resume: bool, notebooks: Path | None, events: Any, printer: Printer | None,
+               results: list[PortfolioRun]) -> None:
+    """Run the chains in this process (one worker) or a spawned pool; append to ``results``."""
+    if workers == 1:
+        for group in groups:
+            for f in group:
+                results.append(run_portfolio(f, stages, resume, notebooks, events))
+                portfolio_done(printer, results[-1])
+        return
+    # spawned, not forked: ZeroMQ contexts are not fork-safe
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                               initializer=worker_init)
+    try:
+        futs = [pool.submit(run_chain, g, stages, resume, notebooks, events) for g in groups]
+        for fut in as_completed(futs):
+            for r in fut.result():
+                results.append(r)
+                portfolio_done(printer, r)
+    except BaseException:
+        procs = list(getattr(pool, "_processes", {}) or {})
+        pool.shutdown(wait=False, cancel_futures=True)
+        stop_processes(procs)
+        kill_kernels()
+        raise
+    pool.shutdown(wait=True)
 
 
 def _rollup(results: list[PortfolioRun]) -> dict[str, Path] | None:

@@ -179,3 +179,53 @@ def test_defect3_interruption_stops_workers_and_kernels(tmp_path: Path, how: str
     time.sleep(1)
     assert not _alive(tree), [p.cmdline() for p in _alive(tree)]
     assert not list(out.glob("slow*/*/notebooks/02_score.ipynb"))  # nothing half-written
+
+
+def test_defect5_full_disk_is_one_clear_message(tmp_path: Path, monkeypatch) -> None:
+    import errno
+
+    from crmkit.core import store
+    from crmkit.core.errors import OutputError
+
+    def full(tmp: Path) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp))
+
+    with pytest.raises(OutputError, match=r"cannot write the outputs.*disk is full"):
+        store.atomic_write(tmp_path / "x" / "t.csv", full)
+    assert not list((tmp_path / "x").iterdir())  # no temporary file left
+
+
+def test_defect5_unwritable_output_folder_fails_that_portfolio_only(tmp_path: Path,
+                                                                    capsys) -> None:
+    from crmkit.batch import run_portfolios
+
+    books = tmp_path / "nb"
+    _book(books, "01_collect.ipynb", WRITE)
+    (tmp_path / "blocked").write_text("a file where a folder should be")
+    bad = _params(tmp_path, "bad", output_dir="blocked/out")
+    good = _params(tmp_path, "good")
+    results = run_portfolios([bad, good], workers=2, notebooks=books)
+    by = {Path(r.params_file).stem: r for r in results}
+    assert by["good"].ok
+    assert not by["bad"].ok and "cannot write the outputs" in by["bad"].error
+    assert "blocked" in by["bad"].error and "output_dir" in by["bad"].error
+    out = capsys.readouterr().out
+    assert "1 of 2 portfolios succeeded" in out and "Traceback" not in out
+
+
+def test_defect5_disk_full_inside_a_stage_fails_the_portfolio_clearly(tmp_path: Path,
+                                                                      monkeypatch) -> None:
+    import errno
+
+    from crmkit.batch import runner
+
+    books = tmp_path / "nb"
+    _book(books, "01_collect.ipynb", WRITE)
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "out" / "x.ipynb"))
+
+    monkeypatch.setattr(runner, "execute_notebook", full)
+    run = runner.run_portfolio(_params(tmp_path, "full"), notebooks=books)
+    assert not run.ok
+    assert "disk is full" in run.stages[0].error and str(tmp_path / "out") in run.stages[0].error

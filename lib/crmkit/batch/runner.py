@@ -38,6 +38,7 @@ from crmkit.batch.progress import Printer, portfolio_done, print_summary, progre
 from crmkit.batch.results import PortfolioRun, StageRun
 from crmkit.core.errors import CrmkitError, ParametersError
 from crmkit.core.resources import resource_path
+from crmkit.core.store import ensure_dir, output_error
 from crmkit.params import Params, load_params
 
 __all__ = ["NOTEBOOKS", "StageRun", "PortfolioRun", "stage_notebooks",
@@ -114,8 +115,18 @@ def run_portfolio(params_file: str | Path, stages: list[str] | None = None,
     if unknown:
         run.error = f"unknown stage(s) {unknown}; known: {list(books)}"
         return run
-    out_dir = params.run_dir / "notebooks"
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return _run_stages(run, params, params_file, books, stages, resume, events)
+    except CrmkitError as exc:  # an unwritable output folder (OutputError) and the like
+        run.error = str(exc)
+    except OSError as exc:
+        run.error = str(output_error(exc, params.run_dir))
+    return run
+
+
+def _run_stages(run: PortfolioRun, params: Params, params_file: Path, books: dict[str, Path],
+                stages: list[str] | None, resume: bool, events: Any) -> PortfolioRun:
+    out_dir = ensure_dir(params.run_dir / "notebooks")
     for stale in params.run_dir.rglob(".*.part*"):  # left by a run that was killed
         stale.unlink(missing_ok=True)
     old = read_manifest(params.run_dir).get("stages", {})
@@ -193,6 +204,8 @@ def _export(executed: Path, params: Params) -> str:
 
 def _describe(exc: BaseException) -> str:
     name = type(exc).__name__
+    if isinstance(exc, OSError) and exc.filename:
+        return str(output_error(exc, Path(exc.filename).parent))
     if name == "PapermillExecutionError":
         ename = getattr(exc, "ename", "")
         evalue = getattr(exc, "evalue", "")
@@ -239,9 +252,13 @@ def run_portfolios(paths: list[Path], stages: list[str] | None = None,
                     printer.stop()
     order = {str(Path(f).resolve()): i for i, f in enumerate(files)}
     results.sort(key=lambda r: order.get(r.params_file, 0))
-    rollup = _rollup(results)
+    try:
+        rollup, note = _rollup(results), ""
+    except CrmkitError as exc:  # e.g. an unwritable output root: the runs themselves stand
+        rollup, note = None, f"roll-up not written: {exc}\n"
     if progress:
         print_summary(results)
+        sys.stdout.write(note)
         if rollup:
             sys.stdout.write(f"roll-up of {len(results)} portfolios: {rollup['html']}\n")
     return results
@@ -253,9 +270,9 @@ def _run_local(groups: list[list[Path]], workers: int, stages: list[str] | None,
     """Run the chains in this process (one worker) or a spawned pool; append to ``results``."""
     if workers == 1:
         for group in groups:
-            for f in group:
-                results.append(run_portfolio(f, stages, resume, notebooks, events))
-                portfolio_done(printer, results[-1])
+            for r in run_chain(group, stages, resume, notebooks, events):
+                results.append(r)
+                portfolio_done(printer, r)
         return
     # spawned, not forked: ZeroMQ contexts are not fork-safe
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
@@ -296,8 +313,17 @@ def _rollup(results: list[PortfolioRun]) -> dict[str, Path] | None:
 
 def run_chain(files: list[Path], stages: list[str] | None = None, resume: bool = False,
               notebooks: Path | None = None, events: Any = None) -> list[PortfolioRun]:
-    """Run portfolios that share a history store one after another, oldest as-of first."""
-    return [run_portfolio(f, stages, resume, notebooks, events) for f in files]
+    """Run portfolios that share a history store one after another, oldest as-of first.
+
+    Never raises: an unexpected error becomes that portfolio's failure, and the others run.
+    """
+    out = []
+    for f in files:
+        try:
+            out.append(run_portfolio(f, stages, resume, notebooks, events))
+        except Exception as exc:  # noqa: BLE001 - isolate every portfolio
+            out.append(PortfolioRun(str(Path(f).resolve()), error=_describe(exc)))
+    return out
 
 
 def chains(files: list[Path]) -> list[list[Path]]:

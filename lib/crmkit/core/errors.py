@@ -16,6 +16,7 @@ __all__ = [
     "HistoryError",
     "ChurnError",
     "DiagnoseError",
+    "OutputError",
 ]
 
 
@@ -65,3 +66,7 @@ class ChurnError(CrmkitError):
 
 class DiagnoseError(CrmkitError):
     """The diagnose stage cannot use its inputs (metrics, CLV, strategy table, client cards)."""
+
+
+class OutputError(CrmkitError):
+    """The output folder cannot be written (read-only, full, no permission)."""

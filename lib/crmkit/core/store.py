@@ -6,6 +6,7 @@ interrupted run never leaves a half-written file behind.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Callable
@@ -14,23 +15,63 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from crmkit.core.errors import CrmkitError
+from crmkit.core.errors import CrmkitError, OutputError
 
 if TYPE_CHECKING:
     from crmkit.params import Params
 
-__all__ = ["atomic_write", "save_table", "load_table", "load_indexed", "table_path", "STAGES",
+__all__ = ["atomic_write", "output_error", "ensure_dir", "save_table", "load_table",
+           "load_indexed", "table_path", "STAGES",
            "record_model"]
 
 #: The stages of a run, in order; each is a sub-folder of the run folder.
 STAGES = ("collect", "score", "tier", "warn", "diagnose", "report")
 
 
+_OUTPUT_FIXES = {
+    errno.ENOSPC: "the disk is full: free some space (or set 'output_dir:' to another disk) "
+                  "and run again",
+    errno.EDQUOT: "the disk quota is used up: free some space (or set 'output_dir:' to "
+                  "another disk) and run again",
+    errno.EROFS: "the file system is read-only: set 'output_dir:' in the parameters file to a "
+                 "writable folder",
+    errno.EACCES: "permission denied: make the folder writable or set 'output_dir:' to a "
+                  "folder you may write",
+    errno.EPERM: "permission denied: make the folder writable or set 'output_dir:' to a "
+                 "folder you may write",
+    errno.ENOTDIR: "part of the path is a file, not a folder: set 'output_dir:' to a folder",
+}
+
+
+def output_error(exc: OSError, folder: Path) -> OutputError:
+    """A clear :class:`OutputError` for an ``OSError`` met writing into ``folder``."""
+    fix = _OUTPUT_FIXES.get(exc.errno or 0,
+                            "check that the folder exists, is writable and has free space")
+    reason = exc.strerror or type(exc).__name__
+    return OutputError(f"{folder}: cannot write the outputs ({reason}); {fix}.")
+
+
+def ensure_dir(folder: Path) -> Path:
+    """Create ``folder`` (and parents); an :class:`OutputError` says why it cannot be."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise output_error(exc, Path(folder)) from None
+    return Path(folder)
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``."""
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``.
+
+    A read-only, full or forbidden folder raises :class:`OutputError` naming the folder.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    ensure_dir(path.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part",
+                                        dir=path.parent)
+    except OSError as exc:
+        raise output_error(exc, path.parent) from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -39,6 +80,10 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs are ordinary files
         os.replace(tmp, path)
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_FIXES:
+            raise
+        raise output_error(exc, path.parent) from None
     finally:
         tmp.unlink(missing_ok=True)
     return path

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crmkit.collect.outcome import CollectResult
-from crmkit.collect.tables import collect, write_outputs
+from crmkit.collect.tables import collect, require_rows, write_outputs
 from crmkit.params import Params
 
 __all__ = ["run"]
@@ -12,8 +12,11 @@ __all__ = ["run"]
 def run(params: Params) -> CollectResult:
     """Collect the portfolio and write the clean tables, quarantine and quality report.
 
-    The written files are in ``result.paths`` (by table name, plus ``quarantine`` ...).
+    The written files are in ``result.paths`` (by table name, plus ``quarantine`` ...). A
+    required table left without rows stops the portfolio here, after the quarantine and
+    quality files are written, with a message saying why (see :func:`require_rows`).
     """
     result = collect(params)
     result.paths = write_outputs(result, params)
+    require_rows(result.tables, params, result)
     return result

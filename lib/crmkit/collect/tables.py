@@ -23,12 +23,13 @@ from crmkit.collect import parsing
 from crmkit.collect.outcome import CollectResult, TableOutcome
 from crmkit.collect.quality import quality_report, summary_table
 from crmkit.collect.readers import RawTable, SourceTableMissing, locate, read_table
+from crmkit.collect.required import load_clean, require_rows
 from crmkit.core.contract import REQUIRED_TABLES, TABLE_ORDER, TABLES, Column, Table, conform
 from crmkit.core.errors import CollectError, MissingColumnError
 from crmkit.core.store import atomic_write, save_table
 from crmkit.params import UNITS, Params, SourceSpec
 
-__all__ = ["collect", "collect_table", "write_outputs", "load_clean",
+__all__ = ["collect", "collect_table", "write_outputs", "load_clean", "require_rows",
            "REASONS", "ISSUE_COLUMNS"]
 
 REASONS = ("missing_required", "invalid_type", "invalid_category", "out_of_range",
@@ -355,18 +356,3 @@ def write_outputs(result: CollectResult, params: Params) -> dict[str, str]:
         folder / "notes.txt",
         lambda tmp: tmp.write_text("\n".join(result.notes) + "\n", encoding="utf-8")))
     return paths
-
-
-def load_clean(params: Params) -> dict[str, pd.DataFrame]:
-    """The clean tables the collect stage wrote for this run (all contract tables; absent
-    optional tables are empty frames)."""
-    from crmkit.core.contract import empty_frame
-    from crmkit.core.store import load_table, table_path
-
-    out = {}
-    for name in TABLE_ORDER:
-        if table_path(params, "collect", name).is_file() or name in REQUIRED_TABLES:
-            out[name] = conform(name, load_table(params, "collect", name))
-        else:
-            out[name] = empty_frame(name)
-    return out

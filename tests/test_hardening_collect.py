@@ -10,8 +10,9 @@ import pytest
 import yaml
 
 from crmkit.collect import load_clean, run
-from crmkit.core.errors import CollectError
-from crmkit.params import load_params
+from crmkit.collect.readers import read_table
+from crmkit.core.errors import CollectError, UnreadableSourceError
+from crmkit.params import SourceSpec, load_params
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
@@ -68,3 +69,49 @@ def test_defect6_later_stages_fail_with_a_message_not_a_keyerror(tmp_path: Path)
         load_clean(params)
     with pytest.raises(CollectError, match="no usable rows"):
         score(params)
+
+
+def _csv(tmp_path: Path, text: str, name: str = "t.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_defect4_ragged_csv_unclosed_quote_is_refused_naming_the_line(tmp_path: Path) -> None:
+    pfile = _portfolio(tmp_path)
+    path = tmp_path / "data" / "clients.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[4] = lines[4].replace(",", ',"', 1)  # physical line 5 opens a quote never closed
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(UnreadableSourceError,
+                       match=r"clients\.csv: malformed CSV.*line 5: a quote .* not closed"):
+        run(load_params(pfile))
+
+
+def test_defect4_ragged_csv_field_count_mismatch_names_the_line(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "id,name,n\n1,a,2\n2,b,3,extra\n3,c\n4,d,5\n")
+    with pytest.raises(UnreadableSourceError, match=r"t\.csv.*line 3: 4 fields where the header "
+                                                    r"has 3; line 4: 2 fields"):
+        read_table(SourceSpec(path=path), "clients")
+
+
+def test_defect4_ragged_csv_quote_closing_later_never_merges_records(tmp_path: Path) -> None:
+    path = _csv(tmp_path, 'id,name,n\n1,"a,2\n2,b",3\n3,c,4\n')
+    with pytest.raises(UnreadableSourceError, match="line 2: a quote"):
+        read_table(SourceSpec(path=path), "clients")
+
+
+def test_defect4_quoted_line_break_keeps_later_row_numbers(tmp_path: Path) -> None:
+    path = _csv(tmp_path, 'id,name,n\n1,"two\nlines",2\n\n3,c,4\n4,d,5,\n')
+    raw = read_table(SourceSpec(path=path), "clients")
+    assert raw.rows.tolist() == [2, 5, 6]
+    assert raw.frame["name"].tolist() == ["two\nlines", "c", "d"]
+
+
+def test_defect10_utf16_tab_separated_from_excel_is_read(tmp_path: Path) -> None:
+    text = "client_id\tclient_name\r\nC1\t甲公司\r\nC2\t乙公司\r\n"
+    for enc in ("auto", "utf-16"):
+        path = _csv(tmp_path, "\ufeff" + text, encoding="utf-16-le")
+        raw = read_table(SourceSpec(path=path, encoding=enc), "clients")
+        assert raw.frame["client_name"].tolist() == ["甲公司", "乙公司"]
+        assert raw.encoding == "utf-16"

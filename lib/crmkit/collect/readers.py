@@ -9,14 +9,12 @@ naming the file and saying how to fix it.
 from __future__ import annotations
 
 import codecs
-import csv
-import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from crmkit.collect.csvparse import parse_csv
 from crmkit.collect.sql import SourceTableMissing
 from crmkit.core.contract import TABLES
 from crmkit.core.errors import EncodingError, UnreadableSourceError
@@ -120,8 +118,17 @@ def _line_rows(n: int, first: int = 2) -> pd.Series:
 
 
 def read_csv_text(data: bytes, path: Path, encoding: str) -> tuple[str, str]:
-    """Decode CSV bytes; ``encoding='auto'`` tries UTF-8 (with or without BOM), then GB18030."""
-    if b"\x00" in data[:4096]:
+    """Decode CSV bytes; ``encoding='auto'`` tries UTF-8 (with or without BOM), then GB18030.
+
+    A UTF-16 byte-order mark (Excel's "Unicode text") decodes as UTF-16 whatever is set.
+    """
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise EncodingError(f"{path}: starts like UTF-16 text but cannot be decoded as "
+                                "UTF-16. Save it from Excel as 'CSV UTF-8'.") from None
+    if b"\x00" in data[:4096] and not encoding.lower().replace("_", "-").startswith("utf-16"):
         raise EncodingError(
             f"{path}: this is not a text CSV file (it holds binary data; UTF-16 or a renamed "
             "workbook?). Save it from Excel as 'CSV UTF-8' or point the source at the .xlsx.")
@@ -162,19 +169,7 @@ def _read_csv(path: Path, encoding: str) -> RawTable:
             if cand in first:
                 sep = cand
                 break
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                            index_col=False, skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL)
-    except pd.errors.ParserError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        where = f" at line {m.group(1)}" if m else ""
-        raise UnreadableSourceError(
-            f"{path}: malformed CSV{where}: {exc}. Check that every row has as many fields as the "
-            "header and that text with commas is in double quotes.") from None
-    rows = _line_rows(len(frame))
-    blank = frame.apply(lambda c: c.str.strip().eq("")).all(axis=1) if len(frame) else None
-    if blank is not None and blank.any():  # blank lines are layout, not records
-        frame, rows = frame[~blank.to_numpy()], rows[~blank.to_numpy()]
+    frame, rows = parse_csv(text, path, sep)
     return RawTable(frame.reset_index(drop=True), rows.reset_index(drop=True), path.name, used)
 
 

@@ -229,3 +229,44 @@ def test_defect5_disk_full_inside_a_stage_fails_the_portfolio_clearly(tmp_path: 
     run = runner.run_portfolio(_params(tmp_path, "full"), notebooks=books)
     assert not run.ok
     assert "disk is full" in run.stages[0].error and str(tmp_path / "out") in run.stages[0].error
+
+
+def test_defect8_database_password_never_written_in_clear(tmp_path: Path) -> None:
+    books = tmp_path / "nb"
+    _book(books, "01_collect.ipynb", WRITE)
+    url = "postgresql://loans:s3cr3t-pw@db.example:5432/core"
+    pfile = _params(tmp_path, "secret", sources={"default": {"path": "data"},
+                                                "facilities": {"url": url}})
+    run = run_portfolio(pfile, notebooks=books)
+    text = (Path(run.run_dir) / "manifest.json").read_text(encoding="utf-8")
+    assert "s3cr3t-pw" not in text and "postgresql://loans:***@db.example" in text
+
+
+def test_sql_error_messages_redact_the_password(tmp_path: Path) -> None:
+    from crmkit.collect.readers import read_table
+    from crmkit.core.errors import CollectError
+    from crmkit.params import SourceSpec
+
+    spec = SourceSpec(url="postgresql+nosuchdriver://u:s3cr3t-pw@h/db", table="loans")
+    with pytest.raises(CollectError) as err:
+        read_table(spec, "facilities")
+    assert "s3cr3t-pw" not in str(err.value) and "u:***@h" in str(err.value)
+
+
+def test_defect8_sql_url_from_an_environment_variable(tmp_path: Path, monkeypatch) -> None:
+    import sqlite3
+
+    from crmkit.collect.readers import read_table
+    from crmkit.core.errors import UnreadableSourceError
+    from crmkit.params import SourceSpec
+
+    db = tmp_path / "core.db"
+    with sqlite3.connect(db) as con:
+        con.execute("CREATE TABLE loans (client_id TEXT)")
+        con.execute("INSERT INTO loans VALUES ('C1')")
+    spec = SourceSpec(url_env="CRMKIT_TEST_DB_URL", table="loans")
+    monkeypatch.delenv("CRMKIT_TEST_DB_URL", raising=False)
+    with pytest.raises(UnreadableSourceError, match="CRMKIT_TEST_DB_URL.*url_env.*not set"):
+        read_table(spec, "facilities")
+    monkeypatch.setenv("CRMKIT_TEST_DB_URL", f"sqlite:///{db}")
+    assert read_table(spec, "facilities").frame["client_id"].tolist() == ["C1"]

@@ -36,6 +36,7 @@ from crmkit.batch.manifest import (
 )
 from crmkit.batch.progress import Printer, portfolio_done, print_summary, progress_line
 from crmkit.batch.results import PortfolioRun, StageRun
+from crmkit.collect.sql import redact, redact_url
 from crmkit.core.errors import CrmkitError, ParametersError
 from crmkit.core.resources import resource_path
 from crmkit.core.store import ensure_dir, output_error
@@ -108,7 +109,7 @@ def run_portfolio(params_file: str | Path, stages: list[str] | None = None,
         params: Params = load_params(params_file)
         books = stage_notebooks(notebooks or NOTEBOOKS)
     except CrmkitError as exc:
-        run.error = str(exc)
+        run.error = redact_url(str(exc))
         return run
     run.portfolio, run.run_dir = params.portfolio, str(params.run_dir)
     unknown = [s for s in stages or [] if s not in books]
@@ -118,7 +119,7 @@ def run_portfolio(params_file: str | Path, stages: list[str] | None = None,
     try:
         return _run_stages(run, params, params_file, books, stages, resume, events)
     except CrmkitError as exc:  # an unwritable output folder (OutputError) and the like
-        run.error = str(exc)
+        run.error = redact_url(str(exc))
     except OSError as exc:
         run.error = str(output_error(exc, params.run_dir))
     return run
@@ -134,7 +135,7 @@ def _run_stages(run: PortfolioRun, params: Params, params_file: Path, books: dic
     manifest: dict[str, Any] = {
         "portfolio": params.portfolio, "as_of": params.as_of.isoformat(),
         "params_file": str(params_file),
-        "parameters": params.model_dump(mode="json"),
+        "parameters": redact(params.model_dump(mode="json")),  # no password in clear
         "inputs": inputs, "packages": package_versions(),
         "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "stages": dict(old),
@@ -203,6 +204,10 @@ def _export(executed: Path, params: Params) -> str:
 
 
 def _describe(exc: BaseException) -> str:
+    return redact_url(_explain(exc))
+
+
+def _explain(exc: BaseException) -> str:
     name = type(exc).__name__
     if isinstance(exc, OSError) and exc.filename:
         return str(output_error(exc, Path(exc.filename).parent))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from crmkit.collect.csvparse import parse_csv
-from crmkit.collect.sql import SourceTableMissing
+from crmkit.collect.sql import SourceTableMissing, sql_url
 from crmkit.core.contract import TABLES
 from crmkit.core.errors import EncodingError, UnreadableSourceError
 from crmkit.params import SourceSpec
@@ -43,7 +43,7 @@ def locate(spec: SourceSpec, table: str, *, default: bool) -> tuple[str, SourceS
     A folder holds ``<table>.csv|.xlsx|.parquet`` (or the Chinese table name); a workbook holds
     one sheet per table; a database holds one SQL table per contract table.
     """
-    if spec.url is not None:
+    if spec.url is not None or spec.url_env is not None:
         return ("sql", spec)
     path = spec.path
     assert path is not None
@@ -97,7 +97,7 @@ def _sheet_names(path: Path) -> list[str]:
 
 def read_table(spec: SourceSpec, table: str) -> RawTable:
     """Read ``table`` from a located ``spec`` (see :func:`locate`)."""
-    if spec.url is not None:
+    if spec.url is not None or spec.url_env is not None:
         return _read_sql(spec, table)
     path = spec.path
     assert path is not None
@@ -206,6 +206,5 @@ def _read_parquet(path: Path) -> RawTable:
 def _read_sql(spec: SourceSpec, table: str) -> RawTable:
     from crmkit.collect.sql import read_sql
 
-    assert spec.url is not None
-    frame, label = read_sql(spec, table, spec.url)
+    frame, label = read_sql(spec, table, sql_url(spec, table))
     return RawTable(frame.reset_index(drop=True), _line_rows(len(frame), 1), label)

@@ -9,6 +9,7 @@ Passwords never appear in messages: see :func:`redact_url`.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -17,7 +18,7 @@ import pandas as pd
 from crmkit.core.errors import CollectError, UnreadableSourceError
 from crmkit.params import SourceSpec
 
-__all__ = ["read_sql", "redact_url", "check_query", "SourceTableMissing"]
+__all__ = ["read_sql", "redact_url", "redact", "check_query", "sql_url", "SourceTableMissing"]
 
 _COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
 _LITERAL = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
@@ -35,6 +36,31 @@ class SourceTableMissing(UnreadableSourceError):
 def redact_url(text: str) -> str:
     """``text`` with the password of every URL in it replaced by ``***``."""
     return re.sub(r"(\b[a-zA-Z][\w+.-]*://[^:/@\s]*):[^@\s]*@", r"\1:***@", text)
+
+
+def redact(obj: Any) -> Any:
+    """``obj`` (nested dicts, lists, strings) with every URL password replaced by ``***``."""
+    if isinstance(obj, str):
+        return redact_url(obj)
+    if isinstance(obj, dict):
+        return {k: redact(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [redact(v) for v in obj]
+    return obj
+
+
+def sql_url(spec: SourceSpec, table: str) -> str:
+    """The SQL URL of ``spec``: given directly, or read from the variable ``url_env`` names."""
+    if spec.url is not None:
+        return spec.url
+    name = spec.url_env or ""
+    url = os.environ.get(name, "").strip()
+    if not url:
+        raise UnreadableSourceError(
+            f"environment variable {name!r} (named by 'sources: {table}: url_env:' in the "
+            "parameters file) is not set or empty. Set it to the database URL before running, "
+            "e.g. export " + name + "='postgresql://user:password@host/db'.")
+    return url
 
 
 def check_query(query: str, where: str) -> str:

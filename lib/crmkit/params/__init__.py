@@ -51,11 +51,14 @@ class SourceSpec(Section):
     """Where one table (or, under ``default``, every table) comes from.
 
     Give ``path`` (a CSV / xlsx / Parquet file, or a folder holding ``<table>.csv|.xlsx|.parquet``)
-    or ``url`` (a SQLAlchemy URL such as ``sqlite:///portfolio.db`` or ``duckdb:///p.duckdb``).
+    or ``url`` (a SQLAlchemy URL such as ``sqlite:///portfolio.db`` or ``duckdb:///p.duckdb``),
+    or ``url_env``: the name of an environment variable holding the URL, so that a password
+    never sits in the parameters file.
     """
 
     path: Path | None = None
     url: str | None = None
+    url_env: str | None = Field(None, description="Environment variable holding the SQL URL")
     table: str | None = Field(None, description="SQL table name; default: the contract name")
     query: str | None = Field(None, description="SQL query instead of a table")
     sheet: str | None = Field(None, description="xlsx sheet; default: the table's sheet")
@@ -63,8 +66,9 @@ class SourceSpec(Section):
 
     @model_validator(mode="after")
     def _one_location(self) -> SourceSpec:
-        if (self.path is None) == (self.url is None):
-            raise ValueError("give exactly one of 'path' (a file or folder) or 'url' (SQL)")
+        if sum(x is not None for x in (self.path, self.url, self.url_env)) != 1:
+            raise ValueError("give exactly one of 'path' (a file or folder), 'url' (SQL) or "
+                             "'url_env' (an environment variable holding the SQL URL)")
         if self.query and self.table:
             raise ValueError("give 'table' or 'query', not both")
         return self

@@ -25,6 +25,7 @@ from crmkit.collect.quality import quality_report, summary_table
 from crmkit.collect.readers import RawTable, SourceTableMissing, locate, read_table
 from crmkit.collect.required import load_clean, require_rows
 from crmkit.core.contract import REQUIRED_TABLES, TABLE_ORDER, TABLES, Column, Table, conform
+from crmkit.core.csvsafe import write_csv
 from crmkit.core.errors import CollectError, MissingColumnError
 from crmkit.core.store import atomic_write, save_table
 from crmkit.params import UNITS, Params, SourceSpec
@@ -349,9 +350,7 @@ def write_outputs(result: CollectResult, params: Params) -> dict[str, str]:
     folder = params.stage_dir("collect")
     for name in ("quarantine", "issues", "quality", "summary"):
         df: pd.DataFrame = getattr(result, name)
-        paths[name] = str(atomic_write(
-            folder / f"{name}.csv",
-            lambda tmp, df=df: df.to_csv(tmp, index=False, encoding="utf-8-sig")))
+        paths[name] = str(write_csv(df, folder / f"{name}.csv"))
     paths["notes"] = str(atomic_write(
         folder / "notes.txt",
         lambda tmp: tmp.write_text("\n".join(result.notes) + "\n", encoding="utf-8")))

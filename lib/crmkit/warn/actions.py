@@ -26,6 +26,7 @@ import pandas as pd
 from icalendar import Alarm, Calendar, Event
 
 from crmkit.core.contract import code_label
+from crmkit.core.csvsafe import write_csv
 from crmkit.core.dates import as_timestamp
 from crmkit.core.errors import WarningError
 from crmkit.core.i18n import check_lang, t
@@ -249,8 +250,7 @@ def write_plan_csv(plan: pd.DataFrame, path: str | Path, lang: str = "zh") -> Pa
     out = plan.copy()
     out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d")
     table = display_frame(out, lang, columns=[c for c in _CSV_COLUMNS if c in out.columns])
-    return atomic_write(Path(path), lambda tmp: table.to_csv(tmp, index=False,
-                                                             encoding="utf-8-sig"))
+    return write_csv(table, Path(path))  # formulas in client data made inert (OWASP)
 
 
 def write_ics(plan: pd.DataFrame, path: str | Path, calendar_name: str,

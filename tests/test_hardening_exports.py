@@ -1,0 +1,66 @@
+"""Issue 17, exports: formulas in client data made inert in every CSV (9); quarantine masked,
+client cards with a CSP, the roll-up of failed portfolios, source-option messages (12)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from crmkit.core.csvsafe import neutralise
+from crmkit.warn import write_plan_csv
+from crmkit.warn.actions import KINDS
+
+EVIL = ["=HYPERLINK(\"http://x.example\",\"click\")", "@SUM(A1:A9)", "+1+1", "-2+3",
+        "\tTAB"]
+
+
+def test_defect9_action_plan_csv_formulas_are_inert(tmp_path: Path) -> None:
+    n = len(EVIL)
+    plan = pd.DataFrame({
+        "owner": EVIL, "date": pd.Timestamp("2026-10-01"), "client_id": [f"C{i}" for i in range(n)],
+        "client_name": EVIL, "kind": KINDS[0], "title": EVIL, "detail": EVIL,
+        "severity": "high", "facility_id": "F1"})
+    path = write_plan_csv(plan, tmp_path / "action_plan.csv", "en")
+    text = path.read_text(encoding="utf-8-sig")
+    back = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    for col in ("Relationship manager", "Client name"):
+        assert all(v.startswith("'") for v in back[col]), back[col].tolist()
+    assert "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text and ",@SUM" not in text
+
+
+def test_defect9_neutralise_leaves_numbers_and_plain_text() -> None:
+    df = pd.DataFrame({"a": ["ok", "=1+1", None, "\rCR"], "n": [-1.5, 2.0, 3.0, 4.0]})
+    out = neutralise(df)
+    assert out["a"].tolist()[:2] == ["ok", "'=1+1"] and pd.isna(out["a"].iloc[2])
+    assert out["a"].iloc[3] == "'\rCR"
+    assert out["n"].tolist() == [-1.5, 2.0, 3.0, 4.0]
+
+
+def test_defect9_quarantine_csv_formulas_are_inert(tmp_path: Path) -> None:
+    import shutil
+
+    import yaml
+
+    from crmkit.collect import run
+    from crmkit.params import load_params
+
+    data = tmp_path / "data"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "sample", data)
+    path = data / "clients.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cells = lines[1].split(",")
+    cells[5] = "=HYPERLINK(\"\"http://x\"\")"  # industry: not a code, so quarantined
+    lines[1] = ",".join(cells[:5] + ['"' + cells[5] + '"'] + cells[6:])
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    pfile = tmp_path / "p.yaml"
+    pfile.write_text(yaml.safe_dump({"portfolio": "f", "as_of": "2026-09-30",
+                                     "output_dir": "out",
+                                     "sources": {"default": {"path": "data"}}}),
+                     encoding="utf-8")
+    params = load_params(pfile)
+    run(params)
+    q = pd.read_csv(params.stage_dir("collect") / "quarantine.csv", encoding="utf-8-sig",
+                    dtype=str, keep_default_na=False)
+    row = q[q["value"].str.contains("HYPERLINK")]
+    assert len(row) == 1 and row["value"].iloc[0].startswith("'=")

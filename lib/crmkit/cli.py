@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--as-of", type=_date, default=dt.date(2026, 9, 30))
     s.add_argument("--format", choices=["csv", "parquet"], default="csv")
     s.add_argument("--out", type=Path, required=True)
+    s.add_argument("--stressed", action="store_true",
+                   help="a stressed book for teaching: ~20 %% defaults, thin DSCRs, high leverage")
     s.add_argument("--with-errors", action="store_true",
                    help="append one bad row per quarantine reason (as in data/sample)")
 
@@ -69,9 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _cmd_sample(a: argparse.Namespace) -> int:
     from crmkit.sample.portfolio import write_portfolio
+    from crmkit.sample.spec import STRESSED
 
     write_portfolio(a.out, n_clients=a.clients, seed=a.seed, as_of=a.as_of, fmt=a.format,
-                    with_errors=a.with_errors)
+                    with_errors=a.with_errors, planted=STRESSED if a.stressed else None)
     _say(f"wrote a {a.clients}-client sample portfolio to {a.out}")
     return 0
 

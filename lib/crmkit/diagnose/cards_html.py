@@ -51,8 +51,12 @@ def _fmt(key: str, v: object, lang: str) -> str:
     """Display text of one card value (already a plain Python value)."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
-    if key in ("exposure", "committed", "income", "clv", "clv_at_risk"):
+    if key in ("exposure", "committed", "income", "clv", "clv_at_risk", "ecl"):
         return fmt_money(float(v), lang)
+    if key == "ifrs9_stage":
+        return t(f"diag.stage.{int(v)}", lang)
+    if key in ("risk_status", "covenant_breach"):
+        return t(f"diag.{'status' if key == 'risk_status' else 'bool'}.{v}", lang)
     if key in ("pd", "churn_probability", "needs_fulfilled_share"):
         return f"{float(v):.1%}"
     if key in ("total", "tenure_years", "effect") or key.startswith("dim:"):
@@ -105,6 +109,11 @@ def _box(title_key: str, body: str, lang: str) -> str:
     return f'<div class="box"><h2>{_e(t(title_key, lang))}</h2>{body}</div>'
 
 
+#: Client cards run nothing and load nothing, as the report (same policy).
+CARD_CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
+            "base-uri 'none'; form-action 'none'")
+
+
 def _card_html(c: dict, lang: str, mask_pii: bool) -> str:
     ident = dict(c.get("identity", {}))
     if mask_pii:
@@ -139,7 +148,11 @@ def _card_html(c: dict, lang: str, mask_pii: bool) -> str:
                             f"({float(d.get('effect') or 0):+.1f})" for d in items)
             score += (f'<p><span class="muted">{_e(t(f"diag.card.{kind}", lang))}:</span> '
                       f"{_e(text)}</p>")
-    risk = _kv([("pd", lbl("pd"), r.get("pd")), ("grade", lbl("grade"), r.get("grade")),
+    risk = _kv([("risk_status", lbl("risk_status"), r.get("risk_status")),
+                ("ifrs9_stage", lbl("ifrs9_stage"), r.get("ifrs9_stage")),
+                ("covenant_breach", lbl("covenant_breach"), r.get("covenant_breach")),
+                ("ecl", lbl("ecl"), r.get("ecl")),
+                ("pd", lbl("pd"), r.get("pd")), ("grade", lbl("grade"), r.get("grade")),
                 ("risk_band", lbl("risk_band"), r.get("risk_band")),
                 ("churn_probability", lbl("churn_probability"), r.get("churn_probability")),
                 ("churn_band", lbl("churn_band"), r.get("churn_band"))], lang)
@@ -187,5 +200,6 @@ def client_cards_html(cards: list[dict] | dict, lang: str = "zh", *, mask_pii: b
     font = _font_face(heading + body) if embed_font else ""
     html_lang = "zh-CN" if lang == "zh" else "en"
     return (f'<!DOCTYPE html>\n<html lang="{html_lang}"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="{CARD_CSP}">'
             f"<title>{_e(heading)}</title><style>{font}{CARD_CSS}</style></head>"
             f"<body>\n{body}\n</body></html>\n")

@@ -64,6 +64,9 @@ def run(params: Params) -> DiagnoseStage:
                             risk=tiers, alerts=alerts, churn=churn, clv=clv,
                             strategies=strategies, params=dp, stages=stages,
                             gates=params.gates)
+    ecl = load_table(params, "warn", "ecl")
+    diag["ecl"] = (ecl.groupby(ecl["client_id"].astype("string"))["ecl"].sum()
+                   .reindex(diag.index.astype("string")).to_numpy())
     segments = segment_summary(diag, by="segment", params=dp)
     actions = next_actions(diag, alerts, n=dp.next_actions_n, params=dp)
     kpis = portfolio_kpis(tables, params.as_of, features=features, clv=clv, alerts=alerts,

@@ -338,8 +338,12 @@ def segment_summary(diag: pd.DataFrame, by: str = "segment",
 
 
 def urgency_order(diag: pd.DataFrame) -> pd.Index:
-    """Clients, most urgent first: worst alert severity, then CLV at risk, then exposure."""
+    """Clients, most urgent first: risk status (default, watch, elevated, normal), then worst
+    alert severity, then CLV at risk, then exposure (risk before value)."""
     n = len(diag)
+    rank = {"default": 0, "watch": 1, "elevated": 2, "normal": 3}
+    status = (diag["risk_status"].astype("string").map(rank).astype(float).fillna(3).to_numpy()
+              if "risk_status" in diag.columns else np.full(n, 3.0))
     sev = diag["worst_severity"] if "worst_severity" in diag.columns else None
     code = (np.asarray(sev.cat.codes, dtype=float) if sev is not None and isinstance(
         sev.dtype, pd.CategoricalDtype) else np.full(n, -1.0))
@@ -349,7 +353,7 @@ def urgency_order(diag: pd.DataFrame) -> pd.Index:
         return (pd.to_numeric(diag[c], errors="coerce").astype(float).fillna(-np.inf).to_numpy()
                 if c in diag.columns else np.zeros(n))
 
-    order = np.lexsort((-num("exposure"), -num("clv_at_risk"), -code))
+    order = np.lexsort((-num("exposure"), -num("clv_at_risk"), -code, status))
     return diag.index[order]
 
 

@@ -20,7 +20,9 @@ def _code_labeller(col: str, lang: str):
     if kind:
         return lambda v: band_label(kind, v, lang)
     prefix = {"nps_class": "diag.nps.", "worst_severity": "diag.severity.", "tier": "tier.",
-              "segment": "segment.", "risk": "risk."}.get(col)
+              "segment": "segment.", "risk": "risk.", "risk_status": "diag.status.",
+              "strategy_kind": "diag.kind.", "ifrs9_stage": "diag.stage.",
+              "covenant_breach": "diag.bool."}.get(col)
     if prefix:
         return lambda v: t(f"{prefix}{v}", lang)
     if col in CODES:

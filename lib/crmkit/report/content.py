@@ -12,32 +12,34 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
 from crmkit.collect.tables import load_clean
-from crmkit.core.i18n import register, t
-from crmkit.core.store import load_indexed, load_table
+from crmkit.core.i18n import LABELS, register, t
+from crmkit.core.store import load_indexed, load_table, table_path
 from crmkit.diagnose.labels import fmt_money
 from crmkit.params import Params
+from crmkit.report.risk import load_models
 from crmkit.score.stage import load_features
 
 __all__ = ["RunData", "load_run", "heading", "executive_summary", "REPORT_SECTIONS"]
 
-REPORT_SECTIONS = ("summary", "matrix", "treemap", "pareto", "alerts", "gantt", "diagnostic",
-                   "segments", "actions", "method")
+REPORT_SECTIONS = ("summary", "gates", "matrix", "treemap", "pareto", "alerts", "ecl", "gantt",
+                   "diagnostic", "segments", "actions", "method", "checks")
 
 register({
     "report.heading": ("客户关系诊断报告", "Client relationship diagnostic report"),
     "report.h.summary": ("一、执行摘要", "1. Executive summary"),
-    "report.h.matrix": ("二、信用风险 × 还款能力矩阵", "2. Credit risk × repayment capacity"),
-    "report.h.treemap": ("三、客户层级树图", "3. The client hierarchy"),
-    "report.h.pareto": ("四、收益集中度（帕累托分析）", "4. Income concentration (Pareto)"),
-    "report.h.alerts": ("五、风险预警", "5. Early warnings"),
-    "report.h.gantt": ("六、项目里程碑进度", "6. Project milestones"),
-    "report.h.diagnostic": ("七、客户诊断分析表", "7. Client diagnostic table"),
-    "report.h.segments": ("八、分群服务策略", "8. Strategy per segment"),
-    "report.h.actions": ("九、下一步行动", "9. What to do next"),
+    "report.h.matrix": ("三、信用风险 × 还款能力矩阵", "3. Credit risk × repayment capacity"),
+    "report.h.treemap": ("四、客户层级树图", "4. The client hierarchy"),
+    "report.h.pareto": ("五、收益集中度（帕累托分析）", "5. Income concentration (Pareto)"),
+    "report.h.alerts": ("六、风险预警", "6. Early warnings"),
+    "report.h.gantt": ("八、项目里程碑进度", "8. Project milestones"),
+    "report.h.diagnostic": ("九、客户诊断分析表", "9. Client diagnostic table"),
+    "report.h.segments": ("十、分群服务策略", "10. Strategy per segment"),
+    "report.h.actions": ("十一、下一步行动", "11. What to do next"),
     "report.h.method": ("附：方法说明", "Appendix: method"),
     "report.p.matrix": (
         "纵轴为信用风险（按违约概率分档），横轴为还款能力（按偿债覆盖率或利息保障倍数分档）。"
@@ -73,6 +75,35 @@ register({
         "PD: a WOE logistic scorecard on repayment history, out-of-fold AUC {auc}; "
         "CLV = m·r/(1+d−r) with m the yearly margin after funding cost and expected loss "
         "(PD×LGD×EAD); warning rules and thresholds as in the parameters file."),
+    "report.p.method_gates": (
+        "风险闸门：违约或第三阶段客户层级最高为 C 且只做不良处置；违反契约（DSCR 低于契约值）、"
+        "第二阶段或严重预警的客户进入关注名单，只做风险管控；违约概率高于门槛或有高级别预警的客户"
+        "不做交叉销售与增长。",
+        "Risk gates: a client in default or Stage 3 is at best tier C and gets a workout "
+        "strategy only; a covenant breach (DSCR below the covenant), Stage 2 or a critical alert "
+        "puts it on the watch list with risk strategies only; a PD above the threshold or a high "
+        "alert rules out cross-sell and growth."),
+    "report.p.method_ecl": (
+        "预期信用损失：ECL = PD × LGD × EAD，第一阶段取 12 个月 PD，第二阶段按恒定风险率推算存续期"
+        "累计违约概率并按合同利率折现，第三阶段 PD 取 100%；LGD 按担保方式取监管基础法参数，EAD 为"
+        "余额加循环类未提额度 × 信用转换系数；未加入前瞻性宏观情景调整。",
+        "Expected credit loss: ECL = PD × LGD × EAD; Stage 1 uses the 12-month PD, Stage 2 the "
+        "lifetime PD under a constant hazard, discounted at the contract rate, Stage 3 a PD of "
+        "100 %; LGD by security type from the foundation-IRB values; EAD is the balance plus "
+        "undrawn revolving limits × CCF; no forward-looking macro scenarios are applied."),
+    "report.p.model_used": ("{model}：采用{method}（交叉验证 AUC {auc}，门槛 {gate}）。",
+                            "{model}: {method} used (out-of-fold AUC {auc}, gate {gate})."),
+    "report.p.model_fallback": (
+        "{model}：模型交叉验证 AUC {auc} 低于门槛 {gate}，未用于决策，改用 {method}。",
+        "{model}: the model's out-of-fold AUC {auc} is below the gate {gate}; it is not used "
+        "for decisions, {method} instead."),
+    "report.model.credit": ("违约概率模型", "PD model"),
+    "report.method.scorecard": ("WOE 评分卡", "the WOE scorecard"),
+    "report.method.gbm": ("梯度提升树模型", "the gradient-boosting model"),
+    "report.method.rules": ("专家规则评分", "the expert rules"),
+    "report.method.model": ("流失预测模型", "the churn model"),
+    "report.method.base_rates": ("按客户规模分组的历史流失率", "observed churn rates by client size"),
+    "report.model.churn": ("流失模型", "Churn model"),
     "report.s.portfolio": (
         "截至 **{as_of}**，组合共有 **{clients}** 户客户，授信敞口 **{exposure}**。",
         "As of **{as_of}** the portfolio holds **{clients}** clients with exposure of "
@@ -87,8 +118,14 @@ register({
         "The 'high attention' segment (high risk, weak capacity) holds **{n}** clients and "
         "**{share}** of exposure."),
     "report.s.alerts": (
-        "共有 **{alerts}** 条预警（严重 {critical}、高 {high}），涉及 {clients} 户客户。",
-        "**{alerts}** alerts are open (critical {critical}, high {high}) on {clients} clients."),
+        "去重后共有 **{alerts}** 条预警（严重 {critical}、高 {high}），涉及 {clients} 户客户。",
+        "**{alerts}** alerts are open after de-duplication (critical {critical}, high {high}) "
+        "on {clients} clients."),
+    "report.s.credit": (
+        "违约（不良）客户 **{default}** 户（{npl}），关注名单 **{watch}** 户；预期信用损失合计 "
+        "**{ecl}**（覆盖率 {cov}）。",
+        "**{default}** clients are in default ({npl}) and **{watch}** on the watch list; expected "
+        "credit loss totals **{ecl}** ({cov} of exposure)."),
     "report.s.satisfaction": (
         "客户满意度（CSAT，4–5 分占比）为 **{csat}**，净推荐值（NPS）为 **{nps}**。",
         "Satisfaction (CSAT, share rating 4–5) is **{csat}**, net promoter score **{nps}**."),
@@ -113,6 +150,11 @@ class RunData:
     plan: pd.DataFrame
     kpis: pd.Series
     credit_metrics: pd.DataFrame
+    credit: pd.DataFrame | None = None
+    ecl: pd.DataFrame | None = None
+    stage_migration: pd.DataFrame | None = None
+    quality: pd.DataFrame | None = None
+    models: dict | None = None
     workbook: Path | None = None  # set by crmkit.report.stage
 
 
@@ -120,16 +162,27 @@ def load_run(params: Params) -> RunData:
     """Read the results of every stage of this run from its folder."""
     kpis = json.loads((params.run_dir / "diagnose" / "kpis.json").read_text(encoding="utf-8"))
     metrics = params.run_dir / "score" / "credit_metrics.csv"
+    quality = params.run_dir / "collect" / "summary.csv"
     return RunData(
         params=params, tables=load_clean(params), features=load_features(params),
         tiers=load_indexed(params, "tier", "tiers"),
         diagnostic=load_indexed(params, "diagnose", "diagnostic"),
         segments=load_indexed(params, "diagnose", "segments", "segment"),
-        actions=load_table(params, "diagnose", "next_actions").drop(columns="client_id"),
+        actions=load_table(params, "diagnose", "next_actions").drop(
+            columns=["client_id", "strategy_id"], errors="ignore"),
         alerts=load_table(params, "warn", "alerts"),
         plan=load_table(params, "warn", "action_plan"),
         kpis=pd.Series(kpis, dtype="float64"),
-        credit_metrics=pd.read_csv(metrics) if metrics.is_file() else pd.DataFrame())
+        credit_metrics=pd.read_csv(metrics) if metrics.is_file() else pd.DataFrame(),
+        credit=load_table(params, "score", "credit"),
+        ecl=_optional(params, "warn", "ecl"),
+        stage_migration=_optional(params, "warn", "stage_migration"),
+        quality=(pd.read_csv(quality, encoding="utf-8-sig") if quality.is_file() else None),
+        models=load_models(params))
+
+
+def _optional(params: Params, stage: str, name: str) -> pd.DataFrame | None:
+    return load_table(params, stage, name) if table_path(params, stage, name).is_file() else None
 
 
 def heading(section: str, lang: str) -> Markdown:
@@ -153,6 +206,7 @@ def executive_summary(run: RunData, lang: str) -> Markdown:
         t("report.s.portfolio", lang).format(
             as_of=run.params.as_of, clients=int(k.get("clients", len(tiers))),
             exposure=fmt_money(float(exposure.sum()), lang)),
+        _credit_line(run, lang),
         t("report.s.tiers", lang).format(a=int(counts.get("A", 0)), b=int(counts.get("B", 0)),
                                           c=int(counts.get("C", 0)), share=share,
                                           top=_pct(k.get("top_share"))),
@@ -172,12 +226,39 @@ def executive_summary(run: RunData, lang: str) -> Markdown:
     return Markdown("\n".join(f"- {html.escape(line, quote=False)}" for line in lines))
 
 
+def method_label(method: object, lang: str) -> str:
+    """A model method code (``scorecard``, ``base_rates`` ...) in words."""
+    key = f"report.method.{method}"
+    return t(key, lang) if key in LABELS else str(method)
+
+
+def _credit_line(run: RunData, lang: str) -> str:
+    status = run.diagnostic["risk_status"].astype("string").value_counts()
+    n = max(len(run.diagnostic), 1)
+    ecl = run.ecl
+    total = float(ecl["ecl"].sum()) if ecl is not None else float("nan")
+    ead = float(ecl["ead"].sum()) if ecl is not None else float("nan")
+    return t("report.s.credit", lang).format(
+        default=int(status.get("default", 0)), npl=f"{status.get('default', 0) / n:.1%}",
+        watch=int(status.get("watch", 0)),
+        ecl="—" if np.isnan(total) else fmt_money(total, lang),
+        cov="—" if not ead else f"{total / ead:.2%}")
+
+
 def method_note(run: RunData, lang: str) -> Markdown:
     """The appendix paragraph, with the credit model's out-of-fold AUC."""
     m = run.credit_metrics
     oof = m[(m.get("basis") == "out_of_fold")] if len(m) else m
     auc = f"{oof['auc'].iloc[0]:.2f}" if len(oof) and "auc" in oof else "—"
-    return Markdown(t("report.p.method", lang).format(auc=auc))
+    parts = [t("report.p.method", lang).format(auc=auc), t("report.p.method_gates", lang),
+             t("report.p.method_ecl", lang)]
+    for name, info in (run.models or {}).items():
+        key = "report.p.model_fallback" if info.get("fallback") else "report.p.model_used"
+        parts.append(t(key, lang).format(
+            model=t(f"report.model.{name}", lang), method=method_label(info.get("method"), lang),
+            auc="—" if info.get("auc") is None else f"{info['auc']:.2f}",
+            gate=f"{info.get('min_auc', 0):.2f}"))
+    return Markdown("\n\n".join(html.escape(x, quote=False) for x in parts))
 
 
 __all__ += ["method_note"]

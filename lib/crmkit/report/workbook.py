@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crmkit.core.i18n import register
-from crmkit.core.store import load_indexed, load_table
+from crmkit.core.i18n import register, t
+from crmkit.core.store import load_indexed, load_table, table_path
 from crmkit.diagnose import display
+from crmkit.diagnose.labels import col_header
 from crmkit.params import Params
 from crmkit.report.xlsx import write_workbook
 from crmkit.tier import segment_labels
-from crmkit.warn import display_frame
+from crmkit.warn import display_frame, ecl_summary, worklist
 
 __all__ = ["workbook_path", "write_run_workbook"]
 
 register({"sheet.segments": ("分群策略", "Segments"),
-          "sheet.next_actions": ("下一步行动", "Next actions")})
+          "sheet.next_actions": ("下一步行动", "Next actions"),
+          "sheet.ecl_by_stage": ("IFRS9分阶段减值", "IFRS 9 by stage"),
+          "sheet.ecl": ("预期信用损失明细", "ECL by facility"),
+          "sheet.worklist": ("客户经理工作清单", "RM worklist")})
 
 
 def workbook_path(params: Params) -> Path:
@@ -32,10 +36,38 @@ def write_run_workbook(params: Params) -> Path:
     actions = load_indexed(params, "diagnose", "next_actions")
     alerts = load_table(params, "warn", "alerts")
     plan = load_table(params, "warn", "action_plan")
-    return write_workbook({
+    sheets = {
         "diagnostic_table": display(diag, lang, labels=labels),
         "segments": display(segments, lang, labels=labels),
         "next_actions": display(actions, lang, labels=labels),
         "alerts": display_frame(alerts, lang),
+        "worklist": display_frame(worklist(alerts, params.warning.worklist_top_n)[0], lang),
         "action_plan": display_frame(plan, lang),
-    }, workbook_path(params), lang, mask_pii=params.mask_pii, translate_headers=False)
+    }
+    if table_path(params, "warn", "ecl").is_file():
+        ecl = load_table(params, "warn", "ecl")
+        by_stage = ecl_summary(ecl).reset_index()
+        by_stage["stage"] = [t("report.col.total", lang) if v == "total"
+                             else t(f"diag.stage.{v}", lang) for v in by_stage["stage"]]
+        sheets["ecl_by_stage"] = by_stage.rename(columns=lambda c: t(f"report.col.{c}", lang))
+        names = diag["client_name"].reindex(ecl["client_id"].astype("string")).to_numpy()
+        detail = ecl.assign(client_name=names)[
+            ["facility_id", "client_id", "client_name", "stage", "ead", "lgd", "pd_12m",
+             "pd_lifetime", "years_left", "ecl", "coverage"]]
+        sheets["ecl"] = detail.rename(columns=lambda c: _ecl_header(c, lang))
+    return write_workbook(sheets, workbook_path(params), lang, mask_pii=params.mask_pii,
+                          translate_headers=False)
+
+
+_ECL_HEADERS = {"facility_id": ("业务编号", "Facility"), "lgd": ("违约损失率", "LGD"),
+                "pd_12m": ("12个月违约概率", "12-month PD"),
+                "pd_lifetime": ("存续期违约概率", "Lifetime PD"),
+                "years_left": ("剩余期限（年）", "Years left"), "ead": ("违约风险敞口（元）", "EAD (CNY)"),
+                "ecl": ("预期信用损失（元）", "ECL (CNY)"), "coverage": ("覆盖率", "Coverage")}
+
+
+def _ecl_header(col: str, lang: str) -> str:
+    pair = _ECL_HEADERS.get(col)
+    if pair:
+        return pair[0] if lang == "zh" else pair[1]
+    return col_header(col, lang) if col != "stage" else t("report.col.stage", lang)

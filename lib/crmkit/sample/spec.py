@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Planted", "PLANTED", "INDUSTRY_MIX", "SIZE_MIX", "APPETITE_MIX"]
+__all__ = ["Planted", "PLANTED", "STRESSED", "INDUSTRY_MIX", "SIZE_MIX", "APPETITE_MIX"]
 
 #: Share of clients per industry code (sums to 1).
 INDUSTRY_MIX: dict[str, float] = {
@@ -130,3 +130,7 @@ class Planted:
 
 #: The defaults, used when no ``planted=`` is given.
 PLANTED = Planted()
+#: A stressed book for teaching (``crmkit sample --stressed``): about one client in five defaults
+#: over four years, DSCRs thin, leverage high, satisfaction low.
+STRESSED = Planted(default_share=0.20, dscr_mu=0.45, dscr_z=0.30, dscr_noise=0.25,
+                   lev_floor=0.25, lev_span=0.75, lev_noise=0.7, csat_base=4.3, nps_base=8.2)

@@ -4,9 +4,9 @@ Reads the score and tier tables of this run, compares them with the previous sna
 portfolio's history store, evaluates the early-warning rules and writes under
 ``<run_dir>/warn/``: ``alerts``, ``rule_notes``, ``stages``, ``ecl`` (expected credit loss per
 facility), ``action_plan`` (Parquet and a CSV for Excel), ``actions.ics``, ``churn``,
-``changes``, ``migration`` (tiers) and ``stage_migration`` (IFRS 9 stages, facility counts). The run's client and
-facility results are then stored as the snapshot of its as-of date (re-running the same date
-replaces it).
+``changes``, ``migration`` (tiers) and ``stage_migration`` (IFRS 9 stages, facility counts).
+The run's client and facility results are then stored as the snapshot of its as-of date
+(re-running the same date replaces it).
 """
 
 from __future__ import annotations

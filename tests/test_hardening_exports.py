@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from crmkit.core.csvsafe import neutralise
 from crmkit.warn import write_plan_csv
 from crmkit.warn.actions import KINDS
 
@@ -30,6 +29,8 @@ def test_defect9_action_plan_csv_formulas_are_inert(tmp_path: Path) -> None:
 
 
 def test_defect9_neutralise_leaves_numbers_and_plain_text() -> None:
+    from crmkit.core.csvsafe import neutralise
+
     df = pd.DataFrame({"a": ["ok", "=1+1", None, "\rCR"], "n": [-1.5, 2.0, 3.0, 4.0]})
     out = neutralise(df)
     assert out["a"].tolist()[:2] == ["ok", "'=1+1"] and pd.isna(out["a"].iloc[2])
@@ -64,3 +65,72 @@ def test_defect9_quarantine_csv_formulas_are_inert(tmp_path: Path) -> None:
                     dtype=str, keep_default_na=False)
     row = q[q["value"].str.contains("HYPERLINK")]
     assert len(row) == 1 and row["value"].iloc[0].startswith("'=")
+
+
+def test_defect12_quarantine_masks_pii_when_mask_pii(tmp_path: Path) -> None:
+    import shutil
+
+    import yaml
+
+    from crmkit.collect import run
+    from crmkit.params import load_params
+
+    data = tmp_path / "data"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "sample", data)
+    path = data / "clients.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    legal_rep, code = cells[header.index("legal_rep")], cells[header.index("credit_code")]
+    cells[header.index("industry")] = "not-an-industry"  # quarantined with its raw cells
+    lines[1] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    pfile = tmp_path / "p.yaml"
+    pfile.write_text(yaml.safe_dump({"portfolio": "m", "as_of": "2026-09-30",
+                                     "output_dir": "out", "mask_pii": True,
+                                     "sources": {"default": {"path": "data"}}}),
+                     encoding="utf-8")
+    params = load_params(pfile)
+    run(params)
+    folder = params.stage_dir("collect")
+    for name in ("quarantine.csv", "issues.csv"):
+        text = (folder / name).read_text(encoding="utf-8-sig")
+        assert legal_rep not in text and code not in text, name
+    assert "not-an-industry" in (folder / "quarantine.csv").read_text(encoding="utf-8-sig")
+
+
+def test_defect12_client_cards_and_rollup_have_a_csp(tmp_path: Path) -> None:
+    from crmkit.diagnose.cards_html import client_cards_html
+    from crmkit.report.rollup import rollup_table, write_rollup
+
+    page = client_cards_html([], lang="en", embed_font=False)
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+    html = write_rollup(rollup_table([(tmp_path / "a" / "2026-09-30", "a", False),
+                                      (tmp_path / "b" / "2026-09-30", "b", False)]),
+                        tmp_path / "roll", "en")["html"].read_text(encoding="utf-8")
+    assert "Content-Security-Policy" in html
+
+
+def test_defect12_rollup_shows_no_na_for_failed_portfolios(tmp_path: Path) -> None:
+    from crmkit.report.rollup import rollup_table, write_rollup
+
+    table = rollup_table([(tmp_path / "a" / "2026-09-30", "a", False),
+                          (tmp_path / "b" / "2026-09-30", "b", False)])
+    html = write_rollup(table, tmp_path / "roll", "en")["html"].read_text(encoding="utf-8")
+    assert "&lt;NA&gt;" not in html and "<NA>" not in html and "—" in html
+
+
+def test_defect12_unknown_source_option_lists_the_known_ones(tmp_path: Path) -> None:
+    import pytest
+    import yaml
+
+    from crmkit.core.errors import ParametersError
+    from crmkit.params import load_params
+
+    pfile = tmp_path / "p.yaml"
+    pfile.write_text(yaml.safe_dump({"portfolio": "k", "as_of": "2026-09-30",
+                                     "sources": {"clients": {"path": "x.csv",
+                                                             "zzz": 1}}}), encoding="utf-8")
+    with pytest.raises(ParametersError,
+                       match=r"sources\.clients\.zzz: unknown key \(known: path, url"):
+        load_params(pfile)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from crmkit.collect import parsing
 from crmkit.collect.outcome import CollectResult, TableOutcome
+from crmkit.collect.privacy import mask_issue_file
 from crmkit.collect.quality import quality_report, summary_table
 from crmkit.collect.readers import RawTable, SourceTableMissing, locate, read_table
 from crmkit.collect.required import load_clean, require_rows
@@ -350,6 +351,8 @@ def write_outputs(result: CollectResult, params: Params) -> dict[str, str]:
     folder = params.stage_dir("collect")
     for name in ("quarantine", "issues", "quality", "summary"):
         df: pd.DataFrame = getattr(result, name)
+        if params.mask_pii and name in ("quarantine", "issues"):
+            df = mask_issue_file(df)
         paths[name] = str(write_csv(df, folder / f"{name}.csv"))
     paths["notes"] = str(atomic_write(
         folder / "notes.txt",

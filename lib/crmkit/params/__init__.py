@@ -177,7 +177,9 @@ class Params(Section):
 
 def _hint(name: str, choices: Any) -> str:
     close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
-    return f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(map(str, choices))})"
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return f" (known: {', '.join(map(str, choices))})" if len(choices) else ""
 
 
 def _format_errors(exc: ValidationError, source: str, known: dict[tuple, list[str]]) -> str:
@@ -187,7 +189,8 @@ def _format_errors(exc: ValidationError, source: str, known: dict[tuple, list[st
         if err["type"] == "extra_forbidden":
             parent = tuple(err["loc"][:-1])
             key = str(err["loc"][-1])
-            lines.append(f"  - {loc}: unknown key{_hint(key, known.get(parent, []))}")
+            choices = known.get(parent) or _fields_at(parent)
+            lines.append(f"  - {loc}: unknown key{_hint(key, choices)}")
         elif err["type"] == "missing":
             lines.append(f"  - {loc}: required key is missing")
         else:
@@ -195,6 +198,32 @@ def _format_errors(exc: ValidationError, source: str, known: dict[tuple, list[st
             lines.append(f"  - {loc}: {msg} (got {err.get('input')!r})")
     n = len(lines)
     return f"{source}: {n} problem{'s' if n > 1 else ''} in the parameters file:\n" + "\n".join(lines)
+
+
+def _fields_at(loc: tuple) -> list[str]:
+    """The keys allowed at ``loc`` (e.g. ``("sources", "clients")``), walking the model through
+    sections, mappings and lists."""
+    from typing import get_args, get_origin
+
+    ann: Any = Params
+    for part in loc:
+        if isinstance(ann, type) and issubclass(ann, Section):
+            field = ann.model_fields.get(str(part))
+            if field is None:
+                return []
+            ann = field.annotation
+            continue
+        args = [a for a in get_args(ann) if a is not type(None)]
+        if get_origin(ann) in (dict, list) and args:
+            ann = args[-1]
+        elif len(args) == 1:
+            ann = args[0]
+        else:
+            return []
+    args = [a for a in get_args(ann) if a is not type(None)]
+    if len(args) == 1:  # X | None
+        ann = args[0]
+    return list(ann.model_fields) if isinstance(ann, type) and issubclass(ann, Section) else []
 
 
 def _known_keys() -> dict[tuple, list[str]]:

@@ -11,6 +11,7 @@ import datetime as dt
 import html
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from crmkit.core.i18n import register, t
@@ -88,11 +89,13 @@ def write_rollup(table: pd.DataFrame, out_dir: Path, lang: str = "zh") -> dict[s
     out_dir = Path(out_dir)
     shown = table.rename(columns={c: t(f"rollup.{c}", lang) for c in table.columns})
     xlsx = atomic_write(out_dir / "rollup.xlsx", lambda tmp: _xlsx(shown, tmp))
-    body = shown.to_html(index=False, escape=True, na_rep="—", float_format=lambda v: f"{v:,.2f}")
+    body = _html_ready(shown).to_html(index=False, escape=True, na_rep="—",
+                                      float_format=lambda v: f"{v:,.2f}")
     title = html.escape(t("rollup.title", lang))
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     doc = (f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
-           f'<meta charset="utf-8"><title>{title}</title><style>'
+           f'<meta charset="utf-8"><meta http-equiv="Content-Security-Policy" '
+           f'content="{CSP}"><title>{title}</title><style>'
            "body{font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:2em;"
            "color:#1b2631}h1{color:#1f4e79}table{border-collapse:collapse;font-size:13px}"
            "th{background:#1f4e79;color:#fff;padding:6px 10px}td{padding:5px 10px;"
@@ -101,6 +104,27 @@ def write_rollup(table: pd.DataFrame, out_dir: Path, lang: str = "zh") -> dict[s
            f": {stamp}</p>{body}</body></html>")
     page = atomic_write(out_dir / "rollup.html", lambda tmp: tmp.write_text(doc, "utf-8"))
     return {"xlsx": xlsx, "html": page}
+
+
+#: The roll-up page runs nothing and loads nothing (as the report and client cards).
+CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
+       "base-uri 'none'; form-action 'none'")
+
+
+def _html_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing values as NaN (shown as a dash, never ``<NA>``), numeric columns as floats."""
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        num = pd.to_numeric(s, errors="coerce")
+        numeric = bool(s.notna().sum()) and num.notna().sum() == s.notna().sum()
+        if numeric and (num.dropna() % 1 == 0).all():  # counts stay whole numbers
+            out[col] = [int(v) if pd.notna(v) else np.nan for v in num]
+        elif numeric:
+            out[col] = num.astype("float64")
+        else:
+            out[col] = s.astype(object).where(s.notna(), np.nan)
+    return out
 
 
 def _xlsx(frame: pd.DataFrame, path: Path) -> None:

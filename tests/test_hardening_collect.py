@@ -115,3 +115,17 @@ def test_defect10_utf16_tab_separated_from_excel_is_read(tmp_path: Path) -> None
         raw = read_table(SourceSpec(path=path, encoding=enc), "clients")
         assert raw.frame["client_name"].tolist() == ["甲公司", "乙公司"]
         assert raw.encoding == "utf-16"
+
+
+def test_defect11_full_width_digits_are_numbers_and_dates() -> None:
+    import pandas as pd
+
+    from crmkit.collect.parsing import parse_date, parse_number, parse_text
+
+    cells = pd.Series(["３２００", "１，２３４．５", "－５", "3.2万"], dtype=object)
+    vals, bad = parse_number(cells)
+    assert vals.tolist() == [3200.0, 1234.5, -5.0, 32000.0] and not bad.any()
+    dates, bad = parse_date(pd.Series(["２０２４－０３－３１"], dtype=object))
+    assert dates.iloc[0] == pd.Timestamp("2024-03-31") and not bad.any()
+    names, _ = parse_text(pd.Series(["中铁（北京）有限公司"], dtype=object))
+    assert names.iloc[0] == "中铁（北京）有限公司"  # names keep their full-width brackets

@@ -10,6 +10,7 @@ caller. Nothing is guessed silently: ``01/02/2024`` (day or month first?) and ``
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,13 @@ def _as_text(s: pd.Series) -> pd.Series:
     return out.mask(out.str.casefold().isin(MISSING_TOKENS))
 
 
+def _halfwidth(text: pd.Series) -> pd.Series:
+    """Full-width digits, signs and letters (３２００, －５, ％) as their ASCII forms (NFKC);
+    only for numbers and dates, so that names keep their own characters."""
+    return text.map(lambda v: unicodedata.normalize("NFKC", v), na_action="ignore"
+                    ).astype("string")
+
+
 def is_missing(s: pd.Series) -> pd.Series:
     """True where a raw cell is blank or a missing-value token."""
     if s.dtype.kind in "fiumM" or isinstance(s.dtype, pd.DatetimeTZDtype):
@@ -70,7 +78,7 @@ def parse_number(s: pd.Series, *, percent: bool = False,
         return vals, pd.Series(False, index=s.index)
     if s.dtype == bool or s.dtype.kind == "M":
         return pd.Series(np.nan, index=s.index), s.notna()
-    text = _as_text(s)
+    text = _halfwidth(_as_text(s))
     t = text.str.replace(r"[,，\s¥￥$]", "", regex=True)
     neg = t.str.match(r"^\(.*\)$", na=False)
     t = t.str.replace(r"^\((.*)\)$", r"\1", regex=True)
@@ -113,7 +121,7 @@ def parse_date(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     else:
         raw = s.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v,
                     na_action="ignore") if s.dtype == object else s
-        text = _as_text(raw)
+        text = _halfwidth(_as_text(raw))
         num = pd.to_numeric(text.where(text.str.fullmatch(r"\d{5}(\.\d+)?", na=False)),
                             errors="coerce").astype("float64")
     serial = num.between(20000, 80000).fillna(False).astype(bool)  # Excel serials: 1954..2119

@@ -129,3 +129,57 @@ def test_defect11_full_width_digits_are_numbers_and_dates() -> None:
     assert dates.iloc[0] == pd.Timestamp("2024-03-31") and not bad.any()
     names, _ = parse_text(pd.Series(["中铁（北京）有限公司"], dtype=object))
     assert names.iloc[0] == "中铁（北京）有限公司"  # names keep their full-width brackets
+
+
+def _edit_repayment(tmp_path: Path, line: int, **cells: str) -> None:
+    path = tmp_path / "data" / "repayments.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = lines[line - 1].split(",")
+    for col, value in cells.items():
+        row[header.index(col)] = value
+    lines[line - 1] = ",".join(row)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _paid_rows(tmp_path: Path) -> list[int]:
+    import pandas as pd
+
+    rep = pd.read_csv(tmp_path / "data" / "repayments.csv", dtype=str, keep_default_na=False)
+    paid = rep[(rep["paid_date"] != "") & (rep["amount_paid"] != "")]
+    return [int(i) + 2 for i in paid.index[:2]]
+
+
+def test_defect7_implausible_repayments_are_quarantined_with_reasons(tmp_path: Path) -> None:
+    import pandas as pd
+
+    pfile = _portfolio(tmp_path)
+    early, much = _paid_rows(tmp_path)
+    due = pd.read_csv(tmp_path / "data" / "repayments.csv", dtype=str).iloc[early - 2]
+    five_years = (pd.Timestamp(due["due_date"]) - pd.DateOffset(years=5)).strftime("%Y-%m-%d")
+    _edit_repayment(tmp_path, early, paid_date=five_years)
+    amount_due = float(pd.read_csv(tmp_path / "data" / "repayments.csv").iloc[much - 2]
+                       ["amount_due"])
+    _edit_repayment(tmp_path, much, amount_paid=f"{amount_due * 100:.2f}")
+    result = run(load_params(pfile))
+    q = result.quarantine[result.quarantine["table"] == "repayments"]
+    flagged = q.set_index("row")
+    assert "days before the due date" in flagged.loc[early, "detail"]
+    assert "paid_early_days_max = 366" in flagged.loc[early, "detail"]
+    assert "100 times the amount due" in flagged.loc[much, "detail"]
+    assert {flagged.loc[early, "reason"], flagged.loc[much, "reason"]} == {"inconsistent"}
+    s = result.summary.set_index("table").loc["repayments"]
+    assert s["rows_read"] == s["rows_kept"] + s["rows_quarantined"]
+
+
+def test_defect7_thresholds_come_from_the_parameters(tmp_path: Path) -> None:
+    import pandas as pd
+
+    pfile = _portfolio(tmp_path, checks={"repayments": {"paid_ratio_max": 200}})
+    _, much = _paid_rows(tmp_path)
+    amount_due = float(pd.read_csv(tmp_path / "data" / "repayments.csv").iloc[much - 2]
+                       ["amount_due"])
+    _edit_repayment(tmp_path, much, amount_paid=f"{amount_due * 100:.2f}")
+    result = run(load_params(pfile))
+    q = result.quarantine
+    assert not ((q["table"] == "repayments") & (q["row"] == much)).any()

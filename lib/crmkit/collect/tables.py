@@ -21,6 +21,7 @@ import pandas as pd
 
 from crmkit.collect import parsing
 from crmkit.collect.outcome import CollectResult, TableOutcome
+from crmkit.collect.plausibility import implausible_repayments
 from crmkit.collect.privacy import mask_issue_file
 from crmkit.collect.quality import quality_report, summary_table
 from crmkit.collect.readers import RawTable, SourceTableMissing, locate, read_table
@@ -282,9 +283,22 @@ def collect(params: Params) -> CollectResult:
         if oc.ignored_columns:
             notes.append(f"{name} ({oc.source}): columns not in the contract were ignored: "
                          + ", ".join(oc.ignored_columns))
+        if name == "repayments":
+            _quarantine(oc, implausible_repayments(oc, params.checks.repayments))
         outcomes[name] = oc
     _check_orphans(outcomes)
     return _assemble(outcomes, notes)
+
+
+def _quarantine(oc: TableOutcome, found: list[tuple[np.ndarray, str, pd.Series, str]]) -> None:
+    """Move kept rows flagged by a plausibility check to the quarantine (``inconsistent``)."""
+    t = TABLES[oc.name]
+    for mask, col, shown, message in found:
+        if not mask.any():
+            continue
+        oc.issues = _concat([oc.issues, _issue(t, oc.source, oc.rows, mask, col,
+                                               "inconsistent", shown, message)])
+        oc.clean = oc.clean.drop(index=oc.clean.index.intersection(np.flatnonzero(mask)))
 
 
 def _check_orphans(outcomes: dict[str, TableOutcome]) -> None:

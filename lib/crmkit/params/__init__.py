@@ -20,6 +20,7 @@ from crmkit.core.contract import TABLES
 from crmkit.core.errors import ParametersError
 from crmkit.params._base import Section
 from crmkit.params.batch import BatchParams
+from crmkit.params.checks import ChecksParams
 from crmkit.params.churn import ChurnParams
 from crmkit.params.credit import CreditParams
 from crmkit.params.diagnose import DiagnoseParams
@@ -87,6 +88,7 @@ class Params(Section):
     units: dict[str, dict[str, str]] = Field(default_factory=dict)
     history_db: Path | None = Field(None, description="Snapshot store; default in output_dir")
     mask_pii: bool = False
+    checks: ChecksParams = Field(default_factory=ChecksParams)
     scoring: ScoringParams = Field(default_factory=ScoringParams)
     credit: CreditParams = Field(default_factory=CreditParams)
     gates: RiskGates = Field(default_factory=RiskGates)

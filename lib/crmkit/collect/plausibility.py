@@ -1,0 +1,46 @@
+"""Plausibility checks across columns that the data contract's ranges cannot express."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crmkit.collect.outcome import TableOutcome
+from crmkit.params.checks import RepaymentChecks
+
+__all__ = ["implausible_repayments"]
+
+
+def implausible_repayments(oc: TableOutcome, checks: RepaymentChecks
+                           ) -> list[tuple[np.ndarray, str, pd.Series, str]]:
+    """Kept repayment rows paid implausibly early or implausibly much.
+
+    Returns ``(mask over rows read, column, shown values, message)`` per check, with the
+    thresholds of ``checks`` in the messages; the caller quarantines them as ``inconsistent``.
+    """
+    c = oc.clean
+    n = oc.rows_read
+    out = []
+    if {"paid_date", "due_date"} <= set(c.columns):
+        early = (c["due_date"] - c["paid_date"]).dt.days
+        bad = early > checks.paid_early_days_max
+        mask = np.zeros(n, dtype=bool)
+        mask[c.index[bad.fillna(False).to_numpy(dtype=bool)]] = True
+        shown = pd.Series("", index=range(n), dtype="string")
+        shown[c.index] = early.astype("Int64").astype("string")
+        out.append((mask, "paid_date", shown,
+                    f"{oc.source} row {{row}}: paid {{value}} days before the due date (more "
+                    f"than checks.repayments.paid_early_days_max = "
+                    f"{checks.paid_early_days_max}); check paid_date and due_date"))
+    if {"amount_paid", "amount_due"} <= set(c.columns):
+        ratio = c["amount_paid"] / c["amount_due"].where(c["amount_due"] > 0)
+        bad = ratio > checks.paid_ratio_max
+        mask = np.zeros(n, dtype=bool)
+        mask[c.index[bad.fillna(False).to_numpy(dtype=bool)]] = True
+        shown = pd.Series("", index=range(n), dtype="string")
+        shown[c.index] = ratio.map(lambda v: f"{v:g}", na_action="ignore").astype("string")
+        out.append((mask, "amount_paid", shown,
+                    f"{oc.source} row {{row}}: paid {{value}} times the amount due (more than "
+                    f"checks.repayments.paid_ratio_max = {checks.paid_ratio_max:g}); check "
+                    "amount_paid and amount_due (units?)"))
+    return out

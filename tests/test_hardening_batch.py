@@ -195,9 +195,11 @@ def test_defect5_full_disk_is_one_clear_message(tmp_path: Path, monkeypatch) -> 
     assert not list((tmp_path / "x").iterdir())  # no temporary file left
 
 
-def test_defect5_unwritable_output_folder_fails_that_portfolio_only(tmp_path: Path,
-                                                                    capsys) -> None:
+def test_defect5_unwritable_output_folder_fails_that_portfolio_only(tmp_path: Path, capsys,
+                                                                    monkeypatch) -> None:
     from crmkit.batch import run_portfolios
+
+    monkeypatch.chdir(tmp_path)  # two output roots: the roll-up goes to the working folder
 
     books = tmp_path / "nb"
     _book(books, "01_collect.ipynb", WRITE)

@@ -9,6 +9,7 @@ back into that file so a batch run reproduces what the consultant settled on.
 
 from __future__ import annotations
 
+import html
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ import pandas as pd
 from IPython.display import HTML, clear_output, display
 
 from crmkit.core.i18n import register, t
-from crmkit.params import Params, update_params_file
+from crmkit.params import Params, SavedParams, update_params_file
 from crmkit.params.scoring import ScoringParams
 from crmkit.params.tiering import TieringParams
 from crmkit.params.warning import WarningParams
@@ -46,6 +47,9 @@ register({
                       "(Batch run: results at the parameters-file settings; open this notebook in "
                       "JupyterLab to move the sliders live.)"),
     "widget.saved": ("已保存到 {path}", "Saved to {path}"),
+    "widget.saved_diff": ("已保存到 {path}（原文件备份为 {backup}），改动如下：",
+                          "Saved to {path} (previous file kept as {backup}); what changed:"),
+    "widget.unchanged": ("与参数文件相同，未写入", "Same as the parameters file: nothing written"),
     "widget.counts": ("各层级客户数（括号内为变化）", "Clients per tier (change in brackets)"),
     "widget.changed": ("层级发生变化的客户：{n} 户", "Clients whose tier changed: {n}"),
     "widget.invalid": ("参数无效：{error}", "Invalid setting: {error}"),
@@ -78,6 +82,12 @@ def tier_changes(before: TierState, after: TierState) -> pd.DataFrame:
                        .sort_values(ascending=False).index)
 
 
+def _num(value: float) -> float | int:
+    """A slider value as written to the parameters file: 70 not 70.0, 0.55 not 0.5500000001."""
+    value = round(float(value), 4)
+    return int(value) if value.is_integer() else value
+
+
 def _short(exc: Exception) -> str:
     errors = getattr(exc, "errors", None)
     if callable(errors):
@@ -99,6 +109,7 @@ class _Panel:
 
     def _init_panel(self) -> None:
         self.message = ""
+        self.last_save: SavedParams | None = None
         self.save_button = w.Button(description=t("widget.save", self.lang), icon="save")
         self.out = w.Output()
         self.save_button.on_click(self._on_save)
@@ -122,7 +133,15 @@ class _Panel:
 
     def _on_save(self, _button: object = None) -> None:
         try:
-            self.message = t("widget.saved", self.lang).format(path=self.save())
+            path = self.save()
+            saved = self.last_save
+            if saved is not None and not saved.changed:
+                self.message = t("widget.unchanged", self.lang)
+            elif saved is not None and saved.backup is not None:
+                self.message = t("widget.saved_diff", self.lang).format(
+                    path=path, backup=saved.backup.name)
+            else:
+                self.message = t("widget.saved", self.lang).format(path=path)
         except Exception as exc:  # noqa: BLE001
             self.message = t("widget.invalid", self.lang).format(error=_short(exc))
         self._render()
@@ -136,7 +155,9 @@ class _Panel:
         with self.out:
             clear_output(wait=True)
             if self.message:
-                display(HTML(f"<b>{self.message}</b>"))
+                display(HTML(f"<b>{html.escape(self.message)}</b>"))
+            if self.message and self.last_save is not None and self.last_save.diff:
+                display(HTML(f"<pre>{html.escape(self.last_save.diff)}</pre>"))
             self._show()
 
 
@@ -213,18 +234,14 @@ class TieringExplorer(_Panel):
         return pd.DataFrame(rows, columns=["tier", "clients", "change"]).set_index("tier")
 
     def save(self, path: str | Path | None = None) -> Path:
-        """Write the current weights and tier thresholds into the parameters file."""
-        import yaml
-
+        """Write the weights and tier thresholds that changed into the parameters file
+        (comments and layout kept, previous file backed up; ``last_save`` holds the diff)."""
         path = Path(path or self.params.source_file or "")
-        scoring, tiering = self.settings()
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        sc = dict(raw.get("scoring") or {})
-        sc["weights"] = {k: round(float(v), 4) for k, v in scoring.weights.items()}
-        ti = dict(raw.get("tiering") or {})
-        ti["abc"] = {**(ti.get("abc") or {}),
-                     **{k: round(float(s.value), 4) for k, s in self.threshold_sliders.items()}}
-        update_params_file(path, {"scoring": sc, "tiering": ti})
+        scoring, _ = self.settings()
+        weights = {k: _num(v) for k, v in scoring.weights.items()}
+        abc = {k: _num(s.value) for k, s in self.threshold_sliders.items()}
+        self.last_save = update_params_file(
+            path, {"scoring": {"weights": weights}, "tiering": {"abc": abc}})
         return path
 
     # -- the front end ----------------------------------------------------------------------
@@ -314,9 +331,11 @@ class WarningExplorer(_Panel):
         return out.astype(int)
 
     def save(self) -> Path:
-        """Write the thresholds into the parameters file."""
+        """Write the thresholds that changed into the parameters file, as ``warning.rules``
+        entries merged by id (never the whole default rule set); ``last_save`` holds the diff."""
         path = Path(self.params.source_file or "")
-        update_params_file(path, {"warning": self.settings().yaml_section()})
+        rules = [{"id": rid, "threshold": _num(s.value)} for rid, s in self.sliders.items()]
+        self.last_save = update_params_file(path, {"warning": {"rules": rules}})
         return path
 
     def _recompute(self) -> None:

@@ -28,12 +28,14 @@ from crmkit.params.ecl import EclParams
 from crmkit.params.gates import RiskGates
 from crmkit.params.history import HistoryParams
 from crmkit.params.plan import PlanParams
+from crmkit.params.roundtrip import SavedParams, save_changes
 from crmkit.params.scoring import ScoringParams
 from crmkit.params.tiering import TieringParams
 from crmkit.params.voice import VoiceParams
 from crmkit.params.warning import WarningParams
 
-__all__ = ["Params", "SourceSpec", "load_params", "update_params_file", "SAFE_NAME", "UNITS"]
+__all__ = ["Params", "SourceSpec", "load_params", "update_params_file", "SavedParams",
+           "SAFE_NAME", "UNITS"]
 
 #: Portfolio names become folder names: letters, digits, CJK, ``_`` and ``-`` only.
 SAFE_NAME = re.compile(r"^[A-Za-z0-9_\-\u4e00-\u9fff][A-Za-z0-9_.\-\u4e00-\u9fff]{0,79}$")
@@ -285,19 +287,22 @@ def _rel(base: Path, p: Path) -> Path:
     return p if p.is_absolute() else (base / p).resolve()
 
 
-def update_params_file(path: str | Path, updates: dict[str, Any]) -> None:
-    """Replace top-level sections of a parameters file (used by the sliders' *save* button).
+def update_params_file(path: str | Path, updates: dict[str, Any],
+                       backup: bool = True) -> SavedParams:
+    """Write changed settings into a parameters file (used by the sliders' *save* button).
 
-    The merged file is validated before it is written, so a bad update never lands; the
-    write is atomic (temporary file, then rename). YAML comments of the file are not kept.
+    Only the keys of ``updates`` whose value differs from the file's (defaults filled in) are
+    written, as in-place edits that keep comments, order and layout; warning rules are merged by
+    id. The result is validated before it is written, so a bad update never lands; the previous
+    file is kept as ``<name>.<timestamp>.bak``; the write is atomic. Returns what was written,
+    with a unified diff (see :mod:`crmkit.params.roundtrip`).
     """
     path = Path(path)
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    raw.update(updates)
-    try:
-        Params.model_validate(raw)
-    except ValidationError as exc:
-        raise ParametersError(_format_errors(exc, str(path), _known_keys())) from None
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    tmp.replace(path)
+
+    def effective(raw: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return Params.model_validate(raw).model_dump(mode="json")
+        except ValidationError as exc:
+            raise ParametersError(_format_errors(exc, str(path), _known_keys())) from None
+
+    return save_changes(path, updates, effective, backup=backup)

@@ -1,7 +1,8 @@
 """A wheel carries everything ``crmkit run`` needs: notebooks, strategy table, report template.
 
 The wheel is installed into a fresh virtual environment whose only other packages are this
-environment's third-party ones (a path entry, so this checkout's editable crmkit is not seen),
+environment's third-party ones (a path entry, so this checkout's editable crmkit is not seen;
+their data files via JUPYTER_PATH),
 and ``crmkit run`` runs every stage on the bundled sample from a folder outside the checkout.
 """
 
@@ -49,6 +50,9 @@ def test_wheel_installs_and_runs_the_sample(tmp_path: Path) -> None:
     (work / "parameters" / "sample.yaml").write_text(
         yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CRMKIT_", "PYTHON"))}
+    # the borrowed third-party packages keep their data files (nbconvert's base templates) in
+    # this environment's share/jupyter, where a real install of them would put them
+    env["JUPYTER_PATH"] = str(Path(sys.prefix) / "share" / "jupyter")
     where = _run([str(py), "-c", "import crmkit; print(crmkit.__file__)"], cwd=work, env=env)
     assert str(site) in where.stdout, where.stdout + where.stderr
 

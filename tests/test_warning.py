@@ -30,7 +30,9 @@ from crmkit.warn import (
 )
 
 AS_OF = pd.Timestamp("2026-09-30")
-P = WarningParams()
+# every default rule active, the maturity reminder included (off by default: the action plan
+# carries maturities; a bank that wants them as alerts turns it on like this)
+P = WarningParams.model_validate({"rules": [{"id": "maturity_90d", "enabled": True}]})
 
 # -- every default rule: (value, fires?) pairs, the edge AT the threshold included ----------
 # Edges: "<" / ">" exclude the threshold, "<=" / ">=" / "==" include it; the DSCR lock-up band
@@ -47,8 +49,8 @@ CASES: dict[str, list[tuple[float, bool]]] = {
     "dpd_90": [(90, True), (89, False), (400, True)],
     "score_drop": [(-10.01, True), (-10, True), (-9.99, False), (5, False)],
     "tier_downgrade": [(1, True), (0, False)],
-    "csat_drop": [(-1, True), (-2, True), (-0.5, False), (0, False)],
-    "nps_detractor": [(6, True), (7, False), (0, True)],
+    "csat_drop": [(-2, True), (-3, True), (-1, False), (-1.99, False), (0, False)],
+    "nps_detractor": [(4, True), (5, False), (6, False), (0, True)],
     "complaint_open": [(31, True), (30, False), (0, False)],
     "milestone_delay_90": [(91, True), (90, False)],
     "milestone_delay_30": [(31, True), (30, False), (91, False)],
@@ -152,6 +154,13 @@ def test_invalid_rule_in_parameters_file_names_file_key_and_rule(tmp_path) -> No
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     with pytest.raises(ParametersError, match=r"warning\.rules\.5: rule 'dpd_30': unknown op"):
         load_params(path)
+
+
+def test_maturity_reminder_is_off_by_default_and_alerts_are_distinct_causes() -> None:
+    d = WarningParams()
+    assert "maturity_90d" not in {r.id for r in d.active_rules}
+    assert d.rule("nps_detractor").threshold == 4 and d.rule("csat_drop").threshold == -2
+    assert d.rule("nps_detractor").group == d.rule("csat_drop").group == "satisfaction"
 
 
 def test_rules_merge_over_defaults_by_id() -> None:

@@ -9,6 +9,7 @@ from crmkit.core.contract import CODES, code_label
 from crmkit.core.i18n import check_lang, t
 from crmkit.core.masking import mask_id, mask_name
 from crmkit.diagnose.labels import band_label, col_header, fmt_money
+from crmkit.warn import labels as _warn_labels  # noqa: F401 - registers the action kinds
 
 __all__ = ["client_cards_html", "CARD_CSS"]
 
@@ -51,6 +52,8 @@ def _fmt(key: str, v: object, lang: str) -> str:
     """Display text of one card value (already a plain Python value)."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
+    if key in ("date", "due_date"):
+        return str(v)[:10]
     if key in ("exposure", "committed", "income", "clv", "clv_at_risk", "ecl"):
         return fmt_money(float(v), lang)
     if key == "ifrs9_stage":
@@ -66,7 +69,7 @@ def _fmt(key: str, v: object, lang: str) -> str:
     if key in ("value_band", "satisfaction_band", "risk_band", "churn_band"):
         return band_label(key[:-5], str(v), lang)
     prefix = {"nps_class": "diag.nps.", "severity": _SEVERITY_PREFIX, "tier": "tier.",
-              "segment": "segment."}.get(key)
+              "segment": "segment.", "kind": "warn.kind."}.get(key)
     if prefix:
         return t(f"{prefix}{v}", lang)
     if key in CODES:
@@ -90,10 +93,18 @@ def _font_face(text: str) -> str:
     return font_face_css(text, "body")
 
 
-def _list(records: list[dict], lang: str, empty: str) -> str:
+#: What a relationship manager reads on a card: no internal codes or metric names.
+ALERT_CARD_COLUMNS = ("rule_name", "severity", "reason", "due_date")
+ACTION_CARD_COLUMNS = ("date", "kind", "title", "detail")
+
+
+def _list(records: list[dict], lang: str, empty: str,
+          columns: tuple[str, ...] | None = None) -> str:
     if not records:
         return f'<p class="muted">{_e(empty)}</p>'
     cols = list(dict.fromkeys(k for r in records for k in r))
+    if columns is not None:
+        cols = [c for c in columns if c in cols] or cols
     head = "".join(f"<th>{_e(col_header(c, lang))}</th>" for c in cols)
     rows = []
     for r in records:
@@ -165,8 +176,9 @@ def _card_html(c: dict, lang: str, mask_pii: bool) -> str:
                ("unresolved_complaints", lbl("unresolved_complaints"),
                 s.get("unresolved_complaints"))], lang)
     strategy = f'<p class="strategy">{_e(c["strategy"].get(lang) or "-")}</p>'
-    alerts = _list(c["alerts"], lang, t("diag.card.no_alerts", lang))
-    actions = _list(c["next_actions"], lang, t("diag.card.no_actions", lang))
+    alerts = _list(c["alerts"], lang, t("diag.card.no_alerts", lang), ALERT_CARD_COLUMNS)
+    actions = _list(c["next_actions"], lang, t("diag.card.no_actions", lang),
+                    ACTION_CARD_COLUMNS)
     as_of = (f' · {_e(t("diag.card.as_of", lang))} {_e(c["as_of"])}' if c.get("as_of") else "")
     tier_badge = (f'<span class="badge">{_e(_fmt("tier", sc["tier"], lang))}</span>'
                   if sc.get("tier") else "")
@@ -201,5 +213,5 @@ def client_cards_html(cards: list[dict] | dict, lang: str = "zh", *, mask_pii: b
     html_lang = "zh-CN" if lang == "zh" else "en"
     return (f'<!DOCTYPE html>\n<html lang="{html_lang}"><head><meta charset="utf-8">'
             f'<meta http-equiv="Content-Security-Policy" content="{CARD_CSP}">'
-            f"<title>{_e(heading)}</title><style>{font}{CARD_CSS}</style></head>"
+            f"<title>{_e(heading)}</title><style>{CARD_CSS}{font}</style></head>"
             f"<body>\n{body}\n</body></html>\n")

@@ -96,6 +96,11 @@ DIAG_LABELS: dict[str, tuple[str, str]] = {
     "diag.col.rule": ("规则", "Rule"),
     "diag.col.action": ("行动", "Action"),
     "diag.col.due_date": ("完成期限", "Due date"),
+    "diag.col.rule_name": ("预警规则", "Warning rule"),
+    "diag.col.reason": ("预警原因", "Reason"),
+    "diag.col.kind": ("事项类型", "Type"),
+    "diag.col.title": ("事项", "Item"),
+    "diag.col.detail": ("说明", "Detail"),
     "diag.col.value": ("数值", "Value"),
     # -- bands and classes ------------------------------------------------------------------
     "diag.band.value.high": ("高价值", "High value"),

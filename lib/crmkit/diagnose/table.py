@@ -206,7 +206,8 @@ def diagnostic_table(features: pd.DataFrame | None = None, *,
         out[col] = (_align(s, idx) if s is not None
                     else pd.Series(pd.NA, index=idx, dtype="string"))
     if score_frame is not None:
-        dims = [c for c in score_frame.columns if c not in ("total", "missing")]
+        dims = [c for c in score_frame.columns if c not in ("total", "missing")
+                and not str(c).startswith("contrib_")]
         sf = score_frame.copy()
         sf.index = sf.index.astype("string")
         for d in dims:

@@ -103,7 +103,7 @@ class Planted:
     escalation_close: float = 0.9      #: complaints open after 120 days closed by escalation
     rm_slowness_weight: float = 0.6    #: s = 0.6 * RM slowness + 0.8 * own noise
     churn_share: float = 0.10          #: share of all clients who churn (among eligible)
-    churn_s: float = 1.3               #: churn logit = churn_s * s + Logistic noise
+    churn_s: float = 2.0               #: churn logit = churn_s * s + Logistic noise
     #: CSAT* = 4.3 - 0.55 H - 0.15 n_complaints - 0.2 max(z, 0) + N(0, 0.55)
     csat_base: float = 4.6
     csat_h: float = 0.55

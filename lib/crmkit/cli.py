@@ -1,4 +1,5 @@
-"""The ``crmkit`` command: ``sample``, ``template``, ``contract``, ``collect``, ``run``, ``plan``.
+"""The ``crmkit`` command: ``sample``, ``template``, ``contract``, ``collect``, ``run``, ``plan``,
+``export``.
 
 The command only parses arguments and calls the library; errors crmkit raises on purpose are
 printed as one clear message (exit code 2), never as a traceback.
@@ -66,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--terms", type=Path, default=None, help="YAML of terms (docs/plans.md)")
     pl.add_argument("--no-save", action="store_true", help="print only, write no plan file")
     pl.add_argument("--rows", type=int, default=None, help="schedule rows to print")
+
+    e = sub.add_parser("export", help="export runs for BI tools (docs/bi.md)")
+    e.add_argument("--bi", type=Path, required=True, metavar="DIR",
+                   help="extract folder: a star schema per portfolio, as-of dates appended")
+    e.add_argument("params", nargs="+", type=Path, help="parameters files, or folders of them")
     return p
 
 
@@ -118,6 +124,17 @@ def _cmd_plan(a: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(a: argparse.Namespace) -> int:
+    from crmkit.batch.runner import expand_params
+    from crmkit.bi import export_bi
+    from crmkit.params import load_params
+
+    for path in expand_params(a.params):
+        result = export_bi(load_params(path), a.bi)
+        _say(f"{result.folder}: as-of dates {', '.join(result.dates)}")
+    return 0
+
+
 def _cmd_run(a: argparse.Namespace) -> int:
     from crmkit.batch.runner import run_portfolios
 
@@ -136,7 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``crmkit`` console script."""
     args = build_parser().parse_args(argv)
     handler = {"sample": _cmd_sample, "template": _cmd_template, "contract": _cmd_contract,
-               "collect": _cmd_collect, "run": _cmd_run, "plan": _cmd_plan}[args.command]
+               "collect": _cmd_collect, "run": _cmd_run, "plan": _cmd_plan,
+               "export": _cmd_export}[args.command]
     try:
         return handler(args)
     except CrmkitError as exc:

@@ -118,6 +118,12 @@ def test_report_exports_in_chinese(sample_run) -> None:
     assert {"IFRS9分阶段减值", "预期信用损失明细", "客户经理工作清单"} <= set(book.sheetnames)
     assert "七、IFRS 9 阶段与预期信用损失" in "".join(p.extract_text() for p in reader.pages)
     assert "数据质量与合理性检查" in page and "风险闸门" in page
+    # voice of the client: the section is there and its quotes carry no phone number
+    import re
+
+    assert "十二、客户声音" in page and not re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", page)
+    cards = (html_file.parents[1] / "diagnose" / "client_cards.html").read_text(encoding="utf-8")
+    assert "客户声音" in cards and "风险状态" in cards and "预期信用损失" in cards
 
 
 def test_one_parameter_switches_the_whole_report_to_english(tmp_path: Path) -> None:

@@ -181,3 +181,23 @@ def test_designer_notebook_runs_with_papermill(run, tmp_path, monkeypatch):
     text = json.dumps([c.get("outputs") for c in cells], ensure_ascii=False)
     assert "方案关键指标" in text and "image/png" in text and cid in text
     assert "widget-view" not in text and "批量运行" in text  # static results, no dead widget
+
+
+def test_saved_plans_appear_on_the_card_and_in_next_actions(run):
+    """A saved plan shows on the client's card and in the report's next-actions table."""
+    from crmkit import diagnose, tier, warn
+    from crmkit.core.store import load_table
+
+    pfile, ctx = run
+    params = ctx.params
+    tier.run(params)
+    warn.run(params)
+    first = diagnose.run(params)
+    cid = str(first.actions.index[0])
+    save_plan(params, ctx.evaluate(ctx.default_terms(cid, profile="annuity")))
+    again = diagnose.run(params)
+    note = plan_notes(params, cid, params.language)[-1]
+    assert note in again.actions.loc[cid, "saved_plan"]
+    assert note in again.cards_html.read_text(encoding="utf-8")
+    saved = load_table(params, "diagnose", "next_actions").set_index("client_id")["saved_plan"]
+    assert saved.notna().sum() >= 1 and note in saved.loc[cid]

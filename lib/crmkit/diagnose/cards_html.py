@@ -7,7 +7,7 @@ import math
 
 from crmkit.core.contract import CODES, code_label
 from crmkit.core.i18n import check_lang, t
-from crmkit.core.masking import mask_id, mask_name
+from crmkit.core.masking import mask_id, mask_name, mask_text
 from crmkit.diagnose.labels import band_label, col_header, fmt_money
 from crmkit.warn import labels as _warn_labels  # noqa: F401 - registers the action kinds
 
@@ -188,8 +188,17 @@ def _card_html(c: dict, lang: str, mask_pii: bool) -> str:
              (_box("diag.card.satisfaction", sat, lang), _box("diag.card.alerts", alerts, lang))]
     rows = "".join(f'<tr><td class="left">{a}</td><td class="right">{b}</td></tr>'
                    for a, b in pairs)
+    plans = "".join(f"<p>{_e(line)}</p>" for line in c.get("plans") or [])
+    extra = (_box("diag.card.plans", plans, lang),) if plans else ()
+    said = "".join(
+        f'<p><span class="muted">{_e(m.get("date") or "")} · '
+        f'{_e(t("diag.voice." + str(m.get("sentiment")), lang))}</span> '
+        f'{_e(mask_text(m.get("text")) if mask_pii else m.get("text"))}</p>'
+        for m in c.get("comments") or [])
+    if said:
+        extra += (_box("diag.card.voice", said, lang),)
     rows += "".join(f'<tr><td colspan="2">{box}</td></tr>' for box in (
-        _box("diag.card.strategy", strategy, lang),
+        _box("diag.card.strategy", strategy, lang), *extra,
         _box("diag.card.next_actions", actions, lang)))
     boxes = f'<table class="layout">{rows}</table>'
     return (f'<section class="card"><h1>{_e(c.get("client_name") or c["client_id"])}</h1>'

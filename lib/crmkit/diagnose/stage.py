@@ -23,7 +23,10 @@ from crmkit.diagnose.retention import retention_by_cohort
 from crmkit.diagnose.strategies import load_strategies, strategy_path
 from crmkit.diagnose.table import diagnostic_table, next_actions, segment_summary
 from crmkit.params import Params
+from crmkit.plan.store import list_plans, plan_notes
 from crmkit.score.stage import load_features
+from crmkit.voice import VoiceStage
+from crmkit.voice import run as voice_run
 
 __all__ = ["DiagnoseStage", "run"]
 
@@ -42,6 +45,14 @@ class DiagnoseStage:
     alerts: pd.DataFrame
     plan: pd.DataFrame
     cards_html: Path
+    voice: VoiceStage | None = None
+
+
+def _saved_plans(params: Params, lang: str) -> dict[str, str]:
+    """Client id -> its saved financing plans, one line each (``crmkit.plan``)."""
+    listed = list_plans(params)
+    return {cid: "\n".join(plan_notes(params, cid, lang))
+            for cid in listed["client_id"].astype(str).unique()}
 
 
 def run(params: Params) -> DiagnoseStage:
@@ -69,6 +80,8 @@ def run(params: Params) -> DiagnoseStage:
                    .reindex(diag.index.astype("string")).to_numpy())
     segments = segment_summary(diag, by="segment", params=dp)
     actions = next_actions(diag, alerts, n=dp.next_actions_n, params=dp)
+    saved = _saved_plans(params, lang)
+    actions["saved_plan"] = pd.array([saved.get(str(c)) for c in actions.index], dtype="string")
     kpis = portfolio_kpis(tables, params.as_of, features=features, clv=clv, alerts=alerts,
                           params=dp)
     retention = retention_by_cohort(tables, params.as_of, params=dp)
@@ -84,9 +97,16 @@ def run(params: Params) -> DiagnoseStage:
     cards = client_cards(diag, clients=tables["clients"], features=features, drivers=drivers,
                          alerts=alerts, actions=plan, as_of=params.as_of,
                          mask_pii=params.mask_pii, params=dp)
+    voice = voice_run(params)
+    comments = voice.clients["last_comments"] if "last_comments" in voice.clients else None
+    for card in cards:
+        cid = str(card["client_id"])
+        card["plans"] = saved[cid].split("\n") if saved.get(cid) else []
+        got = comments.get(cid) if comments is not None else None
+        card["comments"] = list(got) if isinstance(got, (list, tuple)) else []
     page = client_cards_html(cards, lang, mask_pii=params.mask_pii,
                              title=params.title or params.portfolio)
     cards_html = atomic_write(folder / "client_cards.html",
                               lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return DiagnoseStage(tables, features, diag, segments, actions, kpis, retention, nps_seg,
-                         alerts, plan, cards_html)
+                         alerts, plan, cards_html, voice)

@@ -21,6 +21,7 @@ from crmkit.core.store import load_indexed, record_model, save_table
 from crmkit.params import Params
 from crmkit.score.stage import load_features
 from crmkit.tier.gates import covenant_breach
+from crmkit.voice.alerts import theme_alert_metrics
 from crmkit.warn.alerting import (
     RuleEvaluation,
     action_plan,
@@ -141,6 +142,9 @@ def run(params: Params) -> WarnStage:
         migration = migration_matrix(prev["tier"], current["tier"])
         extra["score_prev"] = prev["total"].reindex(extra.index)
         extra["tier_prev"] = prev["tier"].reindex(extra.index)
+    # voice of the client: complaint-theme shares etc., available to the warning rules
+    themes = theme_alert_metrics(tables, as_of, params.voice)
+    extra = extra.join(themes[[c for c in themes.columns if c not in extra.columns]])
     metrics = client_metrics(tables, as_of, extra)
     fm = facility_metrics(tables, as_of)
     evaluation = evaluate_rules(metrics, fm, params.warning)

@@ -74,40 +74,42 @@ def _recent(ms: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
         dtype=bool, na_value=False)
 
 
+def _milestones(tables, idx: pd.Index, as_of: pd.Timestamp
+                ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Milestones, their client positions, delays (days) and which of them count now (due,
+    and open or finished recently); None without projects or milestones."""
+    pr, ms = table_or_none(tables, "projects"), table_or_none(tables, "milestones")
+    if pr is None or ms is None:
+        return None
+    pr = pr.drop_duplicates("project_id")
+    pcodes = client_codes(idx, pr["client_id"])
+    ppos = pd.Index(pr["project_id"].astype("string")).get_indexer(
+        ms["project_id"].astype("string"))
+    codes = np.where(ppos >= 0, pcodes[ppos], -1)
+    delay, due = milestone_delay_days(ms, as_of)
+    return ms, codes, delay, (codes >= 0) & due & _recent(ms, as_of)
+
+
 def _open_milestone_delay(tables, idx: pd.Index, as_of: pd.Timestamp) -> np.ndarray:
     """Worst delay (days) of a client's milestones still open at ``as_of`` or finished in the
     last :data:`RECENT_MILESTONE_DAYS` days: a delay long since made good is history, not a
     warning (the credit model still sees it in ``max_milestone_delay_days``)."""
-    n = len(idx)
-    pr, ms = table_or_none(tables, "projects"), table_or_none(tables, "milestones")
-    if pr is None or ms is None:
-        return np.full(n, np.nan)
-    pr = pr.drop_duplicates("project_id")
-    pcodes = client_codes(idx, pr["client_id"])
-    ppos = pd.Index(pr["project_id"].astype("string")).get_indexer(
-        ms["project_id"].astype("string"))
-    codes = np.where(ppos >= 0, pcodes[ppos], -1)
-    delay, due = milestone_delay_days(ms, as_of)
-    eligible = (codes >= 0) & due & _recent(ms, as_of)
-    return by_client(codes[eligible], delay[eligible], "max", n, 0.0)
+    got = _milestones(tables, idx, as_of)
+    if got is None:
+        return np.full(len(idx), np.nan)
+    _, codes, delay, ok = got
+    return by_client(codes[ok], delay[ok], "max", len(idx), 0.0)
 
 
 def _milestone_delay_share(tables, idx: pd.Index, as_of: pd.Timestamp) -> np.ndarray:
-    n = len(idx)
-    pr, ms = table_or_none(tables, "projects"), table_or_none(tables, "milestones")
-    if pr is None or ms is None:
-        return np.full(n, np.nan)
-    pr = pr.drop_duplicates("project_id")
-    pcodes = client_codes(idx, pr["client_id"])
-    ppos = pd.Index(pr["project_id"].astype("string")).get_indexer(
-        ms["project_id"].astype("string"))
-    codes = np.where(ppos >= 0, pcodes[ppos], -1)
-    delay, due = milestone_delay_days(ms, as_of)
+    got = _milestones(tables, idx, as_of)
+    if got is None:
+        return np.full(len(idx), np.nan)
+    ms, codes, delay, ok = got
     duration = np.array(to_days(ms["planned_end"] - ms["planned_start"]), dtype=float)
     duration[~(duration > 0)] = np.nan
     share = delay / duration
-    eligible = (codes >= 0) & due & _recent(ms, as_of)
-    return by_client(codes[eligible], share[eligible], "max", n)
+    return by_client(codes[ok], share[ok], "max", len(idx))
 
 
 def _extra(extra: pd.DataFrame, idx: pd.Index) -> pd.DataFrame:

@@ -27,7 +27,7 @@ from crmkit.score.stage import load_features
 __all__ = ["RunData", "load_run", "heading", "executive_summary", "REPORT_SECTIONS"]
 
 REPORT_SECTIONS = ("summary", "gates", "matrix", "treemap", "pareto", "alerts", "ecl", "gantt",
-                   "diagnostic", "segments", "actions", "method", "checks")
+                   "diagnostic", "segments", "actions", "voice", "method", "quality", "checks")
 
 register({
     "report.heading": ("客户关系诊断报告", "Client relationship diagnostic report"),

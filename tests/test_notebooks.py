@@ -177,3 +177,19 @@ def test_sample_run_figures_are_credible(sample_run) -> None:
     assert cov.is_monotonic_increasing and cov.loc[3] > 0.2             # coverage by stage
     manifest = json.loads((rd / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["stages"]["score"]["models"]["credit"]["method"] == "scorecard"
+
+
+def test_rollup_uses_the_reports_figures_and_shows_no_paths(sample_run, tmp_path) -> None:
+    from crmkit.report.rollup import rollup_table, write_rollup
+
+    pfile, run = sample_run
+    rd = Path(run.run_dir)
+    kpis = json.loads((rd / "diagnose" / "kpis.json").read_text(encoding="utf-8"))
+    table = rollup_table([(rd, "sample", True), (rd.parent / "1999-12-31", "broken", False,
+                                                 "stage warn: the DSCR column is missing")])
+    row = table.iloc[0]
+    assert row["nps"] == kpis["nps"] and row["csat"] == kpis["csat_share"]
+    assert row["clv"] == kpis["clv_total"] and row["in_default"] >= 1 and row["ecl"] > 0
+    page = write_rollup(table, tmp_path, "zh")["html"].read_text(encoding="utf-8")
+    assert "亿元" in page and "font/woff2;base64" in page and str(rd) not in page
+    assert "the DSCR column is missing" in page and "失败" in page and "&lt;NA&gt;" not in page

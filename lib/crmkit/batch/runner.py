@@ -304,7 +304,9 @@ def _rollup(results: list[PortfolioRun]) -> dict[str, Path] | None:
     done = [r for r in results if r.run_dir]
     if len(done) < 2:
         return None
-    table = rollup_table([(Path(r.run_dir), r.portfolio, r.ok) for r in done])
+    table = rollup_table([(Path(r.run_dir), r.portfolio, r.ok,
+                           r.error or next((s.error for s in r.stages if not s.ok), ""))
+                          for r in done])
     roots = {Path(r.run_dir).parents[1] for r in done}
     out = roots.pop() if len(roots) == 1 else Path.cwd()
     lang = "zh"

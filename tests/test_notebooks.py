@@ -120,6 +120,7 @@ def test_report_exports_in_chinese(sample_run) -> None:
     assert "数据质量与合理性检查" in page and "风险闸门" in page
     assert "主要发现与建议" in page and "建议行动" in page and "较上期（2026-06-30）" in page
     assert "附：数据质量" in page and "仅供内部管理参考" in page
+    assert "&lt;NA&gt;" not in page and "<NA>" not in page
     # voice of the client: the section is there and its quotes carry no phone number
     import re
 

@@ -102,7 +102,8 @@ register({
     "report.method.gbm": ("梯度提升树模型", "the gradient-boosting model"),
     "report.method.rules": ("专家规则评分", "the expert rules"),
     "report.method.model": ("流失预测模型", "the churn model"),
-    "report.method.base_rates": ("按客户规模分组的历史流失率", "observed churn rates by client size"),
+    "report.method.base_rates": ("按客户规模分组的历史流失率",
+                                 "observed churn rates by client size"),
     "report.model.churn": ("流失模型", "Churn model"),
     "report.s.portfolio": (
         "截至 **{as_of}**，组合共有 **{clients}** 户客户，授信敞口 **{exposure}**。",
@@ -168,8 +169,7 @@ def load_run(params: Params) -> RunData:
         tiers=load_indexed(params, "tier", "tiers"),
         diagnostic=load_indexed(params, "diagnose", "diagnostic"),
         segments=load_indexed(params, "diagnose", "segments", "segment"),
-        actions=load_table(params, "diagnose", "next_actions").drop(
-            columns=["client_id", "strategy_id"], errors="ignore"),
+        actions=_actions(load_table(params, "diagnose", "next_actions")),
         alerts=load_table(params, "warn", "alerts"),
         plan=load_table(params, "warn", "action_plan"),
         kpis=pd.Series(kpis, dtype="float64"),
@@ -179,6 +179,15 @@ def load_run(params: Params) -> RunData:
         stage_migration=_optional(params, "warn", "stage_migration"),
         quality=(pd.read_csv(quality, encoding="utf-8-sig") if quality.is_file() else None),
         models=load_models(params))
+
+
+def _actions(actions: pd.DataFrame) -> pd.DataFrame:
+    """Next actions for reading: no ids or codes, no column that is empty throughout."""
+    out = actions.drop(columns=["client_id", "strategy_id"], errors="ignore")
+    out = out.drop(columns=[c for c in ("saved_plan",) if c in out and out[c].isna().all()])
+    if "saved_plan" in out:
+        out["saved_plan"] = out["saved_plan"].astype("string").fillna("—")
+    return out
 
 
 def _optional(params: Params, stage: str, name: str) -> pd.DataFrame | None:

@@ -41,7 +41,8 @@ def write_run_workbook(params: Params) -> Path:
         "segments": display(segments, lang, labels=labels),
         "next_actions": display(actions, lang, labels=labels),
         "alerts": display_frame(alerts, lang),
-        "worklist": display_frame(worklist(alerts, params.warning.worklist_top_n)[0], lang),
+        "worklist": display_frame(worklist(alerts, params.warning.worklist_top_n)[0]
+                                  .reset_index(drop=True), lang),
         "action_plan": display_frame(plan, lang),
     }
     if table_path(params, "warn", "ecl").is_file():
@@ -49,7 +50,9 @@ def write_run_workbook(params: Params) -> Path:
         by_stage = ecl_summary(ecl).reset_index()
         by_stage["stage"] = [t("report.col.total", lang) if v == "total"
                              else t(f"diag.stage.{v}", lang) for v in by_stage["stage"]]
-        sheets["ecl_by_stage"] = by_stage.rename(columns=lambda c: t(f"report.col.{c}", lang))
+        sheets["ecl_by_stage"] = by_stage.rename(
+            columns=lambda c: _ecl_header(c, lang) if c in ("ead", "ecl", "coverage")
+            else t(f"report.col.{c}", lang))
         names = diag["client_name"].reindex(ecl["client_id"].astype("string")).to_numpy()
         detail = ecl.assign(client_name=names)[
             ["facility_id", "client_id", "client_name", "stage", "ead", "lgd", "pd_12m",

@@ -65,7 +65,8 @@ def write_run_workbook(params: Params) -> Path:
 _ECL_HEADERS = {"facility_id": ("业务编号", "Facility"), "lgd": ("违约损失率", "LGD"),
                 "pd_12m": ("12个月违约概率", "12-month PD"),
                 "pd_lifetime": ("存续期违约概率", "Lifetime PD"),
-                "years_left": ("剩余期限（年）", "Years left"), "ead": ("违约风险敞口（元）", "EAD (CNY)"),
+                "years_left": ("剩余期限（年）", "Years left"),
+                "ead": ("违约风险敞口（元）", "EAD (CNY)"),
                 "ecl": ("预期信用损失（元）", "ECL (CNY)"), "coverage": ("覆盖率", "Coverage")}
 
 

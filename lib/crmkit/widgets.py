@@ -304,7 +304,7 @@ class WarningExplorer(_Panel):
         by_id = {r.id: r for r in params.warning.rules}
         self.sliders = {
             rid: w.FloatSlider(value=float(by_id[rid].threshold), min=lo, max=hi, step=step,
-                               description=rid, continuous_update=False,
+                               description=by_id[rid].label(self.lang), continuous_update=False,
                                style={"description_width": "11em"})
             for rid, lo, hi, step in rules
             if rid in by_id and isinstance(by_id[rid].threshold, int | float)}

@@ -11,8 +11,14 @@ from collections.abc import Iterable
 import pandas as pd
 
 from crmkit.core.i18n import LABELS, header
+from crmkit.diagnose.labels import fmt_money
 
 __all__ = ["view"]
+
+#: Money columns (yuan) shown in 万元 / 亿元 rather than as raw numbers.
+_MONEY = {"exposure", "income", "committed", "clv", "clv_at_risk", "ecl", "ead", "amount",
+          "outstanding", "interest_income", "fee_income", "total_assets", "revenue", "ebitda",
+          "exposure_sum", "clv_sum"}
 
 
 def _register_missing() -> None:
@@ -44,8 +50,14 @@ def view(df: pd.DataFrame, lang: str = "zh", columns: Iterable[str] | None = Non
     if n is not None:
         out = out.head(n)
     out = out.copy()
+    money = [c for c in out.columns if c in _MONEY and pd.api.types.is_numeric_dtype(out[c])]
+    for c in money:  # 1.218292e+11 -> 1,218.3 亿元
+        out[c] = [fmt_money(float(v), lang) if pd.notna(v) else "—" for v in out[c]]
     num = out.select_dtypes("number").columns
     out[num] = out[num].round(digits)
+    text = [c for c in out.columns if out[c].dtype == object or str(out[c].dtype) == "string"]
+    for c in text:  # blanks read as a dash, never <NA>
+        out[c] = out[c].astype(object).where(out[c].notna(), "—")
     out.columns = [header(str(c), lang) for c in out.columns]
     if index and out.index.name:
         out.index.name = header(str(out.index.name), lang)

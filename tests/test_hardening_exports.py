@@ -134,3 +134,26 @@ def test_defect12_unknown_source_option_lists_the_known_ones(tmp_path: Path) -> 
     with pytest.raises(ParametersError,
                        match=r"sources\.clients\.zzz: unknown key \(known: path, url"):
         load_params(pfile)
+
+
+def test_formula_injection_xlsx_exports_store_text_not_formulas(tmp_path: Path) -> None:
+    """Every workbook crmkit writes (report workbook, roll-up) keeps ``=...`` text as text."""
+    import openpyxl
+
+    from crmkit.report.rollup import rollup_table, write_rollup
+    from crmkit.report.xlsx import write_workbook
+
+    evil = EVIL[0]
+    frame = pd.DataFrame({"client_name": [evil, "ok"], evil: ["=1+1", "x"], "n": [1, 2]})
+    book = write_workbook({"alerts": frame}, tmp_path / "w.xlsx", "en",
+                          translate_headers=False)
+    runs = [(tmp_path / "a" / "2026-09-30", "a", False, evil),
+            (tmp_path / "b" / "2026-09-30", "b", False, "=1+1")]
+    roll = write_rollup(rollup_table(runs), tmp_path / "roll", "en")["xlsx"]
+    for path in (book, roll):
+        wb = openpyxl.load_workbook(path)
+        cells = [c for ws in wb for row in ws.iter_rows() for c in row]
+        texts = {c.value for c in cells if isinstance(c.value, str)}
+        assert evil in texts and "=1+1" in texts, path.name
+        formulas = [c.coordinate for c in cells if c.data_type == "f"]
+        assert not formulas, f"{path.name}: formulas in {formulas}"

@@ -13,7 +13,7 @@ import pandas as pd
 
 from crmkit.core.store import atomic_write
 
-__all__ = ["FORMULA_START", "neutralise", "neutralise_text", "write_csv"]
+__all__ = ["FORMULA_START", "neutralise", "neutralise_text", "write_csv", "text_not_formulas"]
 
 #: Leading characters that make Excel (or LibreOffice) read a cell as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -43,3 +43,18 @@ def write_csv(df: pd.DataFrame, path: Path) -> Path:
     safe = neutralise(df)
     return atomic_write(Path(path), lambda tmp: safe.to_csv(tmp, index=False,
                                                             encoding="utf-8-sig"))
+
+
+def text_not_formulas(ws: object) -> int:
+    """Store every cell of worksheet ``ws`` that openpyxl took for a formula as text.
+
+    For sheets crmkit fills from data (never with formulas of its own): ``=HYPERLINK(...)`` in a
+    client's name or an error message then shows as text in Excel. Returns the cells changed.
+    """
+    changed = 0
+    for row in ws.iter_rows():  # type: ignore[attr-defined]
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+                changed += 1
+    return changed

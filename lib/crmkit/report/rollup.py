@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from crmkit.core.csvsafe import text_not_formulas
 from crmkit.core.fonts import font_face_css
 from crmkit.core.i18n import register, t
 from crmkit.core.store import atomic_write
@@ -160,6 +161,7 @@ def _xlsx(frame: pd.DataFrame, path: Path) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         frame.to_excel(xw, index=False, sheet_name="rollup")
         ws = xw.sheets["rollup"]
+        text_not_formulas(ws)  # a title or error starting with '=' stays text
         ws.freeze_panes = "A2"
         ws.auto_filter.ref = ws.dimensions
         for col in ws.columns:

@@ -1,5 +1,5 @@
 """The ``crmkit`` command: ``sample``, ``template``, ``contract``, ``collect``, ``run``, ``plan``,
-``export``.
+``export``, ``fit``.
 
 The command only parses arguments and calls the library; errors crmkit raises on purpose are
 printed as one clear message (exit code 2), never as a traceback.
@@ -68,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--no-save", action="store_true", help="print only, write no plan file")
     pl.add_argument("--rows", type=int, default=None, help="schedule rows to print")
 
+    f = sub.add_parser("fit", help="fit models on your own labelled tables (docs/own-data.md)")
+    f.add_argument("params", type=Path, help="parameters file with credit.training and/or "
+                   "churn.training")
+    f.add_argument("--only", choices=["credit", "churn"], default=None)
+
     e = sub.add_parser("export", help="export runs for BI tools (docs/bi.md)")
     e.add_argument("--bi", type=Path, required=True, metavar="DIR",
                    help="extract folder: a star schema per portfolio, as-of dates appended")
@@ -124,6 +129,15 @@ def _cmd_plan(a: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_fit(a: argparse.Namespace) -> int:
+    from crmkit.params import load_params
+    from crmkit.warn.churn_training import fit_all
+
+    for report in fit_all(load_params(a.params), only=a.only):
+        _say(report.text() + "\n")
+    return 0
+
+
 def _cmd_export(a: argparse.Namespace) -> int:
     from crmkit.batch.runner import expand_params
     from crmkit.bi import export_bi
@@ -154,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"sample": _cmd_sample, "template": _cmd_template, "contract": _cmd_contract,
                "collect": _cmd_collect, "run": _cmd_run, "plan": _cmd_plan,
-               "export": _cmd_export}[args.command]
+               "export": _cmd_export, "fit": _cmd_fit}[args.command]
     try:
         return handler(args)
     except CrmkitError as exc:

@@ -272,6 +272,10 @@ def load_params(path: str | Path, overrides: dict[str, Any] | None = None) -> Pa
     params.output_dir = _rel(base, params.output_dir)
     if params.history_db is not None:
         params.history_db = _rel(base, params.history_db)
+    for tr in (params.credit.training, params.churn.training):
+        if tr is not None:
+            tr.path = _rel(base, tr.path)
+            tr.model_dir = None if tr.model_dir is None else _rel(base, tr.model_dir)
     for spec in params.sources.values():
         if spec.path is not None:
             spec.path = _rel(base, spec.path)

@@ -45,6 +45,7 @@ from pydantic import Field, field_validator, model_validator
 
 from crmkit.core.feature_columns import FEATURE_COLUMNS
 from crmkit.params._base import Section
+from crmkit.params.training import TrainingSource
 
 __all__ = ["ChurnParams", "ChurnRules", "DEFAULT_FEATURES", "DERIVED_FEATURES",
            "DEFAULT_LOG_FEATURES", "churn_feature_names"]
@@ -128,6 +129,8 @@ class ChurnParams(Section):
         None, ge=1, description="threads for model fitting; None: all cores. Use 1 when several "
                                 "runs share a machine (batch), to avoid thread contention")
     rules: ChurnRules = Field(default_factory=ChurnRules)
+    training: TrainingSource | None = Field(None, description=(
+        "own labelled table: crmkit fit trains on it (see crmkit.params.training)"))
 
     @field_validator("features")
     @classmethod

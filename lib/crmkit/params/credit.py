@@ -9,7 +9,8 @@ Example (every key optional; these are the defaults, abridged)::
                  on_time_share, dpd_max, late_30_count, complaints_12m,
                  max_milestone_delay_days, tenure_years]
       categorical: [industry, size_class]
-      target: null                # a 0/1 column of your own features frame; null: default_flag
+      target: null                # Python only: fit_credit_model(frame); see training
+      training: null              # own labelled table: {path, target}; crmkit fit (training.py)
       columns: {}                 # rename your frame's columns first: {资产负债率: debt_to_assets}
       directions: {dscr: descending, debt_to_assets: ascending}  # default rate vs. the feature
       model: scorecard            # scorecard (WOE + logistic) | gbm (gradient boosting)
@@ -37,6 +38,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from crmkit.params._base import Section
+from crmkit.params.training import TrainingSource
 
 __all__ = [
     "CreditParams",
@@ -145,8 +147,10 @@ class CreditParams(Section):
     categorical: list[str] = Field(default_factory=lambda: list(DEFAULT_CATEGORICAL),
                                    description="Categorical features (one bin per category)")
     target: str | None = Field(None, description=(
-        "Name of a 0/1 default column in your own features frame; None: the built-in "
-        "default flag from the repayment and facility tables"))
+        "Python only: the 0/1 default column of a features frame passed to fit_credit_model; "
+        "in a parameters file use training (crmkit fit) instead"))
+    training: TrainingSource | None = Field(None, description=(
+        "Own labelled table: crmkit fit trains on it, crmkit run scores with the saved model"))
     columns: dict[str, str] = Field(default_factory=dict, description=(
         "Rename columns of your own features frame first: {source name: name used here}"))
     id_column: str | None = Field(None, description=(

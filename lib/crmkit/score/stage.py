@@ -3,6 +3,8 @@
 It reads the clean tables that collect saved and writes ``features``, ``scores`` (dimension
 scores, total, contributions), ``drivers``, ``credit`` (PD, points, grade, slotting, reasons),
 ``credit_metrics.csv`` and ``credit_model.joblib`` (+ ``.json``) under ``<run_dir>/score/``.
+With ``credit.training`` set, the credit model is not refitted: the one ``crmkit fit`` saved
+(:mod:`crmkit.score.credit.training`) scores the clients.
 """
 
 from __future__ import annotations
@@ -40,7 +42,12 @@ def run(params: Params) -> ScoreStage:
     features = client_features(tables, params.as_of)
     scores = score_clients(features, params.scoring)
     drivers = top_drivers(scores)
-    credit = fit_credit_model(tables, params.as_of, params.credit)
+    if params.credit.training is not None:  # crmkit fit saved a model: score with it
+        from crmkit.score.credit.training import fitted_credit
+
+        credit = fitted_credit(tables, params)
+    else:
+        credit = fit_credit_model(tables, params.as_of, params.credit)
     save_table(params, "score", "features", features.reset_index())
     contrib = scores.contributions.add_prefix("contrib_")
     save_table(params, "score", "scores", scores.scores.join(contrib).reset_index())

@@ -4,9 +4,10 @@
 and scores every client. Two kinds of input:
 
 - the clean contract tables: features at ``obs_date = as_of - horizon_months`` from
-  :func:`crmkit.score.features.client_features`, target :func:`crmkit.score.features.default_flag` in
-  ``(obs_date, as_of]``, leaving out clients already in default at ``obs_date`` or onboarded
-  after it; every client is then scored on its features at ``as_of``;
+  :func:`crmkit.score.features.client_features`, target
+  :func:`crmkit.score.features.default_flag` in ``(obs_date, as_of]``, leaving out clients
+  already in default at ``obs_date`` or onboarded after it; every client is then scored on
+  its features at ``as_of``;
 - your own features frame (one row per client) holding a 0/1 target column named by
   ``credit.target``: rows with a target train the model, every row is scored. Rename its
   columns with ``credit.columns``; ``credit.features`` / ``categorical`` use the new names.
@@ -17,8 +18,9 @@ result says so in ``warnings`` and scores come from the documented expert rules
 
 The pieces live in sibling modules: binning (:mod:`crmkit.score.credit.binning`), models
 (:mod:`crmkit.score.credit.models`, :mod:`crmkit.score.credit.rules`), metrics
-(:mod:`crmkit.score.credit.metrics`), points and grades (:mod:`crmkit.score.credit.scaling`), model files
-and one-client scoring (:mod:`crmkit.score.credit.io`).
+(:mod:`crmkit.score.credit.metrics`), points and grades (:mod:`crmkit.score.credit.scaling`),
+model files and one-client scoring (:mod:`crmkit.score.credit.io`). An own labelled table from
+the parameters file (``credit.training``, ``crmkit fit``): :mod:`crmkit.score.credit.training`.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from crmkit.score.credit.scaling import (
 
 __all__ = [
     "CreditResult", "CreditModel", "TrainingData", "fit_credit_model", "training_data",
-    "make_estimator",
+    "make_estimator", "scoring_rows",
     "score_one", "save_model", "load_model", "reason_texts", "WoeBinner", "Scorecard",
     "GbmScorer", "RulesScorer", "Scaling", "assign_grades", "assign_slotting", "discrimination",
     "roc_table", "ks_table", "calibration_table", "woe_iv",
@@ -143,9 +145,12 @@ def training_data(tables: Mapping[str, pd.DataFrame] | pd.DataFrame,
         return _frame_data(tables, params)
     if params.target is not None:
         raise CreditError(
-            f"credit.target={params.target!r} names a column of your own features frame: pass "
-            "that frame (one row per client, features and target) to fit_credit_model "
-            "instead of the tables, or set credit.target to null for the built-in default flag")
+            f"credit.target={params.target!r} is set, but this run trains on the contract "
+            "tables, whose target is the built-in default flag. To train on your own labelled "
+            "table, put it in the parameters file as credit.training: {path: <file>, target: "
+            f"{params.target}}} and run `crmkit fit PARAMS` (docs/own-data.md); crmkit run then "
+            "scores with the fitted model. Otherwise set credit.target to null. (credit.target "
+            "is for Python only: fit_credit_model(frame) with your own features frame.)")
     if "clients" not in tables:
         raise CreditError("fit_credit_model needs the clients table (tables['clients'])")
     if as_of is None:
@@ -172,19 +177,28 @@ def training_data(tables: Mapping[str, pd.DataFrame] | pd.DataFrame,
                         "defaults": int(y_k[keep_k].sum())})
     train = pd.concat(frames)
     y = pd.concat(targets)
-    f_now = client_features(dict(tables), end)
+    f_now, in_default, pf = scoring_rows(tables, end)
+    info = {"as_of": end.date().isoformat(), "obs_date": cohorts[0]["obs_date"],
+            "horizon_months": params.horizon_months, "source": "tables",
+            "cohorts": cohorts, "excluded_onboarded_after_obs": late_n,
+            "excluded_in_default_at_obs": bad_n}
+    return TrainingData(train, y.astype(float), f_now, in_default, pf, info)
+
+
+def scoring_rows(tables: Mapping[str, pd.DataFrame], as_of: dt.date | pd.Timestamp
+                 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Every client's features at ``as_of``, its in-default flag and its project-finance flag
+    (a live project-finance facility): the rows a credit model scores."""
+    from crmkit.score.features import client_features
+
+    f_now = client_features(dict(tables), pd.Timestamp(as_of))
     fac = tables.get("facilities")
     pf = np.zeros(len(f_now), dtype=bool)
     if fac is not None and len(fac):
         live = fac[(fac["product"] == "project_finance").fillna(False)
                    & (fac["status"] != "closed").fillna(True)]
         pf = f_now.index.isin(live["client_id"].dropna().unique())
-    info = {"as_of": end.date().isoformat(), "obs_date": cohorts[0]["obs_date"],
-            "horizon_months": params.horizon_months, "source": "tables",
-            "cohorts": cohorts, "excluded_onboarded_after_obs": late_n,
-            "excluded_in_default_at_obs": bad_n}
-    return TrainingData(train, y.astype(float), f_now,
-                 f_now["in_default"].fillna(False).to_numpy(dtype=bool), pf, info)
+    return f_now, f_now["in_default"].fillna(False).to_numpy(dtype=bool), pf
 
 
 def _frame_data(frame: pd.DataFrame, params: CreditParams) -> TrainingData:

@@ -183,3 +183,137 @@ def test_defect7_thresholds_come_from_the_parameters(tmp_path: Path) -> None:
     result = run(load_params(pfile))
     q = result.quarantine
     assert not ((q["table"] == "repayments") & (q["row"] == much)).any()
+
+
+def _clients_workbook(tmp_path: Path, *, title: bool = True, band: bool = True,
+                      totals: str | None = "合计") -> Path:
+    """The sample's clients as a bank's own sheet: a merged title row, a merged header band
+    ("基本信息" / "经营信息") above the contract headers, and a totals row at the bottom."""
+    import openpyxl
+    import pandas as pd
+
+    csv = tmp_path / "data" / "clients.csv"
+    df = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    csv.unlink()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "客户 clients"
+    n = len(df.columns)
+    if title:
+        ws.append(["2026年三季度对公客户清单（单位：元）"])
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=n)
+    if band:
+        ws.append(["基本信息", *[None] * 5, "经营信息", *[None] * (n - 7)])
+        r = ws.max_row
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=6)
+        ws.merge_cells(start_row=r, start_column=7, end_row=r, end_column=n)
+    ws.append(list(df.columns))
+    for rec in df.itertuples(index=False):
+        ws.append([v if v != "" else None for v in rec])
+    if totals is not None:
+        cap = pd.to_numeric(df["registered_capital"], errors="coerce").sum()
+        ws.append([totals, f"共 {len(df)} 户", None, None, float(cap)])
+    path = tmp_path / "data" / "clients.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_defect10_xlsx_title_row_and_merged_header_band_are_skipped(tmp_path: Path) -> None:
+    base = run(load_params(_portfolio(tmp_path / "base")))
+    pfile = _portfolio(tmp_path)
+    _clients_workbook(tmp_path)
+    result = run(load_params(pfile))
+    assert len(result.tables["clients"]) == len(base.tables["clients"])
+    note = next(n for n in result.notes if n.startswith("clients"))
+    assert "header row 3" in note and "header_row:" in note
+    q = result.quarantine[result.quarantine["table"] == "clients"]
+    qb = base.quarantine[base.quarantine["table"] == "clients"]
+    totals = q[q["reason"] == "totals_row"]
+    assert len(totals) == 1 and "合计" in totals["detail"].iloc[0]
+    # the planted bad rows are quarantined as before, two lines lower in the sheet
+    assert sorted(q.loc[q["reason"] != "totals_row", "row"]) == sorted(qb["row"] + 2)
+    s = result.summary.set_index("table").loc["clients"]
+    assert s["rows_read"] == s["rows_kept"] + s["rows_quarantined"]
+    assert s["totals_row"] == 1
+
+
+def test_defect10_header_row_from_the_parameters(tmp_path: Path) -> None:
+    pfile = _portfolio(tmp_path, sources={"default": {"path": "data"},
+                                          "clients": {"path": "data/clients.xlsx",
+                                                      "header_row": 2}})
+    _clients_workbook(tmp_path, band=False, totals=None)
+    result = run(load_params(pfile))
+    assert any("header row 2" in n and "header_row: 2" in n for n in result.notes)
+    pfile = _portfolio(tmp_path / "wrong", sources={
+        "default": {"path": "data"}, "clients": {"path": "data/clients.xlsx", "header_row": 1}})
+    _clients_workbook(tmp_path / "wrong", band=False, totals=None)
+    with pytest.raises(CollectError, match=r"required column 'client_id'.*header_row"):
+        run(load_params(pfile))
+
+
+@pytest.mark.parametrize("label", ["合计", "总计：", "小 计", "Total", "Grand total"])
+def test_defect10_totals_row_is_never_a_client(tmp_path: Path, label: str) -> None:
+    from crmkit.collect import collect_table
+    from crmkit.core.contract import TABLES
+
+    head = "序号,client_id,client_name,industry,region,lifecycle_stage,relationship_manager," \
+           "onboarding_date\n"
+    ok = ",甲公司,energy,east,execution,杨帆,2024-01-01\n"
+    path = _csv(tmp_path, f"{head}1,C1{ok}2,C2{ok}{label},,,,,,,\n,,{label},,,,,\n")
+    oc = collect_table(read_table(SourceSpec(path=path), "clients"), TABLES["clients"])
+    assert oc.clean["client_id"].tolist() == ["C1", "C2"]
+    assert oc.issues.groupby("row")["reason"].agg(set).to_dict() == {
+        4: {"totals_row"}, 5: {"totals_row"}}
+    assert label.split("：")[0] in oc.issues["message"].iloc[0]
+
+
+_HEAD = ("client_id,client_name,industry,region,lifecycle_stage,relationship_manager,"
+         "onboarding_date\n")
+
+
+def test_defect11_value_mapping_in_the_parameters(tmp_path: Path) -> None:
+    pfile = _portfolio(tmp_path, values={"clients": {"industry": {"能源": "energy",
+                                                                  "科技": "technology"}}})
+    path = tmp_path / "data" / "clients.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    i = header.index("industry")
+    body = [line.split(",") for line in lines[1:]]
+    body[0][i], body[1][i] = "能源", " 科技 "
+    path.write_text("\n".join([lines[0], *(",".join(c) for c in body)]) + "\n", encoding="utf-8")
+    params = load_params(pfile)
+    clients = run(params).tables["clients"].set_index("client_id")
+    assert clients.loc[body[0][0], "industry"] == "energy"
+    assert clients.loc[body[1][0], "industry"] == "technology"
+
+
+def test_defect11_unknown_code_message_suggests_a_values_mapping(tmp_path: Path) -> None:
+    from crmkit.collect import collect_table
+    from crmkit.core.contract import TABLES
+
+    path = _csv(tmp_path, _HEAD + "C1,甲公司,能源,east,execution,杨帆,2024-01-01\n")
+    oc = collect_table(read_table(SourceSpec(path=path), "clients"), TABLES["clients"])
+    msg = oc.issues.set_index("reason").loc["invalid_category", "message"]
+    assert "'能源'" in msg and "values: clients: industry:" in msg
+
+
+def test_defect11_values_mapping_is_checked(tmp_path: Path) -> None:
+    from crmkit.core.errors import ParametersError
+
+    pfile = _portfolio(tmp_path, values={"clients": {"industry": {"能源": "enrgy"},
+                                                     "nosuch": {"a": "b"}}})
+    with pytest.raises(ParametersError, match=r"(?s)'enrgy'.*did you mean 'energy'.*nosuch"):
+        load_params(pfile)
+
+
+def test_defect11_a_row_counts_under_each_of_its_reasons(tmp_path: Path) -> None:
+    from crmkit.collect import collect
+
+    ok = "C1,甲公司,energy,east,execution,杨帆,2024-01-01\n"
+    bad = "C2,乙公司,energy,火星,execution,,2024-01-01\n"  # unknown region, no RM
+    (tmp_path / "c.csv").write_text(_HEAD + ok + bad + bad + ok, encoding="utf-8")
+    pfile = _portfolio(tmp_path, sources={"default": {"path": "data"},
+                                          "clients": {"path": "c.csv"}})
+    s = collect(load_params(pfile)).summary.set_index("table").loc["clients"]
+    assert (s["rows_read"], s["rows_kept"], s["rows_quarantined"]) == (4, 1, 3)
+    assert (s["invalid_category"], s["missing_required"], s["duplicate_row"]) == (2, 2, 2)

@@ -18,7 +18,9 @@ register({
     "chart.collect.title": ("数据质量概览", "Data quality overview"),
     "chart.collect.rows": ("各表隔离行数（按原因）", "Quarantined rows per table, by reason"),
     "chart.collect.none_quarantined": ("没有被隔离的行", "No row was quarantined"),
-    "chart.collect.rows_x": ("隔离行数（标签：隔离 / 读取）", "Rows quarantined (label: quarantined / read)"),
+    "chart.collect.rows_x": ("隔离行数，一行有多个问题时每个原因各计一次（标签：隔离 / 读取）",
+                             "Rows quarantined, a row under each of its reasons "
+                             "(label: quarantined / read)"),
     "chart.collect.kept": ("保留", "Kept"),
     "chart.collect.completeness": ("填写完整度最低的字段", "Least complete columns"),
     "chart.collect.completeness_x": ("完整度（已填写行占比）", "Completeness (share of rows filled)"),
@@ -31,10 +33,12 @@ register({
     "reason.duplicate_row": ("完全重复行", "Exact duplicate"),
     "reason.duplicate_key": ("主键重复", "Duplicate key"),
     "reason.orphan": ("关联主体不存在", "Unknown parent (orphan)"),
+    "reason.totals_row": ("合计行", "Totals row"),
 })
 
 REASON_COLORS = dict(zip(SUMMARY_REASONS, ["#cb4335", "#e67e22", "#f5b041", "#af7ac5",
-                                            "#5dade2", "#7f8c8d", "#566573", "#922b21"],
+                                            "#5dade2", "#7f8c8d", "#566573", "#922b21",
+                                            "#b7950b"],
                          strict=True))
 
 

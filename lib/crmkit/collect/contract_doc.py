@@ -77,6 +77,8 @@ QUARANTINE_REASONS: dict[str, tuple[str, str]] = {
     "duplicate_row": ("完全重复的行", "an exact duplicate of another row"),
     "duplicate_key": ("主键重复但内容不同", "same key as another row, different content"),
     "orphan": ("引用了不存在的上级编号", "refers to a parent ID that does not exist"),
+    "totals_row": ("合计行（合计、总计、小计、Total），不是一条记录",
+                   "a totals row (合计, 总计, 小计, Total), not a record"),
 }
 
 #: Spellings of booleans accepted by the collect stage (case-insensitive).

@@ -10,7 +10,7 @@ from crmkit.core.contract import TABLES
 __all__ = ["quality_report", "summary_table", "SUMMARY_REASONS"]
 
 SUMMARY_REASONS = ("missing_required", "invalid_type", "invalid_category", "out_of_range",
-                   "inconsistent", "duplicate_row", "duplicate_key", "orphan")
+                   "inconsistent", "duplicate_row", "duplicate_key", "orphan", "totals_row")
 
 
 def quality_report(outcomes: dict[str, TableOutcome], issues: pd.DataFrame) -> pd.DataFrame:
@@ -41,13 +41,20 @@ def quality_report(outcomes: dict[str, TableOutcome], issues: pd.DataFrame) -> p
     return pd.DataFrame(rows)
 
 
-def summary_table(outcomes: dict[str, TableOutcome], quarantine: pd.DataFrame) -> pd.DataFrame:
+def summary_table(outcomes: dict[str, TableOutcome], quarantine: pd.DataFrame,
+                  issues: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per table: rows read, kept and quarantined, and quarantined rows by reason.
 
-    By construction ``rows_read == rows_kept + rows_quarantined``.
+    By construction ``rows_read == rows_kept + rows_quarantined``. With ``issues``, a row with
+    several problems counts under each of its reasons (once per reason), so the reason columns
+    may add up to more than ``rows_quarantined``; without, under its first reason only.
     """
-    by_reason = (quarantine.groupby(["table", "reason"]).size().unstack(fill_value=0)
-                 if len(quarantine) else pd.DataFrame())
+    if issues is not None:
+        per_row = issues.drop_duplicates(["table", "source", "row", "reason"])
+    else:
+        per_row = quarantine
+    by_reason = (per_row.groupby(["table", "reason"]).size().unstack(fill_value=0)
+                 if len(per_row) else pd.DataFrame())
     rows = []
     for name, oc in outcomes.items():
         quarantined = int((quarantine["table"] == name).sum()) if len(quarantine) else 0
@@ -71,6 +78,7 @@ _SUMMARY_HEADERS = {
     "invalid_category": ("代码错误", "Unknown code"), "out_of_range": ("超出范围", "Out of range"),
     "inconsistent": ("字段矛盾", "Inconsistent"), "duplicate_row": ("重复行", "Duplicate rows"),
     "duplicate_key": ("主键重复", "Duplicate keys"), "orphan": ("孤立记录", "Orphans"),
+    "totals_row": ("合计行", "Totals rows"),
 }
 __all__ += ["summary_view"]
 

@@ -9,12 +9,14 @@ naming the file and saying how to fix it.
 from __future__ import annotations
 
 import codecs
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from crmkit.collect.csvparse import parse_csv
+from crmkit.collect.layout import find_header_row, frame_below
 from crmkit.collect.sql import SourceTableMissing, sql_url
 from crmkit.core.contract import TABLES
 from crmkit.core.errors import EncodingError, UnreadableSourceError
@@ -35,6 +37,8 @@ class RawTable:
     rows: pd.Series  # the row number a user sees in the source, aligned with ``frame``
     source: str  # "clients.csv", "portfolio.xlsx[客户 clients]", "sqlite:///x.db[clients]"
     encoding: str | None = None
+    header_row: int | None = None  # xlsx: the sheet row the headers were read from
+    header_set: bool = False  # True when ``header_row:`` came from the parameters
 
 
 def locate(spec: SourceSpec, table: str, *, default: bool) -> tuple[str, SourceSpec] | None:
@@ -95,15 +99,24 @@ def _sheet_names(path: Path) -> list[str]:
         wb.close()
 
 
-def read_table(spec: SourceSpec, table: str) -> RawTable:
-    """Read ``table`` from a located ``spec`` (see :func:`locate`)."""
+def read_table(spec: SourceSpec, table: str, columns: Mapping[str, str] | None = None
+               ) -> RawTable:
+    """Read ``table`` from a located ``spec`` (see :func:`locate`).
+
+    ``columns`` (the table's ``columns:`` mapping) helps find the header row of a sheet.
+    """
     if spec.url is not None or spec.url_env is not None:
         return _read_sql(spec, table)
     path = spec.path
     assert path is not None
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _read_excel(path, spec.sheet, table)
+        return _read_excel(path, spec.sheet, table, spec.header_row, columns or {})
+    if spec.header_row is not None:
+        raise UnreadableSourceError(
+            f"{path}: 'header_row:' is for xlsx sheets; in a {suffix or 'text'} file the "
+            f"headers must be on the first line. Delete the lines above the headers, or remove "
+            f"'header_row:' for table {table!r} in the parameters file.")
     if suffix in (".parquet", ".pq"):
         return _read_parquet(path)
     if suffix == ".xls":
@@ -173,7 +186,8 @@ def _read_csv(path: Path, encoding: str) -> RawTable:
     return RawTable(frame.reset_index(drop=True), rows.reset_index(drop=True), path.name, used)
 
 
-def _read_excel(path: Path, sheet: str | None, table: str) -> RawTable:
+def _read_excel(path: Path, sheet: str | None, table: str, header_row: int | None,
+                columns: Mapping[str, str]) -> RawTable:
     names = _sheet_names(path)
     if sheet is None:
         sheet = _find_sheet(path, table) or names[0]
@@ -182,16 +196,23 @@ def _read_excel(path: Path, sheet: str | None, table: str) -> RawTable:
             f"{path}: no sheet named {sheet!r} (sheets: {', '.join(names)}). Fix 'sheet:' for "
             f"table {table!r} in the parameters file.")
     try:
-        frame = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl")
+        grid = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl",
+                             header=None)
     except Exception as exc:  # noqa: BLE001
         raise UnreadableSourceError(f"{path}[{sheet}]: cannot read the sheet ({exc}).") from None
-    rows = _line_rows(len(frame))
+    if header_row is not None and header_row > max(len(grid), 1):
+        raise UnreadableSourceError(
+            f"{path}[{sheet}]: 'header_row: {header_row}' is below the sheet's last row "
+            f"({len(grid)}). Fix 'header_row:' for table {table!r} in the parameters file.")
+    head = header_row - 1 if header_row is not None else find_header_row(grid, table, columns)
+    frame, rows = frame_below(grid, head)
     empty = frame.isna().all(axis=1).to_numpy() if len(frame) else None
     if empty is not None and empty.any():
         frame, rows = frame[~empty], rows[~empty]
     frame.columns = [str(c) for c in frame.columns]
     return RawTable(frame.reset_index(drop=True), rows.reset_index(drop=True),
-                    f"{path.name}[{sheet}]")
+                    f"{path.name}[{sheet}]", header_row=head + 1,
+                    header_set=header_row is not None)
 
 
 def _read_parquet(path: Path) -> RawTable:

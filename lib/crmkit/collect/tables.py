@@ -12,6 +12,10 @@ no row is ever dropped silently. Reason codes:
 ``duplicate_row``     an exact copy of an earlier row
 ``duplicate_key``     the same key as an earlier row with different content
 ``orphan``            refers to a parent (client, facility, project) that is not in the data
+``totals_row``        a totals row (合计 / 总计 / 小计 / Total), never a record of the table
+
+A row with several problems has an issue for each (a totals row only that one); the summary
+counts it under each of its reasons.
 """
 
 from __future__ import annotations
@@ -20,12 +24,16 @@ import numpy as np
 import pandas as pd
 
 from crmkit.collect import parsing
+from crmkit.collect.layout import totals_rows
+from crmkit.collect.messages import fix_hint as _fix_hint
+from crmkit.collect.messages import range_text as _range_text
 from crmkit.collect.outcome import CollectResult, TableOutcome
 from crmkit.collect.plausibility import implausible_repayments
 from crmkit.collect.privacy import mask_issue_file
 from crmkit.collect.quality import quality_report, summary_table
 from crmkit.collect.readers import RawTable, SourceTableMissing, locate, read_table
 from crmkit.collect.required import load_clean, require_rows
+from crmkit.collect.values import apply_values, values_hint
 from crmkit.core.contract import REQUIRED_TABLES, TABLE_ORDER, TABLES, Column, Table, conform
 from crmkit.core.csvsafe import write_csv
 from crmkit.core.errors import CollectError, MissingColumnError
@@ -36,7 +44,7 @@ __all__ = ["collect", "collect_table", "write_outputs", "load_clean", "require_r
            "REASONS", "ISSUE_COLUMNS"]
 
 REASONS = ("missing_required", "invalid_type", "invalid_category", "out_of_range",
-           "inconsistent", "duplicate_row", "duplicate_key", "orphan")
+           "inconsistent", "duplicate_row", "duplicate_key", "orphan", "totals_row")
 ISSUE_COLUMNS = ["table", "source", "row", "column", "reason", "value", "message"]
 
 #: Cross-column checks per table: (later column, earlier column) that must not be earlier.
@@ -81,6 +89,9 @@ def _map_columns(raw: RawTable, t: Table, mapping: dict[str, str],
         c = t.column(missing[0])
         found = ", ".join(map(str, raw.frame.columns)) or "(none)"
         more = f" (also missing: {', '.join(missing[1:])})" if len(missing) > 1 else ""
+        if raw.header_row is not None:
+            found += (f" (headers read from row {raw.header_row}; if they are on another row, "
+                      f"set 'header_row:' for this source in the parameters file)")
         raise MissingColumnError(
             f"{raw.source}: required column {c.name!r} ({c.zh} / {c.en}) of table {t.name!r} "
             f"is missing{more}. Columns found: {found}. Rename the column to '{c.header}', "
@@ -107,23 +118,6 @@ def _parse_column(s: pd.Series, c: Column, factor: float) -> tuple[pd.Series, pd
     return parsing.parse_text(s, identifier=c.kind == "id")
 
 
-def _fix_hint(c: Column) -> str:
-    if c.kind == "date":
-        return "write dates as YYYY-MM-DD"
-    if c.kind == "rate":
-        return "write rates as 4.5% or 0.045"
-    if c.kind in ("money", "float", "int"):
-        return "write a plain number such as 1234.5"
-    if c.kind == "bool":
-        return "write 是/否 or yes/no"
-    if c.kind == "code" and c.codes:
-        from crmkit.core.contract import CODES
-
-        opts = ", ".join(f"{k} ({v[0]})" for k, v in CODES[c.codes].items())
-        return f"use one of: {opts}"
-    return "fix the value"
-
-
 def _issue(t: Table, source: str, rows: pd.Series, mask: np.ndarray, col: str, reason: str,
            values: pd.Series, message: str) -> pd.DataFrame:
     idx = np.flatnonzero(mask)
@@ -139,10 +133,15 @@ def _issue(t: Table, source: str, rows: pd.Series, mask: np.ndarray, col: str, r
 
 
 def collect_table(raw: RawTable, t: Table, mapping: dict[str, str] | None = None,
-                  units: dict[str, str] | None = None) -> TableOutcome:
-    """Map, parse and validate one table; cross-table checks are made by :func:`collect`."""
+                  units: dict[str, str] | None = None,
+                  values: dict[str, dict[str, str]] | None = None) -> TableOutcome:
+    """Map, parse and validate one table; cross-table checks are made by :func:`collect`.
+
+    ``values`` (the table's ``values:`` section) turns a client's words into codes first.
+    """
     frame, factors, ignored = _map_columns(raw, t, mapping or {}, units or {})
     frame = frame.reset_index(drop=True)
+    cells = apply_values(frame, values or {})
     rows = raw.rows.reset_index(drop=True)
     src = raw.source
     parsed: dict[str, pd.Series] = {}
@@ -156,7 +155,7 @@ def collect_table(raw: RawTable, t: Table, mapping: dict[str, str] | None = None
         s = frame[c.name]
         missing = parsing.is_missing(s).to_numpy(dtype=bool)
         completeness[c.name] = float(1 - missing.mean()) if n else 1.0
-        vals, bad = _parse_column(s, c, factors.get(c.name, 1.0))
+        vals, bad = _parse_column(cells[c.name], c, factors.get(c.name, 1.0))
         bad = bad.to_numpy(dtype=bool)
         parsed[c.name] = vals
         where = f"{src} row {{row}}, column '{c.header}'"
@@ -165,7 +164,8 @@ def collect_table(raw: RawTable, t: Table, mapping: dict[str, str] | None = None
                                  f"{where}: required value is blank; fill it in"))
         if c.kind == "code":
             issues.append(_issue(t, src, rows, bad, c.name, "invalid_category", s,
-                                 f"{where}: {{value!r}} is not a known code; {_fix_hint(c)}"))
+                                 f"{where}: {{value!r}} is not a known code; {_fix_hint(c)}"
+                                 + values_hint(t.name, c.name)))
         else:
             issues.append(_issue(t, src, rows, bad, c.name, "invalid_type", s,
                                  f"{where}: cannot read {{value!r}}; {_fix_hint(c)}"))
@@ -194,7 +194,7 @@ def collect_table(raw: RawTable, t: Table, mapping: dict[str, str] | None = None
     first_rows = _first_row_of_duplicates(raw_text, rows)
     issues.append(_issue(t, src, rows, dup, "*", "duplicate_row", first_rows,
                          f"{src} row {{row}}: exact copy of row {{value}}; delete the copy"))
-    issue_frame = _concat(issues)
+    issue_frame = _totals_first(t, raw, rows, _concat(issues))
     bad_rows = np.zeros(n, dtype=bool)
     bad_rows[issue_frame.index.unique()] = True
     # key duplicates among rows that are otherwise valid
@@ -214,6 +214,21 @@ def collect_table(raw: RawTable, t: Table, mapping: dict[str, str] | None = None
                         pd.Series(completeness, name=t.name))
 
 
+def _totals_first(t: Table, raw: RawTable, rows: pd.Series, issues: pd.DataFrame
+                  ) -> pd.DataFrame:
+    """A totals row gets one issue, ``totals_row``, instead of its blank or odd cells'."""
+    mask, label, column = totals_rows(raw.frame.reset_index(drop=True))
+    if not mask.any():
+        return issues
+    where = column[mask].iloc[0]
+    found = _issue(t, raw.source, rows, mask, str(where), "totals_row", label,
+                   f"{raw.source} row {{row}}: {{value!r}} marks a totals row, not a {t.name} "
+                   "record; it is set aside (crmkit adds up the rows itself). Delete it from "
+                   "the source to silence this")
+    found["column"] = column[mask].to_numpy()
+    return _concat([found, issues[~mask[issues.index.to_numpy(dtype=int)]]])
+
+
 def _first_row_of_duplicates(raw_text: pd.DataFrame, rows: pd.Series) -> pd.Series:
     if raw_text.empty:
         return pd.Series(dtype="int64")
@@ -221,14 +236,6 @@ def _first_row_of_duplicates(raw_text: pd.DataFrame, rows: pd.Series) -> pd.Seri
     first = grp.ngroup()
     first_row = rows.groupby(first.to_numpy()).transform("first")
     return pd.Series(first_row.to_numpy(), index=raw_text.index)
-
-
-def _range_text(c: Column) -> str:
-    if c.minimum is not None and c.maximum is not None:
-        return f"the range {c.minimum:g} to {c.maximum:g}"
-    if c.minimum is not None:
-        return f"the range >= {c.minimum:g}"
-    return f"the range <= {c.maximum:g}"
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -256,7 +263,7 @@ def _read(params: Params, name: str) -> RawTable | None:
     if loc is None:
         return None
     try:
-        return read_table(loc[1], name)
+        return read_table(loc[1], name, params.columns.get(name))
     except SourceTableMissing:
         if is_default:
             return None
@@ -270,6 +277,12 @@ def collect(params: Params) -> CollectResult:
     for name in TABLE_ORDER:
         t = TABLES[name]
         raw = _read(params, name)
+        if raw is not None and raw.header_row is not None and (raw.header_set
+                                                               or raw.header_row != 1):
+            how = (f"'header_row: {raw.header_row}' in the parameters" if raw.header_set else
+                   "the first row matching the contract's headers; set 'header_row:' for this "
+                   "source to choose another")
+            notes.append(f"{name} ({raw.source}): header row {raw.header_row} used ({how})")
         if raw is None:
             if name in REQUIRED_TABLES:
                 raise CollectError(
@@ -279,7 +292,8 @@ def collect(params: Params) -> CollectResult:
             notes.append(f"{name}: not found in the sources; the table is empty and the steps "
                          "that need it are skipped")
             continue
-        oc = collect_table(raw, t, params.columns.get(name), params.units.get(name))
+        oc = collect_table(raw, t, params.columns.get(name), params.units.get(name),
+                           params.values.get(name))
         if oc.ignored_columns:
             notes.append(f"{name} ({oc.source}): columns not in the contract were ignored: "
                          + ", ".join(oc.ignored_columns))
@@ -354,7 +368,7 @@ def _assemble(outcomes: dict[str, TableOutcome], notes: list[str]) -> CollectRes
                   else pd.DataFrame(columns=qcols))[qcols]
     issues = issues.drop(columns="_pos").reset_index(drop=True)[ISSUE_COLUMNS]
     quality = quality_report(outcomes, issues)
-    summary = summary_table(outcomes, quarantine)
+    summary = summary_table(outcomes, quarantine, issues)
     return CollectResult(tables, quarantine, issues, quality, summary, notes)
 
 

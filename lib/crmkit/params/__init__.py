@@ -31,6 +31,7 @@ from crmkit.params.plan import PlanParams
 from crmkit.params.roundtrip import SavedParams, save_changes
 from crmkit.params.scoring import ScoringParams
 from crmkit.params.tiering import TieringParams
+from crmkit.params.values import value_problems
 from crmkit.params.voice import VoiceParams
 from crmkit.params.warning import WarningParams
 
@@ -66,6 +67,9 @@ class SourceSpec(Section):
     query: str | None = Field(None, description="SQL query instead of a table")
     sheet: str | None = Field(None, description="xlsx sheet; default: the table's sheet")
     encoding: str = Field("auto", description="auto (UTF-8, UTF-8-BOM, GB18030) or a codec")
+    header_row: int | None = Field(
+        None, ge=1, description="xlsx: the sheet row holding the headers (1 = the first); "
+        "default: the first row matching the contract's headers")
 
     @model_validator(mode="after")
     def _one_location(self) -> SourceSpec:
@@ -88,6 +92,9 @@ class Params(Section):
     sources: dict[str, SourceSpec]
     columns: dict[str, dict[str, str]] = Field(default_factory=dict)
     units: dict[str, dict[str, str]] = Field(default_factory=dict)
+    values: dict[str, dict[str, dict[str, str]]] = Field(
+        default_factory=dict, description="Per table and column: your word -> the contract's "
+        "code, e.g. {clients: {industry: {能源: energy}}}")
     history_db: Path | None = Field(None, description="Snapshot store; default in output_dir")
     mask_pii: bool = False
     checks: ChecksParams = Field(default_factory=ChecksParams)
@@ -157,6 +164,15 @@ class Params(Section):
                 if unit not in UNITS:
                     problems.append(f"{tname}.{col}: unknown unit {unit!r}; use one of "
                                     f"{sorted(UNITS)}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return v
+
+    @field_validator("values")
+    @classmethod
+    def _known_values(cls, v: dict[str, dict[str, dict[str, str]]]
+                      ) -> dict[str, dict[str, dict[str, str]]]:
+        problems = value_problems(v)
         if problems:
             raise ValueError("; ".join(problems))
         return v

@@ -1,0 +1,100 @@
+"""The layout of a client's own sheet: where its header row is, and which rows are totals.
+
+Bank workbooks often carry a title row (``2026年三季度对公客户清单``) and a merged band
+(``基本信息`` over several columns) above the real headers, and a totals row (合计 / 总计 /
+小计 / Total) under the data. :func:`find_header_row` finds the first row whose cells match
+enough of the contract's headers (:func:`crmkit.collect.headers.header_aliases`, plus any
+``columns:`` mapping); :func:`totals_rows` marks the rows labelled as totals, which the collect
+stage quarantines as ``totals_row`` (never a client: crmkit adds up the rows itself).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from crmkit.collect.headers import header_aliases, normalise_header
+from crmkit.core.contract import TABLES
+
+__all__ = ["find_header_row", "frame_below", "totals_rows", "HEADER_SCAN_ROWS", "TOTALS_WORDS"]
+
+#: How many rows from the top of a sheet are searched for the header row.
+HEADER_SCAN_ROWS = 30
+#: Labels of a totals row, compared after NFKC, whitespace removal and case folding; a label
+#: may be followed by ``:`` or a bracket (``合计：``, ``合计(万元)``).
+TOTALS_WORDS = ("合计", "总计", "小计", "共计", "总合计", "total", "totals", "grandtotal",
+                "subtotal")
+_TOTALS = "^(?:" + "|".join(TOTALS_WORDS) + r")(?:[:(].*)?$"
+
+
+def _matches(cells: Iterable[object], known: set[str]) -> int:
+    from crmkit.collect.parsing import _HEADER_UNIT
+
+    n = 0
+    for v in cells:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            continue
+        text = str(v)
+        if (normalise_header(text) in known
+                or normalise_header(_HEADER_UNIT.sub("", text)) in known):
+            n += 1
+    return n
+
+
+def find_header_row(grid: pd.DataFrame, table: str, mapped: Iterable[str] = ()) -> int:
+    """The position (0 = first row) of the header row of ``grid`` (a sheet read without
+    headers): the first of the top :data:`HEADER_SCAN_ROWS` rows matching at least three
+    contract headers (or all the required ones, if fewer), else the best match, else 0."""
+    known = set(header_aliases(table)) | {normalise_header(k) for k in mapped}
+    enough = min(3, len(TABLES[table].required))
+    best, best_n = 0, 0
+    for i in range(min(len(grid), HEADER_SCAN_ROWS)):
+        n = _matches(grid.iloc[i].tolist(), known)
+        if n >= enough:
+            return i
+        if n > best_n:
+            best, best_n = i, n
+    return best
+
+
+def frame_below(grid: pd.DataFrame, header: int) -> tuple[pd.DataFrame, pd.Series]:
+    """The rows under ``header`` with its cells as column names, and their sheet row numbers
+    (1 = the sheet's first row). Blank header cells become ``Unnamed: <n>`` (dropped when the
+    column is empty too); repeated headers get ``.1``, ``.2`` as pandas does."""
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for j, v in enumerate(grid.iloc[header].tolist() if len(grid) else []):
+        name = f"Unnamed: {j}" if pd.isna(v) else str(v)
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        seen.setdefault(name, 0)
+        names.append(name)
+    body = grid.iloc[header + 1:].copy()
+    body.columns = names
+    rows = pd.Series(np.arange(header + 2, header + 2 + len(body)), dtype="int64")
+    blank = [c for c in names if c.startswith("Unnamed: ") and body[c].isna().all()]
+    return body.drop(columns=blank).reset_index(drop=True), rows
+
+
+def totals_rows(frame: pd.DataFrame) -> tuple[np.ndarray, pd.Series, pd.Series]:
+    """Which rows of a raw table are totals rows: a mask, and for each row the label found and
+    the column holding it (``<NA>`` where none)."""
+    n = len(frame)
+    mask = np.zeros(n, dtype=bool)
+    label = pd.Series(pd.NA, index=frame.index, dtype="string")
+    column = pd.Series(pd.NA, index=frame.index, dtype="string")
+    for col in frame.columns:
+        s = frame[col]
+        if not (s.dtype == object or isinstance(s.dtype, pd.StringDtype)):
+            continue
+        text = s.where(s.map(lambda v: isinstance(v, str))).astype("string")
+        key = (text.str.normalize("NFKC").str.replace(r"\s+", "", regex=True).str.casefold()
+               .str.replace("（", "(").str.replace("：", ":"))
+        hit = key.str.fullmatch(_TOTALS).fillna(False).to_numpy(dtype=bool) & ~mask
+        label[hit] = text[hit].str.strip()
+        column[hit] = str(col)
+        mask |= hit
+    return mask, label, column

@@ -317,3 +317,9 @@ def test_defect11_a_row_counts_under_each_of_its_reasons(tmp_path: Path) -> None
     s = collect(load_params(pfile)).summary.set_index("table").loc["clients"]
     assert (s["rows_read"], s["rows_kept"], s["rows_quarantined"]) == (4, 1, 3)
     assert (s["invalid_category"], s["missing_required"], s["duplicate_row"]) == (2, 2, 2)
+
+
+def test_defect10_header_row_on_a_csv_is_refused(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "标题\nclient_id,client_name\nC1,甲\n")
+    with pytest.raises(UnreadableSourceError, match=r"t\.csv: 'header_row:' is for xlsx sheets"):
+        read_table(SourceSpec(path=path, header_row=2), "clients")

@@ -71,8 +71,8 @@ register({
         "credit decision or an accounting measurement, and model results must be reviewed by "
         "credit and risk staff."),
 })
-_REASONS = ("missing_required", "invalid_type", "invalid_category", "out_of_range",
-            "inconsistent", "duplicate_row", "duplicate_key", "orphan")
+#: Quarantine reasons, in the contract's order (totals rows included).
+_REASONS = tuple(QUARANTINE_REASONS)
 
 
 def _pct(x: float) -> str:

@@ -3,6 +3,7 @@ optional planted bad rows (one per quarantine reason) for teaching the collect s
 
 from __future__ import annotations
 
+from crmkit.sample.planted_errors import PLANTED_ERRORS, plant_errors
 from crmkit.sample.portfolio import (
     DEFAULT_AS_OF,
     PLANTED,
@@ -12,7 +13,6 @@ from crmkit.sample.portfolio import (
     iter_chunks,
     write_portfolio,
 )
-from crmkit.sample.planted_errors import PLANTED_ERRORS, plant_errors
 
 __all__ = ["generate", "write_portfolio", "iter_chunks", "SampleError", "DEFAULT_AS_OF",
            "Planted", "PLANTED", "PLANTED_ERRORS", "plant_errors"]

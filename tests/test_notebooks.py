@@ -102,6 +102,8 @@ def _report_files(pfile: Path) -> tuple[Path, Path, Path]:
 
 
 def test_report_exports_in_chinese(sample_run) -> None:
+    import re
+
     import openpyxl
     from pypdf import PdfReader
 
@@ -121,9 +123,16 @@ def test_report_exports_in_chinese(sample_run) -> None:
     assert "主要发现与建议" in page and "建议行动" in page and "较上期（2026-06-30）" in page
     assert "附：数据质量" in page and "仅供内部管理参考" in page
     assert "&lt;NA&gt;" not in page and "<NA>" not in page
-    # voice of the client: the section is there and its quotes carry no phone number
-    import re
+    # no internal codes a bank reader would see: strategy ids, rule ids, metric names
+    from crmkit.diagnose import load_strategies
+    from crmkit.params.warning import DEFAULT_RULES
 
+    codes = ({*load_strategies()["id"]} | {r.id for r in DEFAULT_RULES}
+             | {r.metric for r in DEFAULT_RULES if "_" in r.metric})
+    cards_page = (html_file.parents[1] / "diagnose" / "client_cards.html").read_text("utf-8")
+    assert not {c for c in codes if re.search(rf"\b{c}\b", page)}
+    assert not {c for c in codes if re.search(rf"\b{c}\b", cards_page)}
+    # voice of the client: the section is there and its quotes carry no phone number
     assert "十二、客户声音" in page and not re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", page)
     cards = (html_file.parents[1] / "diagnose" / "client_cards.html").read_text(encoding="utf-8")
     assert "客户声音" in cards and "风险状态" in cards and "预期信用损失" in cards

@@ -312,6 +312,9 @@ def render_markdown() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Write the page to stdout, or to the file given as the only argument."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0].startswith("-"):
+        sys.stderr.write("usage: crmkit contract [--out FILE]  (writes docs/data-contract.md)\n")
+        return 2
     data = render_markdown().encode("utf-8")
     if args:
         from pathlib import Path

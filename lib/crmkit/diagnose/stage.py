@@ -51,7 +51,7 @@ class DiagnoseStage:
 def _saved_plans(params: Params, lang: str) -> dict[str, str]:
     """Client id -> its saved financing plans, one line each (``crmkit.plan``)."""
     listed = list_plans(params)
-    return {cid: "\n".join(plan_notes(params, cid, lang))
+    return {cid: "\n".join(plan_notes(params, cid, lang, listed))
             for cid in listed["client_id"].astype(str).unique()}
 
 

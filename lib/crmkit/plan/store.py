@@ -128,13 +128,18 @@ def list_plans(params: Params, client_ids: list[str] | None = None) -> pd.DataFr
     return out.sort_values(["client_id", "n"]).reset_index(drop=True)
 
 
-def plan_notes(params: Params, client_id: str, lang: str = "zh") -> list[str]:
-    """One line per saved plan of a client, for client cards and the report's next actions."""
+def plan_notes(params: Params, client_id: str, lang: str = "zh",
+               listed: pd.DataFrame | None = None) -> list[str]:
+    """One line per saved plan of a client, for client cards and the report's next actions.
+
+    ``listed`` is a :func:`list_plans` result to reuse (the plan files are then not re-read).
+    """
     def num(x: Any, fmt: str) -> str:
         return "—" if x is None or pd.isna(x) else format(x, fmt)
 
     out = []
-    for r in list_plans(params, [client_id]).itertuples(index=False):
+    plans = list_plans(params) if listed is None else listed
+    for r in plans[plans["client_id"].astype(str) == str(client_id)].itertuples(index=False):
         amount = (f"{r.amount / 1e8:,.2f} 亿元" if lang == "zh" else f"CNY {r.amount / 1e6:,.1f} m")
         out.append(t("plan.card", lang).format(
             n=r.n, amount=amount, tenor=r.tenor_months, profile=profile_label(r.profile, lang),

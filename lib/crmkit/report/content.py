@@ -168,8 +168,8 @@ def load_run(params: Params) -> RunData:
         params=params, tables=load_clean(params), features=load_features(params),
         tiers=load_indexed(params, "tier", "tiers"),
         diagnostic=load_indexed(params, "diagnose", "diagnostic"),
-        segments=load_indexed(params, "diagnose", "segments", "segment"),
-        actions=_actions(load_table(params, "diagnose", "next_actions")),
+        segments=_for_reading(load_indexed(params, "diagnose", "segments", "segment")),
+        actions=_for_reading(load_table(params, "diagnose", "next_actions")),
         alerts=load_table(params, "warn", "alerts"),
         plan=load_table(params, "warn", "action_plan"),
         kpis=pd.Series(kpis, dtype="float64"),
@@ -181,9 +181,19 @@ def load_run(params: Params) -> RunData:
         models=load_models(params))
 
 
-def _actions(actions: pd.DataFrame) -> pd.DataFrame:
-    """Next actions for reading: no ids or codes, no column that is empty throughout."""
-    out = actions.drop(columns=["client_id", "strategy_id"], errors="ignore")
+#: Columns a bank reader never needs to see: ids and internal codes.
+_INTERNAL = ("client_id", "strategy_id", "dominant_strategy_id")
+#: Counts that arrive as floats after a sum over groups.
+_COUNTS = ("clients", "open_alerts", "rank")
+
+
+def _for_reading(frame: pd.DataFrame) -> pd.DataFrame:
+    """A saved table for the report: no ids or internal codes, counts as whole numbers, no
+    column that is empty throughout."""
+    out = frame.drop(columns=list(_INTERNAL), errors="ignore")
+    for c in _COUNTS:
+        if c in out and pd.api.types.is_numeric_dtype(out[c]):
+            out[c] = pd.to_numeric(out[c], errors="coerce").round().astype("Int64")
     out = out.drop(columns=[c for c in ("saved_plan",) if c in out and out[c].isna().all()])
     if "saved_plan" in out:
         out["saved_plan"] = out["saved_plan"].astype("string").fillna("—")

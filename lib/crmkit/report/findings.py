@@ -14,6 +14,7 @@ from crmkit.collect.contract_doc import QUARANTINE_REASONS
 from crmkit.core.contract import TABLES, code_label
 from crmkit.core.i18n import register, t
 from crmkit.diagnose.labels import fmt_money
+from crmkit.warn.history import load_snapshot, previous_as_of
 
 if TYPE_CHECKING:
     from crmkit.report.content import RunData
@@ -89,8 +90,6 @@ def _paren(text: str, lang: str) -> str:
 
 def _previous(run: RunData) -> tuple[object, pd.DataFrame] | None:
     """The previous snapshot of this portfolio (date, client frame), if the store has one."""
-    from crmkit.warn.history import load_snapshot, previous_as_of
-
     p = run.params
     path = p.history_path
     prev = previous_as_of(path, p.portfolio, p.as_of) if path.exists() else None

@@ -149,11 +149,12 @@ def run(params: Params) -> WarnStage:
     fm = facility_metrics(tables, as_of)
     evaluation = evaluate_rules(metrics, fm, params.warning)
     table = alerts(metrics, fm, params.warning, as_of, lang, evaluation=evaluation)
-    table = rank_alerts(dedupe_alerts(table, params.warning), load_features(params)["exposure"])
+    features = load_features(params)
+    table = rank_alerts(dedupe_alerts(table, params.warning), features["exposure"])
     notes = rule_notes(evaluation, lang)
     origin = origination_pd(fm, _pd_history(params, current))
     # a covenant breach is a qualitative SICR indicator: the client goes on the watch list
-    breach = covenant_breach(load_features(params)["dscr"], params.gates)
+    breach = covenant_breach(features["dscr"], params.gates)
     stages = ifrs9_stages(fm, current["pd"], origin, params.warning, lang=lang,
                           watchlist=breach.index[breach.to_numpy()])
     pd12 = load_indexed(params, "score", "credit")["pd_model"]

@@ -16,7 +16,7 @@ import crmkit
 ROOT = Path(crmkit.__file__).parent
 #: Import rank of each top-level part: a part may import parts of lower or equal rank only.
 RANK = {"core": 0, "params": 1, "": 1, "sample": 2, "collect": 3, "score": 4, "tier": 5,
-        "needs": 5.2,
+        "needs": 5.2, "relate": 5.3,
         "voice": 5.5, "warn": 6, "plan": 6.5, "diagnose": 7, "report": 8, "bi": 8.5, "batch": 9,
         "display": 10, "widgets": 10, "plan_widget": 10, "cli": 10}
 STAGES = ("collect", "score", "tier", "warn", "diagnose", "report")

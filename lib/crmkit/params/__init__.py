@@ -27,6 +27,7 @@ from crmkit.params.diagnose import DiagnoseParams
 from crmkit.params.ecl import EclParams
 from crmkit.params.gates import RiskGates
 from crmkit.params.history import HistoryParams
+from crmkit.params.needs import NeedsParams
 from crmkit.params.plan import PlanParams
 from crmkit.params.roundtrip import SavedParams, save_changes
 from crmkit.params.scoring import ScoringParams
@@ -102,6 +103,7 @@ class Params(Section):
     credit: CreditParams = Field(default_factory=CreditParams)
     gates: RiskGates = Field(default_factory=RiskGates)
     tiering: TieringParams = Field(default_factory=TieringParams)
+    needs: NeedsParams = Field(default_factory=NeedsParams)
     warning: WarningParams = Field(default_factory=WarningParams)
     ecl: EclParams = Field(default_factory=EclParams)
     churn: ChurnParams = Field(default_factory=ChurnParams)

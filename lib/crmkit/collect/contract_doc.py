@@ -50,6 +50,7 @@ UNIT_LABELS: dict[str, tuple[str, str]] = {
     "fraction per year": ("年化，4.5% 或 0.045", "per year, 4.5% or 0.045"),
     "hours": ("小时", "hours"),
     "months": ("月", "months"),
+    "fraction": ("比例，60% 或 0.6", "fraction, 60% or 0.6"),
 }
 
 #: Table -> Chinese description (the English one is ``Table.description``).
@@ -63,6 +64,8 @@ TABLE_DESCRIPTIONS_ZH: dict[str, str] = {
     "interactions": "每次客户接触一行：拜访、电话、服务请求和投诉。",
     "surveys": "每份满意度调查答卷一行。",
     "needs": "客户提出的每项融资或服务需求一行。",
+    "relationships": "两个客户之间的每条关联一行：持股、担保或供应链（可选；否则集团仅按客户表的"
+                     "所属集团划分）。",
 }
 
 #: Quarantine reason code -> (中文, English) meaning. A bad row is never dropped silently.

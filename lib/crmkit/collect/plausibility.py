@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 
 from crmkit.collect.outcome import TableOutcome
+from crmkit.core.contract import TABLES
 from crmkit.params.checks import RepaymentChecks
 
-__all__ = ["implausible_repayments"]
+__all__ = ["implausible_repayments", "self_links"]
 
 
 def implausible_repayments(oc: TableOutcome, checks: RepaymentChecks
@@ -44,3 +45,19 @@ def implausible_repayments(oc: TableOutcome, checks: RepaymentChecks
                     f"checks.repayments.paid_ratio_max = {checks.paid_ratio_max:g}); check "
                     "amount_paid and amount_due (units?)"))
     return out
+
+
+def self_links(oc: TableOutcome) -> list[tuple[np.ndarray, str, pd.Series, str]]:
+    """Kept relationship rows linking a client to itself (parent_id equal to child_id)."""
+    c = oc.clean
+    if not {"parent_id", "child_id"} <= set(c.columns):
+        return []
+    bad = (c["parent_id"] == c["child_id"]).fillna(False).to_numpy(dtype=bool)
+    mask = np.zeros(oc.rows_read, dtype=bool)
+    mask[c.index[bad]] = True
+    shown = pd.Series("", index=range(oc.rows_read), dtype="string")
+    shown[c.index] = c["child_id"].astype("string")
+    header = TABLES["relationships"].column("child_id").header
+    return [(mask, "child_id", shown,
+             f"{oc.source} row {{row}}, column '{header}': {{value}} is also the parent_id; a "
+             "client cannot be related to itself: correct one of the ids")]

@@ -28,7 +28,7 @@ from crmkit.collect.layout import totals_rows
 from crmkit.collect.messages import fix_hint as _fix_hint
 from crmkit.collect.messages import range_text as _range_text
 from crmkit.collect.outcome import CollectResult, TableOutcome
-from crmkit.collect.plausibility import implausible_repayments
+from crmkit.collect.plausibility import implausible_repayments, self_links
 from crmkit.collect.privacy import mask_issue_file
 from crmkit.collect.quality import quality_report, summary_table
 from crmkit.collect.readers import RawTable, SourceTableMissing, locate, read_table
@@ -299,6 +299,8 @@ def collect(params: Params) -> CollectResult:
                          + ", ".join(oc.ignored_columns))
         if name == "repayments":
             _quarantine(oc, implausible_repayments(oc, params.checks.repayments))
+        elif name == "relationships":
+            _quarantine(oc, self_links(oc))
         outcomes[name] = oc
     _check_orphans(outcomes)
     return _assemble(outcomes, notes)

@@ -120,4 +120,9 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "EUR": ("欧元", "Euro"),
         "HKD": ("港币", "Hong Kong dollar"),
     },
+    "relationship_type": {
+        "shareholding": ("持股", "Shareholding"),
+        "guarantee": ("担保", "Guarantee"),
+        "supply_chain": ("供应链", "Supply chain"),
+    },
 }

@@ -283,10 +283,32 @@ _add(Table(
     description="One row per financing or service need a client expressed.",
 ))
 
+_add(Table(
+    "relationships", "关联关系", "Relationships",
+    (
+        _c("parent_id", "id", "上级客户编号", "Parent client ID", required=True,
+           note="The shareholder, the guarantor or the supplier."),
+        _c("child_id", "id", "下级客户编号", "Child client ID", required=True,
+           note="The company held, the borrower guaranteed or the buyer."),
+        _c("type", "code", "关系类型", "Relationship type", required=True,
+           codes="relationship_type"),
+        _c("share", "rate", "持股比例", "Share held", minimum=0, maximum=1, unit="fraction",
+           note="Shareholding only: 0.6 or 60% for 60 %; above control_share (limits:) the "
+                "child joins the parent's group."),
+        _c("amount", "money", "担保金额", "Guaranteed amount", unit="CNY", minimum=0,
+           note="Guarantee only; blank means the borrower's outstanding on facilities "
+                "secured by a guarantee (保证)."),
+    ),
+    key=("parent_id", "child_id", "type"),
+    foreign_keys={"parent_id": "clients", "child_id": "clients"},
+    description="One row per link between two clients: shareholding, guarantee or supply "
+                "chain (optional; groups otherwise come from clients.group_name).",
+))
+
 #: Parents before children, so referential checks can run in this order.
 TABLE_ORDER: tuple[str, ...] = (
     "clients", "financials", "facilities", "repayments", "projects", "milestones",
-    "interactions", "surveys", "needs",
+    "interactions", "surveys", "needs", "relationships",
 )
 
 #: Tables a portfolio must provide; the others are optional (their stage steps are skipped).

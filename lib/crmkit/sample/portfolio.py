@@ -25,8 +25,10 @@ from crmkit.sample.base import Ctx, to_datetime
 from crmkit.sample.clients import choose_defaulters, clients, financials, lifecycle_stage
 from crmkit.sample.contacts import handling_penalty, interactions, needs, surveys
 from crmkit.sample.loans import loans
+from crmkit.sample.need_causes import plant_need_causes
 from crmkit.sample.names import pick
 from crmkit.sample.projects import projects
+from crmkit.sample.relationships import relationships
 from crmkit.sample.spec import PLANTED, Planted
 
 __all__ = ["generate", "write_portfolio", "iter_chunks", "SampleError", "DEFAULT_AS_OF",
@@ -81,6 +83,8 @@ def _chunk(seed: int, index: int, first: int, n: int, as_of: dt.date, planted: P
     penalty, n_complaints = handling_penalty(n, inter)
     surv = surveys(ctx, lat, penalty, n_complaints)
     need, open_loan = needs(ctx, lat, ln.maturing)
+    need = plant_need_causes(ctx, lat, need, ln.facilities, ln.first_missed, proj.owner,
+                             proj.start, proj.investment, fin)
     stage = lifecycle_stage(ctx, lat, proj.executing, open_loan)
     ccols["lifecycle_stage"] = pick(list(CODES["lifecycle_stage"]), stage)
     del inter["_kind"]
@@ -91,6 +95,7 @@ def _chunk(seed: int, index: int, first: int, n: int, as_of: dt.date, planted: P
         "clients": ccols, "financials": fin, "facilities": ln.facilities,
         "repayments": ln.repayments, "projects": proj.cols, "milestones": proj.milestones,
         "interactions": inter, "surveys": surv, "needs": need,
+        "relationships": relationships(ctx, ccols["group_name"]),
     }
     out = {}
     for name in TABLE_ORDER:
@@ -101,6 +106,8 @@ def _chunk(seed: int, index: int, first: int, n: int, as_of: dt.date, planted: P
             local = {"project_id": raw["projects"]["project_id"]}
         elif name == "facilities":
             local = {**refs, "project_id": raw["projects"]["project_id"]}
+        elif name == "relationships":
+            local = {"parent_id": client_ids, "child_id": client_ids}
         out[name] = _frame(name, raw[name], local)
     return out
 
@@ -160,7 +167,7 @@ def generate(n_clients: int = 300, seed: int = 7, as_of: dt.date | str = DEFAULT
 
     Returns
     -------
-    dict mapping each of the nine contract table names to its clean DataFrame.
+    dict mapping each contract table name to its clean DataFrame.
     """
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLE_ORDER}
     for tables in iter_chunks(n_clients, seed, as_of, chunk_size, planted=planted):

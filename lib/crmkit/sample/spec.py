@@ -127,6 +127,21 @@ class Planted:
     needs_per_client: float = 1.0
     refinancing_share: float = 0.3     #: clients with a maturity in 12 months who ask
 
+    # -- planted causes of financing needs (lib/crmkit/sample/need_causes.py, docs/needs.md) --
+    refi_ask_share: float = 0.75       #: facilities refinanced: asked refi_lead days before
+    refi_lead: tuple[int, int] = (30, 120)  #: ... maturity (uniform, days)
+    capex_ask_share: float = 0.85      #: project phases whose capex loan is asked ...
+    capex_lead: tuple[int, int] = (15, 90)  #: ... this many days before the planned start
+    seasonal_share: dict[str, float] = field(default_factory=lambda: _industry(
+        agriculture=0.8, retail=0.7, construction=0.5, energy=0.3, utilities=0.3,
+        manufacturing=0.3, chemicals=0.2))   #: clients with a seasonal working-capital need
+    seasonal_quarter: dict[str, int] = field(default_factory=lambda: {
+        "agriculture": 3, "retail": 4, "construction": 1, "energy": 4, "utilities": 4,
+        "manufacturing": 2, "chemicals": 2})  #: the industry's usual quarter (70 % of them)
+    seasonal_year_share: float = 0.85  #: years in which a seasonal client asks
+    growth_min: float = 0.15           #: revenue growth that makes a client ask for ...
+    growth_ask_share: float = 0.6      #: ... a growth loan within a year of the statements
+
 
 #: The defaults, used when no ``planted=`` is given.
 PLANTED = Planted()

@@ -1,0 +1,129 @@
+"""What was known at a date: every table cut at ``as_of``, and the history the forecast learns.
+
+The forecast and its backtest must only see information dated on or before ``as_of``.
+:func:`known_at` enforces it once, for every table, by its date columns:
+
+==============  ==========================================================================
+clients         onboarded on or before as_of (a missing date is kept)
+facilities      started on or before as_of
+repayments      due on or before as_of; a payment made later is not yet made
+financials      statements published: fiscal year end + ``statement_lag_days`` <= as_of
+projects,       kept (plans are known in advance), but actual start / end dates later than
+milestones      as_of are blanked
+needs           requested on or before as_of
+interactions,   dated on or before as_of
+surveys
+==============  ==========================================================================
+
+Status columns (facility, project, milestone status) describe the day the data were extracted,
+not as_of: the forecast never reads them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from crmkit.core.errors import CrmkitError
+
+__all__ = ["NeedsError", "known_at", "as_ts", "first_hits", "smoothed_rate", "published_year"]
+
+
+class NeedsError(CrmkitError):
+    """The need forecast cannot use its input."""
+
+
+#: Table -> date column a row must not be later than as_of.
+_ROW_DATES = {"clients": "onboarding_date", "facilities": "start_date", "needs": "request_date",
+              "interactions": "date", "surveys": "survey_date", "repayments": "due_date"}
+#: Table -> date columns blanked when later than as_of (the row itself is kept).
+_BLANK_DATES = {"projects": ("actual_start", "actual_end"),
+                "milestones": ("actual_start", "actual_end"),
+                "repayments": ("paid_date",)}
+
+
+def as_ts(value: dt.date | str | pd.Timestamp, what: str = "as_of") -> pd.Timestamp:
+    """A date as a midnight :class:`pandas.Timestamp`; a clear error otherwise."""
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise NeedsError(f"{what} must be a date written YYYY-MM-DD; got {value!r}") from None
+    if pd.isna(ts):
+        raise NeedsError(f"{what} must be a date written YYYY-MM-DD; got {value!r}")
+    return ts.normalize()
+
+
+def _dates(df: pd.DataFrame, col: str, table: str) -> pd.Series:
+    try:
+        return pd.to_datetime(df[col])
+    except (ValueError, TypeError):
+        raise NeedsError(f"{table}.{col}: not a date column; collect the tables first "
+                         "(crmkit collect) so dates are parsed") from None
+
+
+def published_year(as_of: pd.Timestamp, lag_days: int) -> int:
+    """The latest fiscal year whose statements are known at ``as_of``."""
+    year = as_of.year
+    while pd.Timestamp(year, 12, 31) + pd.Timedelta(days=lag_days) > as_of:
+        year -= 1
+    return year
+
+
+def known_at(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timestamp,
+             statement_lag_days: int = 120) -> dict[str, pd.DataFrame]:
+    """Every table as it was known at ``as_of`` (see the module docstring).
+
+    Tables not listed pass through unchanged; missing tables stay missing.
+    """
+    ts = as_ts(as_of)
+    out: dict[str, pd.DataFrame] = {}
+    for name, df in tables.items():
+        if df is None:
+            continue
+        df = df.copy()
+        col = _ROW_DATES.get(name)
+        if col is not None and col in df.columns:
+            d = _dates(df, col, name)
+            keep = (d <= ts) | (d.isna() & (name == "clients"))
+            df = df.loc[keep.to_numpy()]
+        for c in _BLANK_DATES.get(name, ()):
+            if c in df.columns:
+                later = (_dates(df, c, name) > ts).to_numpy()
+                df[c] = df[c].mask(later)
+                if name == "repayments" and "amount_paid" in df.columns:
+                    df["amount_paid"] = df["amount_paid"].mask(later)
+        if name == "financials" and "fiscal_year" in df.columns:
+            fy = pd.to_numeric(df["fiscal_year"], errors="coerce")
+            df = df.loc[(fy <= published_year(ts, statement_lag_days)).to_numpy()]
+        out[name] = df.reset_index(drop=True)
+    return out
+
+
+def first_hits(events: pd.DataFrame, requests: pd.DataFrame) -> pd.DataFrame:
+    """For each event (``eid``, ``client_id``, ``window_start``, ``window_end``) the first
+    request (``client_id``, ``request_date``, ``requested_amount``) dated inside its window.
+
+    Returns ``events`` with ``hit_date`` (NaT if none) and ``hit_amount``.
+    """
+    out = events.copy()
+    out["hit_date"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+    out["hit_amount"] = np.nan
+    if events.empty or requests.empty:
+        return out
+    r = requests[["client_id", "request_date", "requested_amount"]]
+    m = events[["eid", "client_id", "window_start", "window_end"]].merge(r, on="client_id")
+    m = m[(m["request_date"] >= m["window_start"]) & (m["request_date"] <= m["window_end"])]
+    first = m.sort_values(["eid", "request_date"], kind="stable").drop_duplicates("eid")
+    pos = pd.Index(first["eid"]).get_indexer(out["eid"])
+    found = pos >= 0
+    out.loc[found, "hit_date"] = pd.to_datetime(first["request_date"]).to_numpy()[pos[found]]
+    out.loc[found, "hit_amount"] = first["requested_amount"].to_numpy(float)[pos[found]]
+    return out
+
+
+def smoothed_rate(hits: int, n: int) -> float:
+    """Share of events followed by a request, with one success and one failure added
+    (Laplace): 0.5 with no history, never exactly 0 or 1."""
+    return (hits + 1.0) / (n + 2.0)

@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
-system-deps:             ## pango/harfbuzz (PDF export) and chromium (HTML report test), when missing
+system-deps:             ## pango/harfbuzz (PDF export), chromium (browser tests), poppler-utils, when missing
 	@if ldconfig -p | grep -q 'libpango-1.0.so' && ldconfig -p | grep -q 'libpangoft2-1.0.so'; then \
 	  echo "system libraries present"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -39,6 +39,14 @@ system-deps:             ## pango/harfbuzz (PDF export) and chromium (HTML repor
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else \
 	  echo "warning: install chromium for the browser test of the HTML report (it is skipped)"; \
+	fi
+	@# poppler-utils: pdftoppm renders PDF pages to PNG (looking at the report), pdfinfo counts pages
+	@if command -v pdftoppm >/dev/null; then \
+	  echo "poppler-utils present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
+	else \
+	  echo "warning: install poppler-utils to render PDF pages as images"; \
 	fi
 
 bench: install           ## print benchmark figures

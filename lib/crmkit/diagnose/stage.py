@@ -14,7 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from crmkit.collect.tables import load_clean
+from crmkit.core.branding import brand_of
 from crmkit.core.store import atomic_write, load_indexed, load_table, save_table
+from crmkit.diagnose.card_extras import add_card_details
 from crmkit.diagnose.cards import client_cards
 from crmkit.diagnose.cards_html import client_cards_html
 from crmkit.diagnose.clv import risk_adjusted_clv
@@ -104,8 +106,13 @@ def run(params: Params) -> DiagnoseStage:
         card["plans"] = saved[cid].split("\n") if saved.get(cid) else []
         got = comments.get(cid) if comments is not None else None
         card["comments"] = list(got) if isinstance(got, (list, tuple)) else []
+    add_card_details(cards, lang=lang, credit=load_table(params, "score", "credit"),
+                     facilities=tables.get("facilities"), needs=tables.get("needs"),
+                     surveys=tables.get("surveys"), dscr=features.get("dscr"),
+                     covenant_min=params.gates.covenant_dscr_below,
+                     as_of=params.as_of)
     page = client_cards_html(cards, lang, mask_pii=params.mask_pii,
-                             title=params.title or params.portfolio)
+                             title=params.title or params.portfolio, brand=brand_of(params))
     cards_html = atomic_write(folder / "client_cards.html",
                               lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return DiagnoseStage(tables, features, diag, segments, actions, kpis, retention, nps_seg,

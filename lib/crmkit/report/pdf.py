@@ -24,7 +24,7 @@ from crmkit.core.fonts import pdf_font_path
 from crmkit.core.i18n import t
 from crmkit.core.store import atomic_write
 
-__all__ = ["export_pdf", "page_css", "PDF_FONT_FAMILY"]
+__all__ = ["export_pdf", "export_cards_pdf", "page_css", "PDF_FONT_FAMILY"]
 
 log = logging.getLogger(__name__)
 
@@ -97,13 +97,7 @@ def export_pdf(html_path: Path, out: Path) -> Path:
     if not html_path.is_file():
         raise CrmkitError(f"{html_path}: no such HTML report; make it first with "
                           "crmkit.report.export.export_html(...).")
-    try:
-        from weasyprint import CSS, HTML
-        from weasyprint.text.fonts import FontConfiguration
-    except OSError as exc:  # pango / harfbuzz missing
-        raise CrmkitError(f"PDF export needs the pango and harfbuzz system libraries ({exc}); "
-                          "run `make system-deps` (Debian: apt-get install libpango-1.0-0 "
-                          "libpangoft2-1.0-0 libharfbuzz-subset0).") from exc
+    CSS, HTML, FontConfiguration = _weasy()
     head = html_path.read_text(encoding="utf-8", errors="replace")[:4000]
     m = _LANG.search(head)
     lang = "zh" if m and m.group(1).lower().startswith("zh") else "en"
@@ -116,4 +110,42 @@ def export_pdf(html_path: Path, out: Path) -> Path:
     document = HTML(string=text, base_url=str(html_path.parent), encoding="utf-8",
                     url_fetcher=fetcher, media_type="print")
     return atomic_write(Path(out), lambda tmp: document.write_pdf(
+        str(tmp), stylesheets=[css], font_config=fonts))
+
+
+def _weasy():
+    try:
+        from weasyprint import CSS, HTML
+        from weasyprint.text.fonts import FontConfiguration
+    except OSError as exc:  # pango / harfbuzz missing
+        raise CrmkitError(f"PDF export needs the pango and harfbuzz system libraries ({exc}); "
+                          "run `make system-deps` (Debian: apt-get install libpango-1.0-0 "
+                          "libpangoft2-1.0-0 libharfbuzz-subset0).") from exc
+    return CSS, HTML, FontConfiguration
+
+
+def export_cards_pdf(html_path: Path, out: Path | None = None) -> Path:
+    """Print the client cards page (:func:`crmkit.diagnose.client_cards_html`) to an A4 PDF,
+    one page per client, beside it (``client_cards.pdf``) unless ``out`` is given.
+
+    The cards' own ``@page`` rule sets the paper; the PDF uses the whole bundled CJK face (not the
+    page's glyph subset) and fetches nothing but ``data:`` URIs and that font. Written atomically.
+    """
+    html_path = Path(html_path)
+    if not html_path.is_file():
+        raise CrmkitError(f"{html_path}: no client cards page; run the diagnose stage first "
+                          "(crmkit run PARAMS.yaml --stages diagnose).")
+    CSS, HTML, FontConfiguration = _weasy()
+    font = pdf_font_path()
+    fetcher = _fetcher({font.resolve()})
+    fonts = FontConfiguration()
+    family = _css_string(PDF_FONT_FAMILY)
+    css = CSS(string=(f"@font-face {{ font-family: {family}; "
+                      f"src: url({_css_string(font.resolve().as_uri())}); }}\n"
+                      f"body {{ font-family: {family}, sans-serif !important; }}"),
+              font_config=fonts, url_fetcher=fetcher)
+    document = HTML(string=html_path.read_text(encoding="utf-8"), base_url=str(html_path.parent),
+                    encoding="utf-8", url_fetcher=fetcher, media_type="print")
+    out = Path(out) if out is not None else html_path.with_suffix(".pdf")
+    return atomic_write(out, lambda tmp: document.write_pdf(
         str(tmp), stylesheets=[css], font_config=fonts))

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from crmkit.params import Params
 from crmkit.report.content import RunData, load_run
+from crmkit.report.pdf import export_cards_pdf
 from crmkit.report.workbook import write_run_workbook
 
 __all__ = ["run"]
 
 
 def run(params: Params) -> RunData:
-    """Write ``<run_dir>/report/<portfolio>_<as_of>.xlsx`` and return the run's tables."""
+    """Write ``<run_dir>/report/<portfolio>_<as_of>.xlsx`` and the client cards as a PDF
+    (``diagnose/client_cards.pdf``, when PDFs are asked for); return the run's tables."""
     data = load_run(params)
     data.workbook = write_run_workbook(params)
+    cards = params.stage_dir("diagnose") / "client_cards.html"
+    if "pdf" in params.batch.report_formats and cards.is_file():
+        export_cards_pdf(cards)
     return data

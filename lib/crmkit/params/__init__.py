@@ -20,7 +20,6 @@ from crmkit.core.contract import TABLES
 from crmkit.core.errors import ParametersError
 from crmkit.params._base import Section
 from crmkit.params.batch import BatchParams
-from crmkit.params.branding import BrandingParams
 from crmkit.params.checks import ChecksParams
 from crmkit.params.churn import ChurnParams
 from crmkit.params.credit import CreditParams
@@ -28,8 +27,10 @@ from crmkit.params.diagnose import DiagnoseParams
 from crmkit.params.ecl import EclParams
 from crmkit.params.gates import RiskGates
 from crmkit.params.history import HistoryParams
+from crmkit.params.limits import LimitsParams
 from crmkit.params.needs import NeedsParams
 from crmkit.params.plan import PlanParams
+from crmkit.params.relate import RelateParams
 from crmkit.params.roundtrip import SavedParams, save_changes
 from crmkit.params.scoring import ScoringParams
 from crmkit.params.tiering import TieringParams
@@ -110,10 +111,11 @@ class Params(Section):
     churn: ChurnParams = Field(default_factory=ChurnParams)
     history: HistoryParams = Field(default_factory=HistoryParams)
     voice: VoiceParams = Field(default_factory=VoiceParams)
+    limits: LimitsParams = Field(default_factory=LimitsParams)
+    relate: RelateParams = Field(default_factory=RelateParams)
     diagnose: DiagnoseParams = Field(default_factory=DiagnoseParams)
     plan: PlanParams = Field(default_factory=PlanParams)
     batch: BatchParams = Field(default_factory=BatchParams)
-    branding: BrandingParams = Field(default_factory=BrandingParams)
     source_file: Path | None = Field(None, exclude=True, description="Set by load_params")
 
     @field_validator("portfolio")

@@ -12,7 +12,6 @@ import textwrap
 
 import numpy as np
 import pandas as pd
-import squarify
 from matplotlib import colormaps, colors
 from matplotlib.axes import Axes
 from matplotlib.cm import ScalarMappable
@@ -26,6 +25,8 @@ from crmkit.core.i18n import check_lang, header, t
 from crmkit.core.style import use_style
 from crmkit.params.tiering import RISK_LEVELS, UNKNOWN, TieringParams
 from crmkit.tier.chart_base import MISSING_COLOR, OTHER_COLOR, RISK_COLORS, ink, money
+from crmkit.tier.chart_base import fit_label as _fit
+from crmkit.tier.chart_base import squarify_rects as _squarify
 from crmkit.tier.tiers import TIERS, tier_names
 
 __all__ = ["tree_map"]
@@ -33,29 +34,6 @@ __all__ = ["tree_map"]
 _W, _H = 100.0, 62.0  # canvas in data units (the aspect of the axes)
 _OTHER = "__other__"
 _DARK = "#1b2631"
-
-
-def _squarify(sizes: np.ndarray, x: float, y: float, dx: float, dy: float) -> list[dict]:
-    if dx <= 0 or dy <= 0 or len(sizes) == 0:
-        return []
-    return squarify.squarify(squarify.normalize_sizes(list(sizes), dx, dy), x, y, dx, dy)
-
-
-def _fit(text: str, width_units: float, fontsize: float, pt_per_unit: float) -> str:
-    """Truncate ``text`` to what fits in ``width_units`` ("" if nothing useful fits).
-
-    Widths are estimated: CJK glyphs and the ellipsis ~1 em, Latin ~0.6 em, with a margin.
-    """
-    room = width_units * pt_per_unit / fontsize - 1.0
-    widths = [1.0 if ord(ch) > 0x2E80 else 0.6 for ch in text]
-    if sum(widths) <= room:
-        return text
-    out, used = "", 0.0
-    for ch, w in zip(text, widths, strict=True):
-        if used + w > room - 1.0:
-            break
-        out, used = out + ch, used + w
-    return out + "…" if len(out) >= 2 else ""
 
 
 def _prepare(frame: pd.DataFrame, value: str, color: str, numeric: bool, max_clients: int,

@@ -1,5 +1,6 @@
 """The ``crmkit`` command: ``sample``, ``template``, ``contract``, ``collect``, ``run``, ``plan``,
-``export``, ``fit``.
+``export``, ``fit``,
+``dashboard``.
 
 The command only parses arguments and calls the library; errors crmkit raises on purpose are
 printed as one clear message (exit code 2), never as a traceback.
@@ -72,6 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("params", type=Path, help="parameters file with credit.training and/or "
                    "churn.training")
     f.add_argument("--only", choices=["credit", "churn"], default=None)
+
+    db = sub.add_parser("dashboard", help="the managers' dashboard in the browser "
+                        "(docs/dashboard.md)")
+    db.add_argument("params", nargs="+", type=Path, help="parameters files, or folders of them")
+    db.add_argument("--host", default="127.0.0.1",
+                    help="address to listen on (default 127.0.0.1; any other needs a token)")
+    db.add_argument("--port", type=int, default=None, help="port (default: a free one)")
+    db.add_argument("--token", default=None, help="access token required in the URL "
+                    "(or CRMKIT_DASHBOARD_TOKEN); mandatory when --host is not loopback")
 
     e = sub.add_parser("export", help="export runs for BI tools (docs/bi.md)")
     e.add_argument("--bi", type=Path, required=True, metavar="DIR",
@@ -149,6 +159,19 @@ def _cmd_export(a: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dashboard(a: argparse.Namespace) -> int:
+    from crmkit.dashboard.server import start
+
+    server = start(a.params, host=a.host, port=a.port, token=a.token)
+    _say(f"dashboard: {server.url}  (Ctrl+C stops it)")
+    try:
+        return server.process.wait()
+    except KeyboardInterrupt:
+        server.process.terminate()
+        server.process.wait(timeout=10)
+        return 0
+
+
 def _cmd_run(a: argparse.Namespace) -> int:
     from crmkit.batch.runner import run_portfolios
 
@@ -168,7 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"sample": _cmd_sample, "template": _cmd_template, "contract": _cmd_contract,
                "collect": _cmd_collect, "run": _cmd_run, "plan": _cmd_plan,
-               "export": _cmd_export, "fit": _cmd_fit}[args.command]
+               "export": _cmd_export, "fit": _cmd_fit,
+               "dashboard": _cmd_dashboard}[args.command]
     try:
         return handler(args)
     except CrmkitError as exc:

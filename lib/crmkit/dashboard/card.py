@@ -1,0 +1,52 @@
+"""The client view of the dashboard: the diagnose stage's client card, shown in a frame.
+
+The card itself is :func:`crmkit.diagnose.client_card` rendered by
+:func:`crmkit.diagnose.client_cards_html`, the same page the diagnose stage writes; the
+dashboard only puts it in a sandboxed ``<iframe srcdoc>`` (the card's styles and its
+Content-Security-Policy stay inside the frame).
+"""
+
+from __future__ import annotations
+
+import html
+
+from crmkit.core.store import load_table, table_path
+from crmkit.dashboard.data import DashboardError, RunView
+from crmkit.diagnose import client_card, client_cards_html
+from crmkit.score.stage import load_features
+
+__all__ = ["card_page", "card_frame"]
+
+
+def card_page(view: RunView, client_id: str, lang: str, font_css: str = "") -> str:
+    """The standalone HTML page of one client's card in ``view``'s run.
+
+    ``font_css`` (an ``@font-face`` rule) replaces the card's own embedded glyph subset, so
+    the dashboard embeds one font for all cards.
+    """
+    p = view.params
+    cid = str(client_id)
+    if cid not in view.diagnostic.index:
+        raise DashboardError(f"client {cid!r} is not in the run of {p.as_of}")
+    clients = load_table(p, "collect", "clients") if table_path(
+        p, "collect", "clients").is_file() else None
+    drivers = load_table(p, "score", "drivers") if table_path(
+        p, "score", "drivers").is_file() else None
+    plan = load_table(p, "warn", "action_plan") if table_path(
+        p, "warn", "action_plan").is_file() else None
+    card = client_card(cid, view.diagnostic, clients=clients, features=load_features(p),
+                       drivers=drivers, alerts=view.alerts, actions=plan, as_of=p.as_of,
+                       mask_pii=p.mask_pii, params=p.diagnose)
+    page = client_cards_html(card, lang, mask_pii=p.mask_pii, title=p.title or p.portfolio,
+                             embed_font=not font_css)
+    if font_css:
+        page = page.replace("</style></head>", f"{font_css}</style></head>", 1)
+    return page
+
+
+def card_frame(page: str, height: int = 1150) -> str:
+    """``page`` inside a sandboxed iframe (no scripts, no navigation)."""
+    return (f'<iframe class="crm-card-frame" sandbox="" title="card" '
+            f'style="width:100%;max-width:900px;height:{height}px;border:1px solid #d5d8dc;'
+            f'border-radius:4px;background:white" srcdoc="{html.escape(page, quote=True)}">'
+            "</iframe>")

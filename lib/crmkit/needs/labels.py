@@ -49,7 +49,7 @@ NEEDS_LABELS: dict[str, tuple[str, str]] = {
     "needs.component.headroom": ("风险空间", "Risk headroom"),
     # -- reason phrases --------------------------------------------------------------------
     "needs.reason.growth": ("营收增长{value}", "revenue up {value}"),
-    "needs.reason.needs": ("预计{cause}需求{amount}", "expected {cause} need of {amount}"),
+    "needs.reason.needs": ("预计{cause}需求{amount}", "expected need of {amount} ({cause})"),
     "needs.reason.unmet": ("未满足需求{amount}", "unmet requests of {amount}"),
     "needs.reason.product_gap": ("同业常用而未持有：{products}",
                                  "peers hold, the client lacks: {products}"),

@@ -1,0 +1,203 @@
+"""The warn stage runner: churn, history, rules, IFRS 9 stages and ECL, alerts, action plan.
+
+Reads the score and tier tables of this run, compares them with the previous snapshot in the
+portfolio's history store, evaluates the early-warning rules and writes under
+``<run_dir>/warn/``: ``alerts``, ``rule_notes``, ``stages``, ``ecl`` (expected credit loss per
+facility), ``action_plan`` (Parquet and a CSV for Excel), ``actions.ics``, ``churn``,
+``changes``, ``migration`` (tiers) and ``stage_migration`` (IFRS 9 stages, facility counts).
+The run's client and facility results are then stored as the snapshot of its as-of date
+(re-running the same date replaces it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from crmkit.collect.tables import load_clean
+from crmkit.core.store import load_indexed, record_model, save_table
+from crmkit.params import Params
+from crmkit.score.stage import load_features
+from crmkit.tier.gates import covenant_breach
+from crmkit.voice.alerts import theme_alert_metrics
+from crmkit.warn.acknowledgements import load_acknowledgements, mark_acknowledged
+from crmkit.warn.alerting import (
+    RuleEvaluation,
+    action_plan,
+    alerts,
+    client_metrics,
+    evaluate_rules,
+    facility_metrics,
+    ifrs9_stages,
+    origination_pd,
+    rule_notes,
+    write_ics,
+    write_plan_csv,
+)
+from crmkit.warn.churn import ChurnResult, fit_churn
+from crmkit.warn.ecl import expected_credit_loss
+from crmkit.warn.history import (
+    changes,
+    load_snapshot,
+    migration_matrix,
+    previous_as_of,
+    save_snapshot,
+    snapshot_dates,
+)
+from crmkit.warn.triage import dedupe_alerts, rank_alerts
+
+__all__ = ["WarnStage", "run", "current_snapshot", "SNAPSHOT_COLUMNS"]
+
+#: Client columns kept in each snapshot of the history store.
+SNAPSHOT_COLUMNS = ("total", "tier", "pd", "points", "grade", "segment", "churn_probability",
+                    "exposure", "csat_latest", "nps_latest")
+
+
+@dataclass
+class WarnStage:
+    """Outputs of the warn stage."""
+
+    tables: dict[str, pd.DataFrame]
+    metrics: pd.DataFrame
+    facilities: pd.DataFrame
+    evaluation: RuleEvaluation
+    alerts: pd.DataFrame
+    notes: pd.DataFrame
+    stages: pd.DataFrame
+    plan: pd.DataFrame
+    churn: ChurnResult
+    ecl: pd.DataFrame
+    stage_migration: pd.DataFrame | None
+    current: pd.DataFrame
+    previous_date: dt.date | None
+    changes: pd.DataFrame | None
+    migration: pd.DataFrame | None
+
+
+def _indexed_by(df: pd.DataFrame, key: str) -> pd.DataFrame:
+    return df.set_index(key) if key in df.columns else df
+
+
+def _indexed(df: pd.DataFrame) -> pd.DataFrame:
+    return _indexed_by(df, "client_id")
+
+
+def current_snapshot(params: Params, churn: ChurnResult | None = None) -> pd.DataFrame:
+    """This run's per-client results (index client_id): :data:`SNAPSHOT_COLUMNS`."""
+    features = load_features(params)
+    scores = load_indexed(params, "score", "scores")
+    credit = load_indexed(params, "score", "credit")
+    tiers = load_indexed(params, "tier", "tiers")
+    out = pd.DataFrame(index=features.index)
+    out["total"] = scores["total"]
+    out["tier"] = tiers["tier"].astype("string")
+    for col in ("pd", "points", "grade"):
+        out[col] = credit[col]
+    out["segment"] = tiers["segment"].astype("string")
+    out["churn_probability"] = (churn.probabilities if churn is not None
+                                else pd.Series(float("nan"), index=out.index))
+    for col in ("exposure", "csat_latest", "nps_latest"):
+        out[col] = features[col]
+    return out
+
+
+def _pd_history(params: Params, current: pd.DataFrame) -> pd.DataFrame:
+    """Long PD history (client_id, as_of, pd): earlier snapshots plus this run."""
+    parts = []
+    path = params.history_path
+    if path.exists():
+        for d in snapshot_dates(path, params.portfolio):
+            if d >= params.as_of:
+                continue
+            snap = load_snapshot(path, params.portfolio, d)
+            if "pd" in snap:
+                parts.append(pd.DataFrame({"client_id": snap["client_id"], "as_of": d,
+                                           "pd": snap["pd"]}))
+    parts.append(pd.DataFrame({"client_id": current.index, "as_of": params.as_of,
+                               "pd": current["pd"].to_numpy()}))
+    out = pd.concat(parts, ignore_index=True)
+    out["as_of"] = pd.to_datetime(out["as_of"])
+    return out
+
+
+def run(params: Params) -> WarnStage:
+    """Evaluate the early warnings of this run and store its snapshot (see module doc)."""
+    lang, as_of = params.language, params.as_of
+    tables = load_clean(params)
+    churn = fit_churn(tables, as_of, params.churn)
+    record_model(params, "warn", "churn", {
+        "method": churn.method, "auc": churn.auc, "min_auc": params.churn.min_auc,
+        "fallback": churn.method != "model", "message_en": churn.messages["en"]})
+    current = current_snapshot(params, churn)
+    path = params.history_path
+    prev_date = previous_as_of(path, params.portfolio, as_of) if path.exists() else None
+    previous = load_snapshot(path, params.portfolio, prev_date) if prev_date else None
+    change = migration = None
+    extra = pd.DataFrame({"score": current["total"], "tier": current["tier"],
+                          "pd": current["pd"], "churn_probability": current["churn_probability"]})
+    if previous is not None:
+        prev = _indexed(previous)
+        change = changes(current, prev, params.history)
+        migration = migration_matrix(prev["tier"], current["tier"])
+        extra["score_prev"] = prev["total"].reindex(extra.index)
+        extra["tier_prev"] = prev["tier"].reindex(extra.index)
+    # voice of the client: complaint-theme shares etc., available to the warning rules
+    themes = theme_alert_metrics(tables, as_of, params.voice)
+    extra = extra.join(themes[[c for c in themes.columns if c not in extra.columns]])
+    metrics = client_metrics(tables, as_of, extra)
+    fm = facility_metrics(tables, as_of)
+    evaluation = evaluate_rules(metrics, fm, params.warning)
+    table = alerts(metrics, fm, params.warning, as_of, lang, evaluation=evaluation)
+    features = load_features(params)
+    table = rank_alerts(dedupe_alerts(table, params.warning), features["exposure"])
+    # alerts a manager acknowledged in the dashboard are marked, not shown as new
+    table = mark_acknowledged(table, load_acknowledgements(path, params.portfolio), as_of)
+    notes = rule_notes(evaluation, lang)
+    origin = origination_pd(fm, _pd_history(params, current))
+    # a covenant breach is a qualitative SICR indicator: the client goes on the watch list
+    breach = covenant_breach(features["dscr"], params.gates)
+    stages = ifrs9_stages(fm, current["pd"], origin, params.warning, lang=lang,
+                          watchlist=breach.index[breach.to_numpy()])
+    pd12 = load_indexed(params, "score", "credit")["pd_model"]
+    ecl = expected_credit_loss(stages, tables["facilities"], pd12, as_of, params.ecl)
+    stage_moves = None
+    if prev_date is not None:
+        before = _indexed_by(load_snapshot(path, params.portfolio, prev_date, "facility"),
+                             "facility_id")["stage"]
+        stage_moves = migration_matrix(before.astype("string"),
+                                       stages["stage"].astype("string"), normalize=False,
+                                       order=["1", "2", "3"])
+    plan = action_plan(table, tables, as_of, params.warning, lang=lang)
+    _save(params, table, notes, stages, plan, churn, change, migration)
+    save_table(params, "warn", "ecl", ecl.reset_index())
+    if stage_moves is not None:
+        save_table(params, "warn", "stage_migration", stage_moves.rename(columns=str)
+                   .reset_index().astype({"from": "string"}))
+    save_snapshot(path, params.portfolio, as_of, current.reset_index(), "client",
+                  backend=params.history.backend)
+    save_snapshot(path, params.portfolio, as_of,
+                  stages[["client_id", "stage", "pd_now", "exposure"]].reset_index(),
+                  "facility", backend=params.history.backend)
+    return WarnStage(tables, metrics, fm, evaluation, table, notes, stages, plan, churn, ecl,
+                     stage_moves, current, prev_date, change, migration)
+
+
+def _save(params: Params, table: pd.DataFrame, notes: pd.DataFrame, stages: pd.DataFrame,
+          plan: pd.DataFrame, churn: ChurnResult, change: pd.DataFrame | None,
+          migration: pd.DataFrame | None) -> None:
+    save_table(params, "warn", "alerts", table)
+    save_table(params, "warn", "rule_notes", notes)
+    save_table(params, "warn", "stages", stages.reset_index())
+    save_table(params, "warn", "action_plan", plan)
+    save_table(params, "warn", "churn", churn.scores.reset_index())
+    if change is not None:
+        save_table(params, "warn", "changes", change.reset_index())
+    if migration is not None:
+        save_table(params, "warn", "migration",
+                   migration.rename(columns=str).reset_index().astype({"from": "string"}))
+    folder = params.stage_dir("warn")
+    write_plan_csv(plan, folder / "action_plan.csv", params.language)
+    name = f"crmkit {params.portfolio} {params.as_of}"
+    write_ics(plan, folder / "actions.ics", name, params.warning)

@@ -57,6 +57,8 @@ CASES: dict[str, list[tuple[float, bool]]] = {
     "milestone_delay_share": [(0.21, True), (0.20, False)],
     "maturity_90d": [(0, True), (90, True), (91, False), (-1, False), (45, True)],
     "churn_risk": [(0.5, True), (0.4999, False), (0.9, True)],
+    "large_exposure_client": [(1.0001, True), (1.0, False), (0.7, False), (2.5, True)],
+    "large_exposure_group": [(1.0001, True), (1.0, False), (0.2, False)],
 }
 
 

@@ -104,6 +104,19 @@ def default_rules() -> list[WarningRule]:
            ("流失风险", "Churn risk"),
            ("流失概率 {value:.0%}（≥ {threshold:.0%}），安排客户回访",
             "Churn probability {value:.0%} (>= {threshold:.0%}): schedule a retention visit")),
+        # large exposures (CBIRC 2018): the metric is exposure / limit; the limit itself (a
+        # share of tier-1 capital) is in the limits: section, so the two never drift apart
+        _r("large_exposure_client", "client_limit_use", ">", 1.0, "high",
+           ("单一客户大额风险暴露超限", "Single-client large-exposure limit breached"),
+           ("风险暴露达到单一客户限额的 {value:.0%}（不得超过 {threshold:.0%}）：压降敞口或报批",
+            "Exposure is {value:.0%} of the single-client limit (at most {threshold:.0%}): "
+            "reduce it or seek approval")),
+        _r("large_exposure_group", "group_limit_use", ">", 1.0, "high",
+           ("集团客户大额风险暴露超限", "Group large-exposure limit breached"),
+           ("所属集团风险暴露达到集团限额的 {value:.0%}（不得超过 {threshold:.0%}）："
+            "统筹压降集团授信",
+            "The group's exposure is {value:.0%} of the group limit (at most {threshold:.0%}): "
+            "reduce the group's facilities")),
     ]
 
 

@@ -27,7 +27,14 @@ from crmkit.relate.groups import (
     guarantee_amounts,
     other_members,
 )
-from crmkit.relate.stage import RelateStage, expected_needs, open_requests, relate_tables, run
+from crmkit.relate.stage import (
+    RelateStage,
+    expected_needs,
+    limit_uses,
+    open_requests,
+    relate_tables,
+    run,
+)
 from crmkit.relate.treemap import (
     MODULE_COLUMNS,
     NEED_COLUMNS,
@@ -37,7 +44,7 @@ from crmkit.relate.treemap import (
 )
 
 __all__ = ["run", "RelateStage", "RelateError", "relate_tables", "expected_needs",
-           "open_requests", "check_relationships", "client_groups", "guarantee_amounts",
+           "open_requests", "limit_uses", "check_relationships", "client_groups", "guarantee_amounts",
            "client_exposure", "group_table", "grade_order", "backstop_stage", "other_members",
            "shares", "hhi", "concentration_summary", "limit_table", "limit_metrics",
            "DIMENSIONS", "LIMIT_METRICS", "need_modules", "urgency_bands",

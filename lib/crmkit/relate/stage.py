@@ -31,6 +31,7 @@ from crmkit.core.store import load_indexed, save_table
 from crmkit.params import Params
 from crmkit.relate.concentration import (
     DIMENSIONS,
+    LIMIT_METRICS,
     concentration_summary,
     limit_metrics,
     limit_table,
@@ -47,7 +48,8 @@ from crmkit.relate.groups import (
 from crmkit.relate.treemap import need_modules
 from crmkit.score import load_features
 
-__all__ = ["RelateStage", "run", "relate_tables", "expected_needs", "open_requests"]
+__all__ = ["RelateStage", "run", "relate_tables", "expected_needs", "open_requests",
+           "limit_uses"]
 
 
 @dataclass
@@ -154,3 +156,11 @@ def run(params: Params) -> RelateStage:
         save_table(params, "relate", name, df)
     return RelateStage(**out, needs_source=source)
 
+
+
+def limit_uses(tables: dict[str, pd.DataFrame], params: Params) -> pd.DataFrame:
+    """Per client: ``client_limit_use`` and ``group_limit_use`` (see
+    :func:`crmkit.relate.concentration.limit_metrics`), computed afresh from the clean tables
+    and the score features, for the warn stage's large-exposure rules."""
+    clients = relate_tables(tables, load_features(params), params)["clients"]
+    return clients.set_index("client_id")[list(LIMIT_METRICS)]

@@ -19,6 +19,7 @@ import pandas as pd
 from crmkit.collect.tables import load_clean
 from crmkit.core.store import load_indexed, record_model, save_table
 from crmkit.params import Params
+from crmkit.relate import limit_uses
 from crmkit.score.stage import load_features
 from crmkit.tier.gates import covenant_breach
 from crmkit.voice.alerts import theme_alert_metrics
@@ -146,6 +147,8 @@ def run(params: Params) -> WarnStage:
     # voice of the client: complaint-theme shares etc., available to the warning rules
     themes = theme_alert_metrics(tables, as_of, params.voice)
     extra = extra.join(themes[[c for c in themes.columns if c not in extra.columns]])
+    # large-exposure limits: the client's and its group's use of the limit (relate stage)
+    extra = extra.join(limit_uses(tables, params))
     metrics = client_metrics(tables, as_of, extra)
     fm = facility_metrics(tables, as_of)
     evaluation = evaluate_rules(metrics, fm, params.warning)

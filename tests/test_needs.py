@@ -304,3 +304,22 @@ def test_bad_needs_parameters_say_what_to_fix():
         NeedsParams(weights={"grwoth": 1.0})
     with pytest.raises(ValueError, match="refinancing_lead_min_days must be below"):
         NeedsParams(refinancing_lead_min_days=120, refinancing_lead_max_days=30)
+
+
+def test_growth_strategy_reaches_high_potential_clients_only_through_the_gates():
+    from crmkit.diagnose import diagnostic_table
+
+    idx = pd.Index(["A", "B", "C", "D"], name="client_id")
+    feats = pd.DataFrame({"in_default": [False, True, False, False],      # B in default
+                          "dscr": [2.0, 2.0, 0.8, 2.0],                   # C breaches
+                          "income": 1e6, "exposure": 1e8}, index=idx)
+    pd_ = pd.Series([0.005, 0.005, 0.005, 0.10], index=idx)               # D: PD too high
+    everyone = pd.DataFrame({"recommended": True}, index=idx)
+    diag = diagnostic_table(feats, pd_=pd_, potential=everyone)
+    assert diag["risk_status"].astype(str).tolist() == ["normal", "default", "watch", "elevated"]
+    assert diag.loc["A", "strategy_id"] == "grow_high_potential"
+    assert not diag.loc[["B", "C", "D"], "strategy_id"].eq("grow_high_potential").any()
+    assert not diag.loc[["B", "C", "D"], "strategy_kind"].eq("value").any()
+    nobody = diagnostic_table(feats, pd_=pd_, potential=everyone.assign(recommended=False))
+    assert not nobody["strategy_id"].eq("grow_high_potential").any()
+    assert not diagnostic_table(feats, pd_=pd_)["strategy_id"].eq("grow_high_potential").any()

@@ -15,7 +15,7 @@ import pandas as pd
 
 from crmkit.collect.tables import load_clean
 from crmkit.core.branding import brand_of
-from crmkit.core.store import atomic_write, load_indexed, load_table, save_table
+from crmkit.core.store import atomic_write, load_indexed, load_table, save_table, table_path
 from crmkit.diagnose.card_extras import add_card_details
 from crmkit.diagnose.cards import client_cards
 from crmkit.diagnose.cards_html import client_cards_html
@@ -73,10 +73,12 @@ def run(params: Params) -> DiagnoseStage:
                             as_of=params.as_of, index=features.index)
     strategies = load_strategies(strategy_path(params))
     stages = load_table(params, "warn", "stages")
+    potential = (load_indexed(params, "needs", "high_potential")  # growth behind the gates
+                 if table_path(params, "needs", "high_potential").is_file() else None)
     diag = diagnostic_table(features, scores=scores, tiers=tiers, segments=tiers, pd_=credit,
                             risk=tiers, alerts=alerts, churn=churn, clv=clv,
                             strategies=strategies, params=dp, stages=stages,
-                            gates=params.gates)
+                            gates=params.gates, potential=potential)
     ecl = load_table(params, "warn", "ecl")
     diag["ecl"] = (ecl.groupby(ecl["client_id"].astype("string"))["ecl"].sum()
                    .reindex(diag.index.astype("string")).to_numpy())

@@ -13,6 +13,7 @@ has one row per strategy:
 ``satisfaction_band`` high / medium / low / unknown
 ``risk_band``       low / medium / high / unknown
 ``churn_band``      low / medium / high / unknown
+``potential``       high (recommended by the needs stage's high-potential list) / other
 ``strategy_zh``     the strategy in Chinese (required)
 ``strategy_en``     the strategy in English (required)
 ``note``            free text for the consultants (ignored)
@@ -73,10 +74,11 @@ BAND_LEVELS: dict[str, tuple[str, ...]] = {
     "tier": ("A", "B", "C"),
     "segment": tuple(SEGMENTS),
     "risk_status": RISK_STATUSES,
+    "potential": ("high", "other"),
 }
 #: Key columns of the strategy table, matched against the diagnostic table's columns.
 KEY_COLUMNS: tuple[str, ...] = ("risk_status", "segment", "tier", "value_band",
-                                "satisfaction_band", "risk_band", "churn_band")
+                                "satisfaction_band", "risk_band", "churn_band", "potential")
 #: What a strategy does: recover a defaulted loan, contain risk, serve, or grow value.
 STRATEGY_KINDS: tuple[str, ...] = ("workout", "risk", "service", "value")
 #: The gates (risk before value): the kinds of strategy each risk status may receive.

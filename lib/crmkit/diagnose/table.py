@@ -142,7 +142,8 @@ def diagnostic_table(features: pd.DataFrame | None = None, *,
                      params: DiagnoseParams | None = None,
                      index: pd.Index | None = None,
                      stages: pd.Series | pd.DataFrame | None = None,
-                     gates: RiskGates | None = None) -> pd.DataFrame:
+                     gates: RiskGates | None = None,
+                     potential: pd.Series | pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per client: identity, tier, segment, scores, PD, satisfaction, CLV, alerts, churn,
     the four bands and the recommended strategy.
 
@@ -171,6 +172,10 @@ def diagnostic_table(features: pd.DataFrame | None = None, *,
         The risk gates (``params.gates``): the risk status (default / watch / elevated /
         normal) from default, covenant breach (features ``in_default``, ``dscr``), stage,
         PD and open alerts caps the tier, raises the risk band and limits the strategies.
+    potential
+        ``recommended`` per client (the needs stage's ``high_potential``, indexed by client_id):
+        ``potential`` is high for those, other for the rest; a strategy keyed on it is a value
+        strategy, so it reaches only clients the gates leave at ``normal``.
 
     Returns
     -------
@@ -239,6 +244,10 @@ def diagnostic_table(features: pd.DataFrame | None = None, *,
                                 if s is not None else np.nan)
     out["clv_at_risk"] = out["clv"] * out["churn_probability"]
     _gate(out, feats, stages, gates)
+    rec = _pick(potential, "recommended", "potential")
+    if rec is not None:
+        hp = _align(rec.astype("boolean"), idx).fillna(False).to_numpy(dtype=bool)
+        out["potential"] = pd.array(np.where(hp, "high", "other"), dtype="string")
     for col, values in client_bands(out, p).items():
         out[col] = values
     table = load_strategies() if strategies is None else strategies

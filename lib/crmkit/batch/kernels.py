@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmkit.params import Params
+
+if TYPE_CHECKING:
+    from crmkit.batch.session import KernelSession
 
 __all__ = ["execute_notebook", "ipc_kernel_manager", "STATIC_WIDGETS_ENV", "KERNEL_ARGUMENTS"]
 
@@ -42,9 +45,13 @@ def ipc_kernel_manager() -> type:
     return IPCKernelManager
 
 
-def execute_notebook(nb: Path, out: Path, params_file: Path, params: Params) -> None:
+def execute_notebook(nb: Path, out: Path, params_file: Path, params: Params,
+                     session: KernelSession | None = None) -> None:
     """Run one notebook into ``out``; a failed notebook is kept (with its error), an
-    interrupted one is removed, so no half-written notebook is ever left behind."""
+    interrupted one is removed, so no half-written notebook is ever left behind.
+
+    With a ``session``, the notebook runs in the session's kernel (started or reset first) and
+    any failure discards that kernel; without, in a kernel of its own, shut down after."""
     import papermill as pm
 
     from crmkit.batch.watchdog import ENGINE
@@ -53,13 +60,15 @@ def execute_notebook(nb: Path, out: Path, params_file: Path, params: Params) -> 
     # TCP kernels: the Unix-socket manager below was seen to lose a reply now and then (the
     # kernel idle, the client waiting), so it is opt-in via CRMKIT_KERNEL_IPC=1.
     ipc = os.environ.get("CRMKIT_KERNEL_IPC") == "1" and os.name == "posix"
-    extra = {"kernel_manager_class": ipc_kernel_manager()} if ipc else {}
+    extra: dict[str, Any] = {"kernel_manager_class": ipc_kernel_manager()} if ipc else {}
     # Headless kernels get static widget panels (see crmkit.widgets.static_widgets): live
     # ipywidgets in a kernel nobody looks at only add comm traffic, and an Output-widget cell
     # was seen to leave the client waiting on an idle kernel until the cell timeout.
     previous = os.environ.get(STATIC_WIDGETS_ENV)
     os.environ[STATIC_WIDGETS_ENV] = "1"  # inherited by the kernel this call starts
     try:
+        if session is not None:  # its live kernel: Papermill neither starts nor stops it
+            extra = {"km": session.kernel(params.batch.start_timeout_seconds)}
         pm.execute_notebook(
             str(nb), str(tmp), parameters={"params_file": str(params_file)},
             kernel_name="python3", cwd=str(nb.parent), progress_bar=False,
@@ -68,10 +77,14 @@ def execute_notebook(nb: Path, out: Path, params_file: Path, params: Params) -> 
             silent_seconds=params.batch.silent_kernel_seconds,
             extra_arguments=KERNEL_ARGUMENTS, **extra)
     except Exception:
+        if session is not None:
+            session.discard()
         if tmp.exists():
             os.replace(tmp, out)  # the executed notebook shows the failing cell
         raise
     except BaseException:
+        if session is not None:
+            session.discard()
         tmp.unlink(missing_ok=True)
         raise
     finally:

@@ -27,6 +27,7 @@ from crmkit.batch.interrupt import (
     worker_init,
 )
 from crmkit.batch.kernels import execute_notebook
+from crmkit.batch.session import KernelSession, kernel_per_portfolio
 from crmkit.batch.manifest import (
     input_hashes,
     package_versions,
@@ -34,7 +35,7 @@ from crmkit.batch.manifest import (
     stage_fingerprint,
     write_manifest,
 )
-from crmkit.batch.progress import Printer, portfolio_done, print_summary, progress_line
+from crmkit.batch.progress import Printer, portfolio_done, print_summary
 from crmkit.batch.results import PortfolioRun, StageRun
 from crmkit.collect.sql import redact, redact_url
 from crmkit.core.errors import CrmkitError, ParametersError
@@ -116,17 +117,24 @@ def run_portfolio(params_file: str | Path, stages: list[str] | None = None,
     if unknown:
         run.error = f"unknown stage(s) {unknown}; known: {list(books)}"
         return run
+    # one kernel for all the stages (CRMKIT_KERNEL=stage: one per stage, see batch.session)
+    session = KernelSession(next(iter(books.values())).parent,
+                            params.batch.start_timeout_seconds) if kernel_per_portfolio() else None
     try:
-        return _run_stages(run, params, params_file, books, stages, resume, events)
+        return _run_stages(run, params, params_file, books, stages, resume, events, session)
     except CrmkitError as exc:  # an unwritable output folder (OutputError) and the like
         run.error = redact_url(str(exc))
     except OSError as exc:
         run.error = str(output_error(exc, params.run_dir))
+    finally:
+        if session is not None:
+            session.close()
     return run
 
 
 def _run_stages(run: PortfolioRun, params: Params, params_file: Path, books: dict[str, Path],
-                stages: list[str] | None, resume: bool, events: Any) -> PortfolioRun:
+                stages: list[str] | None, resume: bool, events: Any,
+                session: KernelSession | None = None) -> PortfolioRun:
     out_dir = ensure_dir(params.run_dir / "notebooks")
     for stale in params.run_dir.rglob(".*.part*"):  # left by a run that was killed
         stale.unlink(missing_ok=True)
@@ -160,7 +168,7 @@ def _run_stages(run: PortfolioRun, params: Params, params_file: Path, books: dic
         while attempts < 2:
             attempts += 1
             try:
-                execute_notebook(nb, out, params_file, params)
+                execute_notebook(nb, out, params_file, params, session)
                 error = ""
                 break
             except Exception as exc:  # noqa: BLE001 - isolate every failure
@@ -233,7 +241,10 @@ def run_portfolios(paths: list[Path], stages: list[str] | None = None,
     results: list[PortfolioRun] = []
     total = len(files)
     if executor == "dask":
-        results = _run_dask(files, stages, resume, scheduler, progress, notebooks)
+        from crmkit.batch.executors import run_dask
+
+        results = run_dask(run_chain, chains(files), len(files), stages, resume, scheduler,
+                           progress, notebooks)
     else:
         groups = chains(files)
         workers = max(1, min(workers or os.cpu_count() or 1, len(groups)))
@@ -364,32 +375,3 @@ def _check_distinct(files: list[Path]) -> None:
                 f"{f} and {seen[key]} both write {p.run_dir}: give each portfolio its own "
                 "'portfolio:' name (or a different output_dir / as_of).")
         seen[key] = f
-
-
-def _run_dask(files: list[Path], stages: list[str] | None, resume: bool,
-              scheduler: str | None, progress: bool,
-              notebooks: Path | None) -> list[PortfolioRun]:
-    try:
-        from distributed import Client
-        from distributed import as_completed as dask_completed
-    except ImportError:
-        raise CrmkitError("the Dask executor needs dask.distributed: pip install "
-                          "'crmkit[dask]'") from None
-    if not scheduler:
-        raise CrmkitError("--executor dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
-    try:
-        client = Client(scheduler, timeout="20s")
-    except OSError as exc:
-        raise CrmkitError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
-    results: list[PortfolioRun] = []
-    try:
-        futs = [client.submit(run_chain, g, stages, resume, notebooks, pure=False)
-                for g in chains(files)]
-        for fut in dask_completed(futs):
-            for r in fut.result():
-                results.append(r)
-                if progress:
-                    progress_line(r, len(results), len(files), True)
-    finally:
-        client.close()
-    return results

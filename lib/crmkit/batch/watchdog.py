@@ -123,10 +123,15 @@ class WatchedEngine(NBClientEngine):
         kwargs.pop("startup_timeout", None)
         timeout = execution_timeout or kwargs.pop("timeout", None)
         kwargs.pop("timeout", None)
-        return WatchedClient(nb_man, timeout=timeout, startup_timeout=start_timeout,
-                             kernel_name=kernel_name, log=logger, log_output=log_output,
-                             stdout_file=stdout_file, stderr_file=stderr_file,
-                             **kwargs).execute()
+        client = WatchedClient(nb_man, timeout=timeout, startup_timeout=start_timeout,
+                               kernel_name=kernel_name, log=logger, log_output=log_output,
+                               stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
+        try:
+            return client.execute()
+        finally:  # a kernel given as ``km`` (crmkit.batch.session) lives on: close our client
+            if not client.owns_km and client.kc is not None:
+                client.kc.stop_channels()
+                client.kc = None
 
 
 papermill_engines.register(ENGINE, WatchedEngine)

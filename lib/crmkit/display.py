@@ -11,14 +11,23 @@ from collections.abc import Iterable
 import pandas as pd
 
 from crmkit.core.i18n import LABELS, header
-from crmkit.diagnose.labels import fmt_money
+from crmkit.core.units import money_header, money_unit
 
-__all__ = ["view"]
+__all__ = ["view", "tidy", "grade_order", "grade_counts", "quarantine_view", "styled"]
 
-#: Money columns (yuan) shown in 万元 / 亿元 rather than as raw numbers.
+#: Money columns (yuan) shown in one unit per column, 万元 or 亿元, named in the header.
 _MONEY = {"exposure", "income", "committed", "clv", "clv_at_risk", "ecl", "ead", "amount",
           "outstanding", "interest_income", "fee_income", "total_assets", "revenue", "ebitda",
           "exposure_sum", "clv_sum"}
+#: Shares and probabilities shown as percentages.
+_SHARE = {"pd", "pd_12m", "pd_lifetime", "churn_probability", "share", "count_share",
+          "exposure_share", "on_time_share", "needs_fulfilled_share", "csat_share", "coverage",
+          "event_rate", "bad_rate", "default_rate", "mean_pd"}
+
+# Long texts (notes, reasons) shown whole and wide tables shown with every column: the notebook
+# scrolls sideways instead of cutting a cell to "..." or hiding columns.
+pd.set_option("display.max_colwidth", None)
+pd.set_option("display.max_columns", 60)
 
 
 def _register_missing() -> None:
@@ -31,34 +40,183 @@ def _register_missing() -> None:
         "profile": ("画像编号", "Profile no."), "points": ("评分卡分数", "Scorecard points"),
         "grade": ("信用等级", "Rating grade"), "slotting": ("监管分类", "Slotting category"),
         "missing": ("缺失指标数", "Missing indicators"),
+        "score_min": ("分数下限", "Score from"), "score_max": ("分数上限", "Score to"),
+        "count_share": ("客户占比", "Share of clients"), "bin_index": ("分箱序号", "Bin no."),
+        "weight": ("权重", "Weight"), "kind": ("类型", "Kind"), "effect": ("影响", "Effect"),
+        "label_zh": ("维度", "Dimension"), "label_en": ("维度", "Dimension"),
+        "clients": ("客户数", "Clients"), "tier_by_value": ("按得分层级", "Tier by score"),
+        "risk_status": ("风险状态", "Risk status"), "change": ("变化", "Change"),
+        "pd_change": ("违约概率变化", "PD change"), "score_change": ("得分变化", "Score change"),
+        "table": ("数据表", "Table"), "row": ("源文件行号", "Source row"),
+        "column": ("字段", "Column"), "reason": ("隔离原因", "Reason"),
+        "detail": ("说明", "Detail"), "rows": ("行数", "Rows"), "file": ("文件", "File"),
     }
     extra.update({k: v for k, v in {**INDICATOR_LABELS, **DIMENSION_LABELS}.items()})
+    extra.update({
+        "default_rate": ("违约率", "Default rate"), "mean_pd": ("平均违约概率", "Mean PD"),
+        "brier": ("布里尔分数", "Brier score"), "basis": ("口径", "Basis"), "n": ("样本数", "n"),
+        "defaults": ("违约数", "Defaults"), "model": ("模型", "Model"),
+        "max_points": ("该指标最高分", "Best points of the feature"), "woe": ("WOE", "WOE"),
+        "coefficient": ("系数", "Coefficient"), "event_rate": ("违约率", "Default rate"),
+        "feature": ("指标", "Feature"), "bin": ("分箱", "Bin"),
+        "points_new": ("新刻度下的分数", "Points on the new scale"),
+    })
     for key, pair in extra.items():
         LABELS.setdefault(f"col.{key}", tuple(pair))
+    words = {
+        "kind.lift": ("提升", "Lift"), "kind.drag": ("拖累", "Drag"),
+        "kind.numeric": ("数值型", "Numeric"), "kind.categorical": ("类别型", "Categorical"),
+        "basis.out_of_fold": ("样本外（交叉验证）", "Out of fold"),
+        "basis.in_sample": ("样本内", "In sample"),
+        "model.scorecard": ("评分卡", "Scorecard"),
+        "model.gbm": ("梯度提升树（仅对照）", "Gradient boosting (comparison)"),
+        "model.rules": ("专家规则", "Expert rules"),
+    }
+    for key, pair in words.items():
+        LABELS.setdefault(f"display.{key}", pair)
 
 
 _register_missing()
 
+#: Code columns shown in words: column -> namespace of its labels in the catalogue.
+_CODES = {"kind": "display.kind.", "basis": "display.basis.", "model": "display.model.",
+          "slotting": "credit.slotting.", "tier": "tier.", "tier_by_value": "tier.",
+          "severity": "warn.severity.", "risk_status": "diag.status."}
+
+
+def _words(name: object, values: pd.Series | pd.Index, lang: str) -> pd.Series | pd.Index:
+    """Codes of column ``name`` in words (features by their header); unknown codes unchanged."""
+    from crmkit.core.i18n import t
+
+    if name == "feature":
+        return values.map(lambda v: v if pd.isna(v) else header(str(v), lang))
+    ns = _CODES.get(str(name))
+    if ns is None:
+        return values
+    return values.map(lambda v: v if pd.isna(v) or f"{ns}{v}" not in LABELS
+                      else t(f"{ns}{v}", lang))
+
 
 def view(df: pd.DataFrame, lang: str = "zh", columns: Iterable[str] | None = None,
          digits: int = 2, index: bool = True, n: int | None = None) -> pd.DataFrame:
-    """A copy of ``df`` for display: chosen ``columns``, numbers rounded, headers in ``lang``.
+    """A copy of ``df`` for display: chosen ``columns``, headers in ``lang``, numbers for reading.
 
+    Money columns are shown in one unit per column (万元 or 亿元, chosen from the column's scale
+    by :func:`crmkit.core.units.money_unit`, stated in the header); shares and PDs as
+    percentages; counts as whole numbers; other numbers to ``digits`` places; blanks as "—".
     The index name is translated too (``client_id`` -> 客户编号); ``n`` keeps the first rows.
     """
     out = df if columns is None else df[[c for c in columns if c in df.columns]]
     if n is not None:
         out = out.head(n)
     out = out.copy()
-    money = [c for c in out.columns if c in _MONEY and pd.api.types.is_numeric_dtype(out[c])]
-    for c in money:  # 1.218292e+11 -> 1,218.3 亿元
-        out[c] = [fmt_money(float(v), lang) if pd.notna(v) else "—" for v in out[c]]
-    num = out.select_dtypes("number").columns
-    out[num] = out[num].round(digits)
-    text = [c for c in out.columns if out[c].dtype == object or str(out[c].dtype) == "string"]
-    for c in text:  # blanks read as a dash, never <NA>
-        out[c] = out[c].astype(object).where(out[c].notna(), "—")
-    out.columns = [header(str(c), lang) for c in out.columns]
+    names = {c: header(str(c), lang) for c in out.columns}
+    if out.index.name in _CODES or out.index.name == "feature":
+        out.index = _words(out.index.name, out.index, lang)
+    for c in out.columns:
+        if c in _CODES or c == "feature":
+            out[c] = _words(c, out[c].astype(object), lang)
+        s = out[c]
+        if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            continue
+        v = pd.to_numeric(s, errors="coerce").astype("float64")
+        if c in _MONEY:  # 1.218292e+11 -> 1,218.29 under 敞口（亿元）
+            unit = money_unit(v.dropna(), lang)
+            out[c] = [unit.text(x) for x in v]
+            names[c] = money_header(names[c], unit, lang)
+        elif c in _SHARE:
+            places = 2 if c.startswith("pd") else 1  # PDs: 0.03 % matters; shares: 72.5 %
+            out[c] = ["—" if pd.isna(x) else f"{x:.{places}%}" for x in v]
+    out = tidy(out, digits)
+    out.columns = [names[c] for c in out.columns]
     if index and out.index.name:
         out.index.name = header(str(out.index.name), lang)
     return out if index else out.reset_index(drop=True)
+
+
+def _number(x: float, digits: int, whole: bool) -> str:
+    if pd.isna(x):
+        return "—"
+    if whole:
+        return f"{x:,.0f}" if abs(x) >= 10_000 else f"{x:.0f}"
+    return f"{x:,.{digits}f}"
+
+
+def tidy(df: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
+    """Values for reading, whatever the headers: blanks as "—" (never ``<NA>`` / ``NaN``),
+    whole-number columns as integers (``246``, not ``246.0``), other decimals to ``digits``
+    places with thousands separators (never ``1.2e+11``). Headers and index are kept."""
+    out = df.copy()
+    for c in out.columns:
+        s = out[c]
+        if pd.api.types.is_bool_dtype(s) and not s.isna().any():
+            continue
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            v = pd.to_numeric(s, errors="coerce").astype("float64")
+            finite = v.dropna()
+            whole = bool(len(finite)) and bool((finite % 1 == 0).all())
+            if pd.api.types.is_integer_dtype(s) and not s.isna().any():
+                continue  # plain integers already read well
+            out[c] = [_number(x, digits, whole) for x in v]
+        else:
+            o = s.astype(object)
+            out[c] = o.where(o.notna(), "—")
+    return out
+
+
+def styled(df: pd.DataFrame, long_text: int = 40):
+    """``df`` ready to show, with its layout fixed: short cells stay on one line (a Chinese name
+    never breaks one character per line when the table is wide), columns of long text wrap
+    within a wide column, a plain row-number index is hidden, cells are escaped. The notebook
+    scrolls sideways rather than cutting a table off.
+
+    Returns a :class:`pandas.io.formats.style.Styler` (for display only).
+    """
+    text = [c for c in df.columns if df[c].dtype == object
+            and df[c].astype(str).str.len().quantile(0.5) > long_text]
+    sty = df.style.format(escape="html", na_rep="—").set_table_styles(
+        [{"selector": "td, th", "props": "white-space: nowrap; text-align: right;"}])
+    if text:
+        sty = sty.set_properties(subset=text, **{"white-space": "normal", "min-width": "28em",
+                                                 "text-align": "left"})
+    if isinstance(df.index, pd.RangeIndex):
+        sty = sty.hide(axis="index")
+    return sty
+
+
+def quarantine_view(quarantine: pd.DataFrame, lang: str = "zh", n: int | None = 20
+                    ) -> pd.DataFrame:
+    """Quarantined rows for reading: table, column and reason in words, the source row and the
+    message; the raw cells (kept in ``quarantine.csv``) left out."""
+    from crmkit.collect import REASONS  # noqa: F401 - registers the reason labels
+    from crmkit.core.contract import TABLES
+    from crmkit.core.i18n import t
+
+    i = 0 if lang == "zh" else 1
+    out = quarantine.drop(columns=[c for c in ("raw", "source", "value") if c in quarantine])
+    out = out.head(n) if n is not None else out.copy()
+    out["table"] = [(TABLES[x].zh, TABLES[x].en)[i] if x in TABLES else x for x in out["table"]]
+    out["reason"] = [t(f"reason.{r}", lang) for r in out["reason"]]
+    out["column"] = [header(str(c), lang) for c in out["column"]]
+    return styled(view(out, lang, index=False))
+
+
+def grade_order(grades: Iterable[tuple[str, float]], worst_grade: str = "C",
+                default_grade: str = "D") -> list[str]:
+    """Rating grades best first, as the parameters define them (``credit.grades``, then the
+    worst performing grade, then default): A, BBB, BB ... D — never alphabetical."""
+    order = [g for g, _ in grades]
+    return order + [g for g in (worst_grade, default_grade) if g not in order]
+
+
+def grade_counts(grade: pd.Series, order: Iterable[str], lang: str = "zh") -> pd.DataFrame:
+    """Clients per rating grade, in rating order (``order`` from :func:`grade_order`), with
+    their share; grades no client holds are left out."""
+    order = list(order)
+    cat = pd.Categorical(grade.dropna().astype(str), categories=order, ordered=True)
+    counts = pd.Series(cat).value_counts(sort=False)
+    counts = counts[counts > 0]
+    table = pd.DataFrame({"clients": counts.astype(int),
+                          "share": counts / max(int(counts.sum()), 1)})
+    table.index = pd.Index([str(g) for g in counts.index], name="grade")
+    return view(table, lang, digits=2)

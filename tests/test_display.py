@@ -1,0 +1,56 @@
+"""The notebooks' table face: headers in words, money in one unit per column, no raw markers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crmkit.display import grade_counts, grade_order, tidy, view
+from crmkit.params.credit import DEFAULT_GRADES
+
+
+def _frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "client_name": ["甲公司", None, "丙公司"],
+        "exposure": [1.218292e11, 3.0e9, np.nan],
+        "pd": [0.0123, np.nan, 0.5],
+        "dscr": [1.234, np.nan, 2.0],
+        "n_products": [1.0, 2.0, np.nan],
+        "score_min": pd.array([1, None, 3], dtype="Int64"),
+    }, index=pd.Index(["C1", "C2", "C3"], name="client_id"))
+
+
+def test_money_in_one_unit_named_in_the_header() -> None:
+    zh = view(_frame(), "zh")
+    assert "敞口（亿元）" in zh.columns and zh.index.name == "客户编号"
+    assert list(zh["敞口（亿元）"]) == ["1,218.3", "30.0", "—"]
+    en = view(_frame(), "en")
+    assert "Exposure (CNY bn)" in en.columns and en.loc["C1", "Exposure (CNY bn)"] == "121.8"
+
+
+def test_no_snake_case_headers_no_missing_markers_no_scientific_notation() -> None:
+    for lang in ("zh", "en"):
+        html = view(_frame(), lang).to_html()
+        assert "score_min" not in html and "n_products" not in html and "client_id" not in html
+        assert "&lt;NA&gt;" not in html and "NaN" not in html and "e+" not in html
+    zh = view(_frame(), "zh")
+    assert zh.loc["C2", "客户名称"] == "—" and zh.loc["C1", "违约概率"] == "1.23%"
+    assert list(zh["产品数"]) == ["1", "2", "—"]  # counts as whole numbers, not 1.0
+
+
+def test_tidy_keeps_headers_and_formats_values() -> None:
+    df = pd.DataFrame({"客户数": [246.0, 3.0], "比率": [0.12345, np.nan], "名称": ["a", pd.NA]})
+    out = tidy(df)
+    assert list(out.columns) == ["客户数", "比率", "名称"]
+    assert list(out["客户数"]) == ["246", "3"] and list(out["比率"]) == ["0.12", "—"]
+    assert out.loc[1, "名称"] == "—"
+
+
+def test_grades_in_rating_order_not_alphabetical() -> None:
+    order = grade_order(DEFAULT_GRADES, worst_grade="C", default_grade="D")
+    assert order == ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "C", "D"]
+    grades = pd.Series(["B", "A", "BBB", "D", "CCC", "BB", "A", None])
+    table = grade_counts(grades, order, "zh")
+    assert list(table.index) == ["A", "BBB", "BB", "B", "CCC", "D"]
+    assert list(table.iloc[:, 0]) == [2, 1, 1, 1, 1, 1]
+    assert table.iloc[0, 1] == "28.6%"

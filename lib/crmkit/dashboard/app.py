@@ -35,7 +35,7 @@ from crmkit.dashboard.views import (
 )
 from crmkit.params import Params, load_params
 from crmkit.tier.tiers import segment_labels
-from crmkit.warn.acknowledgements import acknowledge, acknowledgements_path, default_user
+from crmkit.warn.acknowledgements import acknowledge, default_user
 
 __all__ = ["Dashboard", "dashboard", "ENV_PARAMS", "WORKLIST_ROWS"]
 
@@ -147,13 +147,16 @@ class Dashboard:
         self.view: RunView | None = None
         self._css = ""
         self._quiet = False
+        self._trends_shown = False
         self._wire()
         self._load_portfolio()
 
     # -- wiring --------------------------------------------------------------------------
     def _wire(self) -> None:
         self.portfolio.observe(lambda _: self._load_portfolio(), "value")
-        self.as_of.observe(lambda ch: ch["new"] and self._load_run(), "value")
+        self.as_of.observe(lambda ch: ch["new"] and not self._quiet and self._load_run(),
+                           "value")
+        self.tabs.observe(lambda _: self._show_tab(), "selected_index")
         for sel in self.filters.values():
             sel.observe(lambda _: self._quiet or self.refresh(), "value")
         self.clear.on_click(lambda _: self._clear_filters())
@@ -170,8 +173,12 @@ class Dashboard:
         if not dates:
             raise DashboardError(f"{self.params.output_dir / self.params.portfolio}: no "
                                  "finished run yet; run 'crmkit run' on the parameters first")
-        self.as_of.options = [(d.isoformat(), d.isoformat()) for d in reversed(dates)]
-        self.as_of.value = dates[-1].isoformat()
+        self._quiet = True
+        try:
+            self.as_of.options = [(d.isoformat(), d.isoformat()) for d in reversed(dates)]
+            self.as_of.value = dates[-1].isoformat()
+        finally:
+            self._quiet = False
         self._load_run()
         threading.Thread(target=self._load_font, args=(dates,), daemon=True).start()
 
@@ -212,10 +219,6 @@ class Dashboard:
             return
         clients = filter_clients(v.clients, self.selection())
         self.clients = clients
-        open_n = len(open_worklist(v.alerts, clients.index))
-        self.summary.value = html.escape(t("dash.summary", self.lang).format(
-            n=len(clients), exposure=money(clients["exposure"].sum(), self.lang),
-            alerts=open_n))
         names = segment_labels(v.params.tiering, self.lang)
         self.matrix_box.children = [matrix_grid(clients, names, self.lang, self._cell)]
         self.tree_box.children = [treemap_rows(clients, self.lang, self._tile)]
@@ -224,8 +227,14 @@ class Dashboard:
         names_ = clients["client_name"].astype("string").fillna("")
         self.card_pick.options = [("", "")] + sorted(
             ((str(n) or str(i), str(i)) for i, n in zip(clients.index, names_, strict=True)))
-        self._trends()
+        self._trends_shown = False
         self._worklist()
+        self._show_tab()
+        # last: when the summary changes, every panel above is up to date
+        open_n = len(open_worklist(v.alerts, clients.index))
+        self.summary.value = html.escape(t("dash.summary", self.lang).format(
+            n=len(clients), exposure=money(clients["exposure"].sum(), self.lang),
+            alerts=open_n))
 
     # -- drill-down --------------------------------------------------------------------------
     def _cell(self, risk: str, capacity: str) -> None:
@@ -249,6 +258,12 @@ class Dashboard:
         self.card.value = card_frame(card_page(self.view, client_id, self.lang, self._css))
 
     # -- trends and worklist ------------------------------------------------------------------
+    def _show_tab(self) -> None:
+        """Draw the trends when their tab is open (they take a few seconds)."""
+        if self.tabs.selected_index == 3 and not self._trends_shown and self.view is not None:
+            self._trends_shown = True
+            self._trends()
+
     def _trends(self) -> None:
         table = trend_table(self.params, self.clients.index)
         if table.empty:
@@ -292,10 +307,10 @@ class Dashboard:
         except CrmkitError as exc:  # no alert ticked, no note: say so next to the button
             self.ack_status.value = html.escape(t("dash.error", self.lang).format(msg=exc))
             return
-        self.ack_status.value = html.escape(t("dash.work.done", self.lang).format(
-            n=len(done), path=acknowledgements_path(p.history_path).name))
         self.note.value = ""
         self._load_run()
+        self.ack_status.value = html.escape(t("dash.work.done", self.lang).format(
+            n=len(done), user=done["user"].iloc[0]))
 
 
 def dashboard(params: str | list[Params] | list[str | Path] | None = None) -> w.VBox:

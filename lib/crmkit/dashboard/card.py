@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import html
 
+from crmkit.core.branding import brand_of
 from crmkit.core.store import load_table, table_path
 from crmkit.dashboard.data import DashboardError, RunView
 from crmkit.diagnose import client_card, client_cards_html
+from crmkit.diagnose.card_extras import add_card_details
 from crmkit.score.stage import load_features
 
 __all__ = ["card_page", "card_frame"]
@@ -28,17 +30,20 @@ def card_page(view: RunView, client_id: str, lang: str, font_css: str = "") -> s
     cid = str(client_id)
     if cid not in view.diagnostic.index:
         raise DashboardError(f"client {cid!r} is not in the run of {p.as_of}")
-    clients = load_table(p, "collect", "clients") if table_path(
-        p, "collect", "clients").is_file() else None
-    drivers = load_table(p, "score", "drivers") if table_path(
-        p, "score", "drivers").is_file() else None
-    plan = load_table(p, "warn", "action_plan") if table_path(
-        p, "warn", "action_plan").is_file() else None
-    card = client_card(cid, view.diagnostic, clients=clients, features=load_features(p),
-                       drivers=drivers, alerts=view.alerts, actions=plan, as_of=p.as_of,
+    def table(stage: str, name: str):
+        return load_table(p, stage, name) if table_path(p, stage, name).is_file() else None
+
+    features = load_features(p)
+    card = client_card(cid, view.diagnostic, clients=table("collect", "clients"),
+                       features=features, drivers=table("score", "drivers"),
+                       alerts=view.alerts, actions=table("warn", "action_plan"), as_of=p.as_of,
                        mask_pii=p.mask_pii, params=p.diagnose)
+    add_card_details([card], lang=lang, credit=table("score", "credit"),
+                     facilities=table("collect", "facilities"), needs=table("collect", "needs"),
+                     surveys=table("collect", "surveys"), dscr=features.get("dscr"),
+                     covenant_min=p.gates.covenant_dscr_below, as_of=p.as_of)
     page = client_cards_html(card, lang, mask_pii=p.mask_pii, title=p.title or p.portfolio,
-                             embed_font=not font_css)
+                             embed_font=not font_css, brand=brand_of(p))
     if font_css:
         page = page.replace("</style></head>", f"{font_css}</style></head>", 1)
     return page

@@ -75,8 +75,8 @@ register({
     "dash.work.note_placeholder": ("例如：已约见财务总监，下周提交还款计划",
                                    "e.g. met the CFO, repayment plan due next week"),
     "dash.work.ack": ("确认", "Acknowledge"),
-    "dash.work.done": ("已确认 {n} 条预警，已写入 {path}", "Acknowledged {n} alert(s); written "
-                       "to {path}"),
+    "dash.work.done": ("已确认 {n} 条预警（确认人：{user}），记录已写入历史库。",
+                       "Acknowledged {n} alert(s) as {user}; recorded in the history store."),
     "dash.work.none": ("没有未处理的预警。", "No open alerts."),
     "dash.work.acked_by": ("已确认：{user}，{when}，{note}", "Acknowledged by {user}, {when}: "
                            "{note}"),

@@ -56,6 +56,7 @@ class DrillList:
         names = clients["client_name"].astype("string").fillna(pd.Series(clients.index,
                                                                           index=clients.index))
         self.pick.options = [(str(n), str(i)) for i, n in zip(clients.index, names, strict=True)]
+        self.pick.index = 0 if len(clients) else None
         self.button.disabled = clients.empty
 
     def clear(self) -> None:

@@ -78,21 +78,25 @@ def trend_figure(table: pd.DataFrame, lang: str) -> Figure:
     fig, axes = plt.subplots(1, 5, figsize=(15, 3.0), constrained_layout=True)
     x = [d.strftime("%Y-%m-%d") for d in table.index]
 
-    def line(ax, cols, labels, title, pct=False, scale=1.0):
+    def line(ax, cols, labels, title, top=None, pct=False, scale=1.0):
         for col, lab in zip(cols, labels, strict=True):
             ax.plot(x, table[col] * scale, marker="o", label=lab)
         ax.set_title(t(title, lang), fontsize=10)
+        ax.set_ylim(0, top)  # from zero: a flat line stays flat
         if pct:
             ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
         if len(cols) > 1:
-            ax.legend(fontsize=7, frameon=False)
-        ax.tick_params(axis="x", labelsize=7, rotation=20)
+            ax.legend(fontsize=7, frameon=False, loc="best")
+        ax.tick_params(axis="x", labelsize=8)
+        ax.margins(x=0.15)
 
     line(axes[0], ["exposure"], [""], "dash.trend.exposure", scale=1e-8)
     line(axes[1], ["tier_A", "tier_B", "tier_C"],
-         [t(f"tier.{c}.short", lang) for c in "ABC"], "dash.trend.tiers", pct=True)
+         [t(f"tier.{c}.short", lang) for c in "ABC"], "dash.trend.tiers", top=1.0, pct=True)
     line(axes[2], ["stage_1", "stage_2", "stage_3"],
-         [t(f"diag.stage.{s}", lang) for s in (1, 2, 3)], "dash.trend.stages", pct=True)
+         [t(f"diag.stage.{s}", lang) for s in (1, 2, 3)], "dash.trend.stages", top=1.0,
+         pct=True)
     line(axes[3], ["alerts"], [""], "dash.trend.alerts")
-    line(axes[4], ["nps"], [""], "dash.trend.nps")
+    axes[3].yaxis.get_major_locator().set_params(integer=True)
+    line(axes[4], ["nps"], [""], "dash.trend.nps", top=10.0)
     return fig

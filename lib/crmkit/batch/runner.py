@@ -47,7 +47,7 @@ __all__ = ["NOTEBOOKS", "StageRun", "PortfolioRun", "stage_notebooks",
            "expand_params", "run_portfolio", "run_chain", "chains", "run_portfolios"]
 
 NOTEBOOKS = Path(os.environ.get("CRMKIT_NOTEBOOKS") or resource_path("notebooks"))
-_NB = re.compile(r"^(\d\d)_([a-z]+)\.ipynb$")
+_NB = re.compile(r"^(\d\d[a-z]?)_([a-z]+)\.ipynb$")  # 03a_relate runs after 03_tier
 REPORT_STAGE = "report"  # its executed notebook is exported to HTML and PDF
 _TRANSIENT = ("Address already in use", "ZMQError", "Kernel didn't respond",
               "kernel died", "Timeout waiting for", "Kernel died", "CellTimeoutError",
@@ -55,7 +55,8 @@ _TRANSIENT = ("Address already in use", "ZMQError", "Kernel didn't respond",
 
 
 def stage_notebooks(folder: Path = NOTEBOOKS) -> dict[str, Path]:
-    """Stage name -> notebook, in run order (``01_collect.ipynb`` is stage ``collect``)."""
+    """Stage name -> notebook, in run order (``01_collect.ipynb`` is stage ``collect``;
+    ``03a_relate.ipynb`` runs after ``03_tier.ipynb``)."""
     if not folder.is_dir():
         raise CrmkitError(f"{folder}: notebooks folder not found; set CRMKIT_NOTEBOOKS or run "
                           "from a checkout of crmkit.")

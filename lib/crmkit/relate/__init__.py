@@ -35,6 +35,7 @@ from crmkit.relate.stage import (
     relate_tables,
     run,
 )
+from crmkit.relate.views import concentration_view, group_view, limit_view
 from crmkit.relate.treemap import (
     MODULE_COLUMNS,
     NEED_COLUMNS,
@@ -49,4 +50,4 @@ __all__ = ["run", "RelateStage", "RelateError", "relate_tables", "expected_needs
            "shares", "hhi", "concentration_summary", "limit_table", "limit_metrics",
            "DIMENSIONS", "LIMIT_METRICS", "need_modules", "urgency_bands",
            "relationship_tree_map", "NEED_COLUMNS", "MODULE_COLUMNS", "limit_chart",
-           "concentration_chart"]
+           "concentration_chart", "group_view", "limit_view", "concentration_view"]

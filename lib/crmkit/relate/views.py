@@ -1,0 +1,79 @@
+"""Reader-facing views of the relate tables: headers in words with their unit, money in 亿元,
+shares in %, codes in words (notebook, report section and workbook sheet use the same views)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crmkit.core.i18n import check_lang, t
+from crmkit.relate.labels import RELATE_LABELS  # noqa: F401  (registers the labels)
+
+__all__ = ["group_view", "limit_view", "concentration_view", "STAGE_WORDS"]
+
+_YI = 1e8
+#: IFRS 9 stage in words.
+STAGE_WORDS = {1: ("阶段一", "Stage 1"), 2: ("阶段二", "Stage 2"), 3: ("阶段三", "Stage 3")}
+
+
+def _headers(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return df.rename(columns={c: t(f"relate.col.{c}", lang) for c in df.columns})
+
+
+def _yi(s: pd.Series) -> pd.Series:
+    return (s.astype(float) / _YI).round(2)
+
+
+def _pct(s: pd.Series) -> pd.Series:
+    return (s.astype(float) * 100).round(1)
+
+
+def group_view(groups: pd.DataFrame, lang: str = "zh", n: int | None = 15,
+               only_groups: bool = True) -> pd.DataFrame:
+    """The group table for reading: the ``n`` largest groups (of two or more clients)."""
+    check_lang(lang)
+    g = groups[groups["in_group"].astype(bool)] if only_groups else groups
+    g = g.head(n) if n is not None else g
+    i = 0 if lang == "zh" else 1
+    out = pd.DataFrame({
+        "group_name": g["group_name"].astype(str), "members": g["members"].astype(int),
+        "member_names": g["member_names"].astype(str),
+        "direct_exposure": _yi(g["direct_exposure"]),
+        "guarantees_inside": _yi(g["guarantees_inside"]),
+        "guarantees_outside": _yi(g["guarantees_outside"]), "exposure": _yi(g["exposure"]),
+        "worst_grade": g["worst_grade"].astype("string").fillna("—").astype(str),
+        "worst_stage": [STAGE_WORDS[int(s)][i] if pd.notna(s) else "—"
+                        for s in g["worst_stage"]]})
+    return _headers(out, lang).reset_index(drop=True)
+
+
+def limit_view(limits: pd.DataFrame, lang: str = "zh", n: int | None = 15,
+               tier1_capital: float | None = None) -> pd.DataFrame:
+    """Clients and groups nearest to (or over) their limit: breaches first, then the ``n``
+    highest uses. Empty when the limits were not assessed."""
+    check_lang(lang)
+    d = limits.dropna(subset=["utilisation"])
+    d = pd.concat([d[d["breach"]], d[~d["breach"]].head(n)]) if n is not None else d
+    out = pd.DataFrame({
+        "level": [t(f"relate.level.{x}", lang) for x in d["level"]],
+        "name": d["name"].astype(str), "exposure": _yi(d["exposure"]),
+        "limit": _yi(d["limit"]), "utilisation": _pct(d["utilisation"]),
+        "headroom": _yi(d["headroom"]),
+        "breach": [t("relate.breach.yes" if b else "relate.breach.no", lang)
+                   for b in d["breach"]]})
+    if tier1_capital:
+        out.insert(3, "share_of_tier1", _pct(d["exposure"] / tier1_capital))
+    return _headers(out, lang).reset_index(drop=True)
+
+
+def concentration_view(summary: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The concentration summary for reading (HHI to three places, shares in %)."""
+    check_lang(lang)
+    out = pd.DataFrame({
+        "dimension": [t(f"relate.dim.{d}", lang) for d in summary["dimension"]],
+        "units": summary["units"].astype(int), "hhi": summary["hhi"].astype(float).round(3),
+        "effective_number": summary["effective_number"].astype(float).round(1),
+        "largest_share": _pct(summary["largest_share"]),
+        "top_share": _pct(summary["top_share"])})
+    out = out.replace({np.nan: None})
+    return _headers(out, lang)

@@ -79,6 +79,33 @@ def frame_below(grid: pd.DataFrame, header: int) -> tuple[pd.DataFrame, pd.Serie
     return body.drop(columns=blank).reset_index(drop=True), rows
 
 
+#: Prefilter of :func:`totals_rows` (RE2, Arrow): after NFKC, lower case and the removal of
+#: every Unicode space, a cell must start like a totals word to be checked exactly.
+_TOTALS_START = "^(?:" + "|".join(sorted({w[:2] if not w.isascii() else w[:5]
+                                          for w in TOTALS_WORDS})) + ")"
+_SPACES = r"[\s\p{Z}\x{1c}-\x{1f}\x{85}]+"
+
+
+def _text_cells(s: pd.Series) -> pd.Series:
+    """The column's text cells (other values and blanks as ``<NA>``), Arrow-backed."""
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) not in ("string",
+                                                                             "empty"):
+        s = s.where(s.map(lambda v: isinstance(v, str)))
+    return s.astype("string")
+
+
+def _maybe_totals(text: pd.Series) -> np.ndarray:
+    """Positions whose cell may be a totals label: a vectorised superset of the exact test."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(text.array)
+    key = pc.replace_substring_regex(pc.utf8_lower(pc.utf8_normalize(arr, "NFKC")),
+                                     _SPACES, "")
+    hit = pc.fill_null(pc.match_substring_regex(key, _TOTALS_START), False)
+    return np.flatnonzero(hit.to_numpy(zero_copy_only=False))
+
+
 def totals_rows(frame: pd.DataFrame) -> tuple[np.ndarray, pd.Series, pd.Series]:
     """Which rows of a raw table are totals rows: a mask, and for each row the label found and
     the column holding it (``<NA>`` where none)."""
@@ -90,10 +117,16 @@ def totals_rows(frame: pd.DataFrame) -> tuple[np.ndarray, pd.Series, pd.Series]:
         s = frame[col]
         if not (s.dtype == object or isinstance(s.dtype, pd.StringDtype)):
             continue
-        text = s.where(s.map(lambda v: isinstance(v, str))).astype("string")
-        key = (text.str.normalize("NFKC").str.replace(r"\s+", "", regex=True).str.casefold()
+        text = _text_cells(s)
+        pos = _maybe_totals(text)  # the exact test below runs on these few cells only
+        if not len(pos):
+            continue
+        sub = text.iloc[pos]
+        key = (sub.str.normalize("NFKC").str.replace(r"\s+", "", regex=True).str.casefold()
                .str.replace("（", "(").str.replace("：", ":"))
-        hit = key.str.fullmatch(_TOTALS).fillna(False).to_numpy(dtype=bool) & ~mask
+        hit = np.zeros(n, dtype=bool)
+        hit[pos] = key.str.fullmatch(_TOTALS).fillna(False).to_numpy(dtype=bool)
+        hit &= ~mask
         label[hit] = text[hit].str.strip()
         column[hit] = str(col)
         mask |= hit

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from crmkit.collect.csvparse import parse_csv
+from crmkit.collect.csvparse import parse_csv, parse_csv_fast
 from crmkit.collect.layout import find_header_row, frame_below
 from crmkit.collect.sql import SourceTableMissing, sql_url
 from crmkit.core.contract import TABLES
@@ -182,7 +182,8 @@ def _read_csv(path: Path, encoding: str) -> RawTable:
             if cand in first:
                 sep = cand
                 break
-    frame, rows = parse_csv(text, path, sep)
+    fast = parse_csv_fast(text, sep)  # Arrow's reader; None sends the file to the careful one
+    frame, rows = fast if fast is not None else parse_csv(text, path, sep)
     return RawTable(frame.reset_index(drop=True), rows.reset_index(drop=True), path.name, used)
 
 

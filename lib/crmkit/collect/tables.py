@@ -203,7 +203,7 @@ def collect_table(raw: RawTable, t: Table, mapping: dict[str, str] | None = None
     kdup = keyed.duplicated(keep="first")
     kdup_mask = np.zeros(n, dtype=bool)
     kdup_mask[keyed.index[kdup.to_numpy()]] = True
-    keytext = clean[key].astype("string").fillna("").agg("/".join, axis=1)
+    keytext = _key_text(clean.loc[kdup_mask, key], n)
     issue_frame = _concat([issue_frame, _issue(
         t, src, rows, kdup_mask, "+".join(key), "duplicate_key", keytext,
         f"{src} row {{row}}: key {{value}} already used by an earlier row with different "
@@ -212,6 +212,14 @@ def collect_table(raw: RawTable, t: Table, mapping: dict[str, str] | None = None
     keep = clean.loc[~bad_rows]
     return TableOutcome(t.name, src, keep, n, issue_frame, frame, rows, ignored,
                         pd.Series(completeness, name=t.name))
+
+
+def _key_text(keys: pd.DataFrame, n: int) -> pd.Series:
+    """``key1/key2`` text of the given rows (blank for a missing part), on a length-``n``
+    positional index: built only for the rows that are reported, column by column."""
+    parts = [keys[c].astype("string").fillna("") for c in keys.columns]
+    text = parts[0].str.cat(parts[1:], sep="/") if len(parts) > 1 else parts[0]
+    return text.reindex(pd.RangeIndex(n))
 
 
 def _totals_first(t: Table, raw: RawTable, rows: pd.Series, issues: pd.DataFrame

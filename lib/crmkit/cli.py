@@ -160,16 +160,12 @@ def _cmd_export(a: argparse.Namespace) -> int:
 
 
 def _cmd_dashboard(a: argparse.Namespace) -> int:
-    from crmkit.dashboard.server import start
+    from crmkit.dashboard.server import start, wait
 
     server = start(a.params, host=a.host, port=a.port, token=a.token)
     _say(f"dashboard: {server.url}  (Ctrl+C stops it)")
-    try:
-        return server.process.wait()
-    except KeyboardInterrupt:
-        server.process.terminate()
-        server.process.wait(timeout=10)
-        return 0
+    sys.stdout.flush()
+    return wait(server)
 
 
 def _cmd_run(a: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -23,7 +24,7 @@ from crmkit.dashboard.data import DashboardError, run_dates
 from crmkit.params import load_params
 
 __all__ = ["ENV_TOKEN", "DEFAULT_HOST", "Server", "notebook_path", "free_port", "is_loopback",
-           "server_command", "start"]
+           "server_command", "start", "wait"]
 
 #: Environment variable holding the access token for a non-loopback host.
 ENV_TOKEN = "CRMKIT_DASHBOARD_TOKEN"
@@ -80,7 +81,10 @@ def _token(host: str, token: str | None) -> str | None:
 def server_command(host: str, port: int, token: str | None) -> list[str]:
     """The Voilà command line (the token, when given, is required on every request)."""
     cmd = [sys.executable, "-m", "voila", str(notebook_path()), "--no-browser",
-           f"--port={port}", f"--Voila.ip={host}", "--VoilaConfiguration.show_tracebacks=False"]
+           f"--port={port}", f"--Voila.ip={host}", "--VoilaConfiguration.show_tracebacks=False",
+           # a page closed without saying so leaves its kernel: stop it after 30 idle minutes
+           "--MappingKernelManager.cull_idle_timeout=1800",
+           "--MappingKernelManager.cull_interval=300"]
     if token:
         cmd.append(f"--token={token}")
     return cmd
@@ -118,3 +122,22 @@ def start(params_files: Sequence[Path], host: str = DEFAULT_HOST, port: int | No
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
     return Server(proc, url, cmd)
+
+
+def wait(server: Server) -> int:
+    """Wait for the server to stop; Ctrl+C or SIGTERM stops it (and so its kernels) first."""
+    def stop(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        return server.process.wait()
+    except KeyboardInterrupt:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -45,7 +45,8 @@ from crmkit.relate.treemap import (
 )
 
 __all__ = ["run", "RelateStage", "RelateError", "relate_tables", "expected_needs",
-           "open_requests", "limit_uses", "check_relationships", "client_groups", "guarantee_amounts",
+           "open_requests", "limit_uses", "check_relationships", "client_groups",
+           "guarantee_amounts",
            "client_exposure", "group_table", "grade_order", "backstop_stage", "other_members",
            "shares", "hhi", "concentration_summary", "limit_table", "limit_metrics",
            "DIMENSIONS", "LIMIT_METRICS", "need_modules", "urgency_bands",

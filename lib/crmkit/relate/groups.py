@@ -50,6 +50,11 @@ def _where(source: str, row: int, col: str) -> str:
     return f"{source} row {row}, column '{_REL.column(col).header}'"
 
 
+def _cell(v: object) -> str:
+    """A cell as the reader wrote it: numbers plainly (1.5), text quoted ('控股')."""
+    return f"{v:g}" if isinstance(v, (int, float, np.number)) else repr(str(v))
+
+
 def check_relationships(rel: pd.DataFrame, client_ids: pd.Index | pd.Series,
                         source: str = "relationships") -> pd.DataFrame:
     """A relationships frame checked and normalised (types as codes, shares as fractions).
@@ -69,21 +74,21 @@ def check_relationships(rel: pd.DataFrame, client_ids: pd.Index | pd.Series,
     kind, bad_kind = parsing.parse_code(rel["type"], "relationship_type")
     choices = ", ".join(f"{c} ({zh})" for c, (zh, _) in CODES["relationship_type"].items())
     for i in np.flatnonzero(bad_kind.to_numpy() | rel["type"].isna().to_numpy()):
-        problems.append(f"{_where(source, rows[i], 'type')}: {rel['type'][i]!r} is not a "
+        problems.append(f"{_where(source, rows[i], 'type')}: {_cell(rel['type'][i])} is not a "
                         f"relationship type; use one of {choices}")
     if "share" in rel:
         share, bad_share = parsing.parse_number(rel["share"], percent=True)
         out = bad_share.to_numpy() | ((share < 0) | (share > 1)).fillna(False).to_numpy()
         for i in np.flatnonzero(out):
-            problems.append(f"{_where(source, rows[i], 'share')}: {rel['share'][i]!r} is not a "
-                            "share between 0 and 1; write 0.6 or 60% for 60 %")
+            problems.append(f"{_where(source, rows[i], 'share')}: {_cell(rel['share'][i])} is "
+                            "not a share between 0 and 1; write 0.6 or 60% for 60 %")
     else:
         share = pd.Series(np.nan, index=rel.index)
     for col in ("parent_id", "child_id"):
         ids = rel[col].astype("string")
         for i in np.flatnonzero(~ids.isin(known).fillna(False).to_numpy()):
-            problems.append(f"{_where(source, rows[i], col)}: {ids[i]!r} is not a client id of "
-                            "the clients table; add the client or correct the id")
+            problems.append(f"{_where(source, rows[i], col)}: {_cell(ids[i])} is not a client id "
+                            "of the clients table; add the client or correct the id")
     same = (rel["parent_id"].astype("string") == rel["child_id"].astype("string")).fillna(False)
     for i in np.flatnonzero(same.to_numpy()):
         problems.append(f"{_where(source, rows[i], 'child_id')}: a client cannot be related to "

@@ -1,7 +1,7 @@
 """The sample's related-party links (table ``relationships``), consistent with ``group_name``.
 
-Per chunk, from its own random stream (``default_rng([seed, first client of the chunk, 0x4E1A])``, so adding this
-table changes no other table of the sample):
+Per chunk, from its own random stream (``default_rng([seed, first client of the chunk,
+0x4E1A])``, so adding this table changes no other table of the sample):
 
 - **shareholding**: each group's leader (the member its name was made from) holds a share of
   every other member: 51-100 % for four members in five (control), 20-49 % otherwise (the

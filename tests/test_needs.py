@@ -16,13 +16,17 @@ from hypothesis import strategies as st
 
 from crmkit.core.contract import conform
 from crmkit.core.i18n import LABELS
+from crmkit.core.i18n import t as t_
 from crmkit.needs import (
     FORECAST_COLUMNS,
     backtest,
+    backtest_view,
     classification_scores,
     client_outlook,
     forecast_needs,
+    forecast_view,
     high_potential,
+    potential_view,
 )
 from crmkit.params.needs import NEED_CAUSES, NeedsParams
 from crmkit.sample import generate
@@ -123,12 +127,14 @@ def test_fast_revenue_growth_is_a_growth_need_once_the_statements_are_known():
     def fin(cid: str, year: int, revenue: float) -> dict:
         return dict(client_id=cid, fiscal_year=year, total_assets=1e9, revenue=revenue)
     financials = _t("financials", [fin("C1", 2023, 1e8), fin("C1", 2024, 1.3e8),
-                                   fin("C2", 2023, 1e8), fin("C2", 2024, 1.05e8)])
-    tables = {"clients": _clients("C1", "C2"), "financials": financials}
+                                   fin("C2", 2023, 1e8), fin("C2", 2024, 1.05e8),
+                                   fin("C3", 2023, 1e8), fin("C3", 2024, 6e8)])
+    tables = {"clients": _clients("C1", "C2", "C3"), "financials": financials}
     f = forecast_needs(tables, AS_OF)
-    assert f.client_id.tolist() == ["C1"] and f.cause.tolist() == ["growth"]
-    assert f.window_start.iloc[0] == pd.Timestamp("2024-12-31") + 120 * DAY
-    assert f.amount.iloc[0] == pytest.approx(0.45 * 3e7)
+    assert f.client_id.tolist() == ["C1", "C3"] and set(f.cause) == {"growth"}
+    assert (f.window_start == pd.Timestamp("2024-12-31") + 120 * DAY).all()
+    # no history: 45 % of the revenue increase, the increase capped at 30 % of last year's
+    assert f.amount.tolist() == pytest.approx([0.45 * 3e7, 0.45 * 0.3 * 1e8])
     # before the 2024 statements are published (end of April 2025) nothing is known
     assert forecast_needs(tables, "2025-03-31").empty
 
@@ -323,3 +329,22 @@ def test_growth_strategy_reaches_high_potential_clients_only_through_the_gates()
     nobody = diagnostic_table(feats, pd_=pd_, potential=everyone.assign(recommended=False))
     assert not nobody["strategy_id"].eq("grow_high_potential").any()
     assert not diagnostic_table(feats, pd_=pd_)["strategy_id"].eq("grow_high_potential").any()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_reader_views_speak_words_not_codes(sample, lang):
+    f = forecast_needs(sample, AS_OF)
+    hp = high_potential(client_features(sample, AS_OF), f, tables=sample, as_of=AS_OF,
+                        lang=lang)
+    bt = backtest(sample, AS_OF)
+    views = [forecast_view(f, lang, sample["clients"]), backtest_view(bt, lang),
+             potential_view(hp, lang, sample["clients"]),
+             potential_view(hp, lang, sample["clients"], which="gated")]
+    for v in views:
+        cells = " ".join(map(str, [*v.columns, *v.index, *v.to_numpy().ravel()]))
+        assert not SNAKE.search(cells) and not re.search(r"\bnan\b|<NA>", cells), cells[:300]
+    assert len(views[0]) == 20 and len(views[2]) == 20
+    assert views[3][t_("needs.col.risk_status", lang)].ne(t_("needs.status.normal", lang)).all()
+    f1 = views[1].loc[t_("needs.metric.f1", lang) + " (%)"]
+    assert f1.iloc[0] == pytest.approx(100 * bt.model.f1, abs=0.05)
+    assert backtest_view(None, lang).empty

@@ -20,9 +20,10 @@ from crmkit.needs.history import NeedsError, known_at
 from crmkit.needs.labels import NEEDS_LABELS, cause_label, fmt_amount, module_label
 from crmkit.needs.potential import POTENTIAL_COLUMNS, high_potential, product_gaps, products_held
 from crmkit.needs.stage import STAGE, NeedsStage, run
+from crmkit.needs.views import backtest_view, forecast_view, potential_view
 
 __all__ = ["run", "NeedsStage", "STAGE", "forecast_needs", "client_outlook", "FORECAST_COLUMNS",
            "backtest", "Backtest", "Scores", "classification_scores", "actual_needs",
            "baseline_prediction", "high_potential", "POTENTIAL_COLUMNS", "products_held",
            "product_gaps", "known_at", "NeedsError", "NEEDS_LABELS", "module_label",
-           "cause_label", "fmt_amount"]
+           "cause_label", "fmt_amount", "forecast_view", "backtest_view", "potential_view"]

@@ -185,7 +185,8 @@ def seasonal_working_capital(tables: dict[str, pd.DataFrame], as_of: pd.Timestam
 def growth(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, p: NeedsParams
            ) -> pd.DataFrame:
     """Revenue up ``growth_min`` or more: a new loan within ``growth_window_days`` of the
-    statements being known, for a share of the revenue increase."""
+    statements being known, for a share of the revenue increase (at most ``growth_cap`` of
+    last year's revenue)."""
     fin = tables.get("financials")
     if fin is None or fin.empty:
         return _empty()
@@ -199,7 +200,8 @@ def growth(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, p: NeedsParams
     pub = pd.to_datetime(f["y"].astype(int).astype(str) + "-12-31") + \
         p.statement_lag_days * _DAY
     ev = pd.DataFrame({"eid": f["client_id"] + "-FY" + f["y"].astype(int).astype(str),
-                       "client_id": f["client_id"], "base": f["rev"] - f["prev"],
+                       "client_id": f["client_id"],
+                       "base": np.minimum(f["rev"] - f["prev"], p.growth_cap * f["prev"]),
                        "window_start": pub, "window_end": pub + p.growth_window_days * _DAY,
                        "y": f["y"]})
     req = requests_of(tables, "new_loan")

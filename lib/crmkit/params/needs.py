@@ -13,6 +13,7 @@ Example (every key optional; these are the defaults)::
       seasonal_min_years: 2         # least 2 of the last 3 years make a seasonal pattern
       growth_min: 0.15              # revenue growth at or above this is a growth cause
       growth_window_days: 365       # growth requests come within a year of the statements
+      growth_cap: 0.30              # a growth need's base: the revenue increase, at most 30 %
       statement_lag_days: 120       # annual statements are known 120 days after year end
       calibration_years: 3          # ask rates and amount ratios learnt from 3 years back
       need_types: [new_loan, refinancing, working_capital]   # what counts as a need
@@ -61,6 +62,9 @@ class NeedsParams(Section):
     seasonal_min_years: int = Field(2, ge=1, le=10)
     growth_min: float = Field(0.15, gt=0, le=5, description="Revenue growth of a growth cause")
     growth_window_days: int = Field(365, ge=30, le=730)
+    growth_cap: float = Field(0.30, gt=0, le=5, description=(
+        "The base of a growth need is the revenue increase, at most this share of last year's "
+        "revenue (growth beyond it is not financed)"))
     statement_lag_days: int = Field(120, ge=0, le=365, description=(
         "Days after the fiscal year end at which the annual statements are known"))
     calibration_years: int = Field(3, ge=1, le=10)

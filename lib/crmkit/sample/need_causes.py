@@ -12,8 +12,9 @@ Four causes, each drawn from its own random stream (so every other table stays a
   the same quarter (their industry's, 70 % of the time) in ``seasonal_year_share`` of the years,
   for a client-typical amount (+-15 %).
 * **growth** — after a fiscal year whose revenue grew by ``growth_min`` or more, the client
-  asks with probability ``growth_ask_share`` for a new loan of 30-60 % of the revenue increase,
-  within a year of the statements being published (120 days after year end).
+  asks with probability ``growth_ask_share`` for a new loan of 30-60 % of the revenue increase
+  (at most ``growth_cap`` of last year's revenue), within a year of the statements being
+  published (120 days after year end).
 
 The existing needs of :func:`crmkit.sample.contacts.needs` stay as they are: they are the noise.
 Nothing is dated after as_of, and churned clients ask for nothing in their last year.
@@ -105,7 +106,7 @@ def _growth(rng, ctx, fin):
     ask = grow & (rng.random(len(owner)) < P.growth_ask_share)
     pub = np.tile([to_days(dt.date(int(y), 12, 31)) for y in years[1:]], n) + _PUBLISHED
     date = pub + rng.integers(0, 365, len(owner))
-    delta = (rev[:, 1:] - rev[:, :-1]).ravel()
+    delta = np.minimum(rev[:, 1:] - rev[:, :-1], P.growth_cap * rev[:, :-1]).ravel()
     amount = _round(delta * rng.uniform(0.3, 0.6, len(owner)))
     term = 12 * rng.integers(1, 6, len(owner))
     return owner[ask], date[ask], np.full(ask.sum(), _NEEDS.index("new_loan")), \

@@ -141,6 +141,7 @@ class Planted:
     seasonal_year_share: float = 0.85  #: years in which a seasonal client asks
     growth_min: float = 0.15           #: revenue growth that makes a client ask for ...
     growth_ask_share: float = 0.6      #: ... a growth loan within a year of the statements
+    growth_cap: float = 0.3            #: growth beyond this share of revenue is not financed
 
 
 #: The defaults, used when no ``planted=`` is given.

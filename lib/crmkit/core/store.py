@@ -25,7 +25,7 @@ __all__ = ["atomic_write", "output_error", "ensure_dir", "save_table", "load_tab
            "record_model"]
 
 #: The stages of a run, in order; each is a sub-folder of the run folder.
-STAGES = ("collect", "score", "tier", "relate", "warn", "diagnose", "report")
+STAGES = ("collect", "score", "tier", "relate", "needs", "warn", "diagnose", "report")
 
 
 _OUTPUT_FIXES = {

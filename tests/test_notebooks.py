@@ -94,6 +94,30 @@ def test_second_run_shows_changes_migrations_and_their_alerts(sample_run) -> Non
     assert ics.startswith("BEGIN:VCALENDAR") and "BEGIN:VEVENT" in ics
 
 
+def test_relate_notebook_outputs(sample_run) -> None:
+    """03a_relate: groups, limits and the dashboard tables; the warn stage alerts on the
+    sample's two planted breaches (the largest client, the largest group)."""
+    import pandas as pd
+
+    pfile, _ = sample_run
+    rd = load_params(pfile).run_dir
+    for name in ("clients", "groups", "shares", "concentration", "limits", "need_modules",
+                 "tier_treemap"):
+        assert (rd / "relate" / f"{name}.parquet").is_file(), name
+    limits = pd.read_parquet(rd / "relate" / "limits.parquet")
+    breached = limits[limits["breach"]]
+    assert sorted(breached["level"]) == ["client", "group"]
+    groups = pd.read_parquet(rd / "relate" / "groups.parquet")
+    feats = pd.read_parquet(rd / "score" / "features.parquet")
+    assert groups["direct_exposure"].sum() == pytest.approx(feats["exposure"].sum())
+    alerts = pd.read_parquet(rd / "warn" / "alerts.parquet")
+    fired = alerts[alerts["rule_id"].astype(str).str.startswith("large_exposure")]
+    assert set(breached.loc[breached["level"] == "client", "id"]) <= set(fired["client_id"])
+    assert len(pd.read_parquet(rd / "relate" / "need_modules.parquet")) > 0
+    cards = (rd / "diagnose" / "client_cards.html").read_text(encoding="utf-8")
+    assert "同集团其他成员" in cards
+
+
 def _report_files(pfile: Path) -> tuple[Path, Path, Path]:
     params = load_params(pfile)
     folder = params.run_dir / "report"
@@ -116,7 +140,9 @@ def test_report_exports_in_chinese(sample_run) -> None:
     text = "".join(p.extract_text() for p in reader.pages[:3])
     assert "执行摘要" in text and "信用风险" in text
     book = openpyxl.load_workbook(xlsx_file, read_only=True)
-    assert len(book.sheetnames) == 8 and any("诊断" in s for s in book.sheetnames)
+    assert len(book.sheetnames) == 11 and any("诊断" in s for s in book.sheetnames)
+    assert {"集团客户", "大额风险暴露", "集中度"} <= set(book.sheetnames)       # relate stage
+    assert "十四、集团客户与大额风险暴露" in page and "超限 2 个" in page
     assert {"IFRS9分阶段减值", "预期信用损失明细", "客户经理工作清单"} <= set(book.sheetnames)
     assert "七、IFRS 9 阶段与预期信用损失" in "".join(p.extract_text() for p in reader.pages)
     assert "数据质量与合理性检查" in page and "风险闸门" in page

@@ -48,6 +48,7 @@ register({
     "diag.card.trend": ("满意度趋势", "Satisfaction trend"),
     "diag.card.no_surveys": ("暂无调查结果", "No survey answers yet"),
     "diag.card.identity_group": ("客户与集团", "Client and group"),
+    "diag.card.group_members": ("同集团其他成员", "Other members of this group"),
     "diag.card.prepared_by": ("编制", "Prepared by"),
     "diag.card.more": ("另有 {n} 条", "{n} more"),
     "diag.col.product": ("产品", "Product"),
@@ -194,6 +195,9 @@ def _identity(c: dict, ident: dict, lang: str) -> str:
     lbl = lambda k: col_header(k, lang)  # noqa: E731
     return _kv([("client_id", lbl("client_id"), c["client_id"]),
                 ("group_name", lbl("group_name"), ident.get("group_name")),
+                # the relate stage's groups (group_name and control), when it ran
+                ("opt:group_members", t("diag.card.group_members", lang),
+                 c.get("group_members")),
                 ("industry", lbl("industry"), ident.get("industry")),
                 ("region", lbl("region"), ident.get("region")),
                 ("lifecycle_stage", lbl("lifecycle_stage"), ident.get("lifecycle_stage")),

@@ -26,6 +26,7 @@ from crmkit.diagnose.strategies import load_strategies, strategy_path
 from crmkit.diagnose.table import diagnostic_table, next_actions, segment_summary
 from crmkit.params import Params
 from crmkit.plan.store import list_plans, plan_notes
+from crmkit.relate import group_members
 from crmkit.score.stage import load_features
 from crmkit.voice import VoiceStage
 from crmkit.voice import run as voice_run
@@ -113,6 +114,10 @@ def run(params: Params) -> DiagnoseStage:
                      surveys=tables.get("surveys"), dscr=features.get("dscr"),
                      covenant_min=params.gates.covenant_dscr_below,
                      as_of=params.as_of)
+    if table_path(params, "relate", "clients").is_file():  # "other members of this group"
+        members = group_members(load_table(params, "relate", "clients"), lang=lang)
+        for card in cards:
+            card["group_members"] = members.get(str(card["client_id"]))
     page = client_cards_html(cards, lang, mask_pii=params.mask_pii,
                              title=params.title or params.portfolio, brand=brand_of(params))
     cards_html = atomic_write(folder / "client_cards.html",

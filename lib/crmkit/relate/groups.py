@@ -41,7 +41,8 @@ from crmkit.relate.labels import RELATE_LABELS  # noqa: F401  (registers the lab
 from crmkit.score.features import LIVE_STATUSES
 
 __all__ = ["check_relationships", "client_groups", "guarantee_amounts", "client_exposure",
-           "group_table", "grade_order", "backstop_stage", "other_members"]
+           "group_table", "grade_order", "backstop_stage", "other_members",
+           "group_members"]
 
 _REL = TABLES["relationships"]
 
@@ -255,3 +256,25 @@ def other_members(groups: pd.DataFrame, clients: pd.DataFrame, client_id: str) -
     same = groups.index[groups["group_id"] == groups.at[client_id, "group_id"]]
     names = clients.set_index(clients["client_id"].astype("string"))["client_name"]
     return [str(names.get(c, c)) for c in same if c != client_id]
+
+
+def group_members(per_client: pd.DataFrame, most: int = 6, lang: str = "zh") -> dict[str, str]:
+    """Client id -> "other members of this group" as one text (at most ``most`` names, largest
+    direct exposure first, then "等 N 户" / "and N more"); stand-alone clients are left out.
+
+    ``per_client``: the relate stage's ``clients`` table (client_id, client_name, group_id,
+    in_group, direct_exposure).
+    """
+    d = per_client[per_client["in_group"].astype(bool)].sort_values(
+        "direct_exposure", ascending=False)
+    out: dict[str, str] = {}
+    for _, g in d.groupby("group_id", sort=False):
+        ids, names = g["client_id"].astype(str).tolist(), g["client_name"].astype(str).tolist()
+        for cid in ids:
+            others = [n for i, n in zip(ids, names, strict=True) if i != cid]
+            text = "、".join(others[:most]) if lang == "zh" else ", ".join(others[:most])
+            if len(others) > most:
+                text += (f" 等 {len(others)} 户" if lang == "zh"
+                         else f" and {len(others) - most} more")
+            out[cid] = text
+    return out

@@ -11,6 +11,7 @@ from crmkit.core.store import load_indexed, load_table, table_path
 from crmkit.diagnose import display
 from crmkit.diagnose.labels import col_header
 from crmkit.params import Params
+from crmkit.report.groups_section import group_sheets
 from crmkit.report.present import present
 from crmkit.report.xlsx import write_workbook
 from crmkit.tier import segment_labels
@@ -71,6 +72,8 @@ def write_run_workbook(params: Params) -> Path:
         sheets["ecl"], fmts = present(detail, lang, lambda f: f.rename(
             columns=lambda c: _ecl_header(c, lang)))
         formats.update(fmts)
+    # groups, large exposures and concentration (relate stage), when it ran
+    sheets.update(group_sheets(params, lang))
     return write_workbook(sheets, workbook_path(params), lang, formats, mask_pii=params.mask_pii,
                           translate_headers=False)
 

@@ -348,3 +348,15 @@ def test_reader_views_speak_words_not_codes(sample, lang):
     f1 = views[1].loc[t_("needs.metric.f1", lang) + " (%)"]
     assert f1.iloc[0] == pytest.approx(100 * bt.model.f1, abs=0.05)
     assert backtest_view(None, lang).empty
+
+
+def test_missing_columns_are_named_with_the_fix(sample):
+    from crmkit.needs import NeedsError
+
+    broken = {**sample, "facilities": sample["facilities"].drop(columns=["maturity_date"]),
+              "needs": sample["needs"].drop(columns=["request_date"])}
+    with pytest.raises(NeedsError, match=r"facilities\.maturity_date, needs\.request_date.*"
+                                         r"crmkit\.collect\.load_clean"):
+        forecast_needs(broken, AS_OF)
+    with pytest.raises(NeedsError, match="as_of must be a date written YYYY-MM-DD"):
+        forecast_needs(sample, "2025-13-01")

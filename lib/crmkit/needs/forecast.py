@@ -27,7 +27,7 @@ from crmkit.needs.causes import (
     refinancing,
     seasonal_working_capital,
 )
-from crmkit.needs.history import as_ts, known_at
+from crmkit.needs.history import as_ts, check_columns, known_at
 from crmkit.params.needs import NeedsParams
 
 __all__ = ["FORECAST_COLUMNS", "forecast_needs", "client_outlook", "needs_params"]
@@ -89,6 +89,7 @@ def forecast_needs(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timestam
     """
     p = needs_params(params)
     ts = as_ts(as_of)
+    check_columns(tables)
     known = known_at(tables, ts, p.statement_lag_days)
     parts = [rule(known, ts, p) for rule in _RULES]
     cand = pd.concat([x for x in parts if len(x)], ignore_index=True) if any(

@@ -28,7 +28,8 @@ import pandas as pd
 
 from crmkit.core.errors import CrmkitError
 
-__all__ = ["NeedsError", "known_at", "as_ts", "first_hits", "smoothed_rate", "published_year"]
+__all__ = ["NeedsError", "known_at", "as_ts", "first_hits", "smoothed_rate", "published_year",
+           "USED_COLUMNS", "check_columns"]
 
 
 class NeedsError(CrmkitError):
@@ -42,6 +43,30 @@ _ROW_DATES = {"clients": "onboarding_date", "facilities": "start_date", "needs":
 _BLANK_DATES = {"projects": ("actual_start", "actual_end"),
                 "milestones": ("actual_start", "actual_end"),
                 "repayments": ("paid_date",)}
+
+
+#: The columns the forecast reads, per table (a table may be absent; then its cause is skipped).
+USED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "clients": ("client_id",),
+    "facilities": ("facility_id", "client_id", "amount", "start_date", "maturity_date"),
+    "projects": ("project_id", "client_id", "planned_start", "investment"),
+    "needs": ("client_id", "request_date", "need_type", "requested_amount"),
+    "financials": ("client_id", "fiscal_year", "revenue"),
+    "repayments": ("facility_id", "due_date", "paid_date"),
+}
+
+
+def check_columns(tables: dict[str, pd.DataFrame]) -> None:
+    """Raise one :class:`NeedsError` naming every missing column the forecast needs."""
+    missing = [f"{name}.{col}" for name, cols in USED_COLUMNS.items()
+               if tables.get(name) is not None for col in cols
+               if col not in tables[name].columns]
+    if "clients" not in tables:
+        missing.insert(0, "the clients table")
+    if missing:
+        raise NeedsError(f"the need forecast cannot read {', '.join(missing)}: pass the tables "
+                         "the collect stage wrote (crmkit.collect.load_clean), whose columns "
+                         "follow the data contract (docs/data-contract.md)")
 
 
 def as_ts(value: dt.date | str | pd.Timestamp, what: str = "as_of") -> pd.Timestamp:

@@ -280,9 +280,9 @@ def test_pdf_has_chinese_text_page_numbers_and_the_bundled_sc_face(
 
     reader = PdfReader(exported["pdf"])
     n = len(reader.pages)
-    assert n >= 2  # cover with contents, then the body
+    assert n >= 3  # the cover page, the contents page, then the body
     text = [p.extract_text() for p in reader.pages]
-    assert "客户关系分析报告" in text[0] and "目录" in text[0]
+    assert "客户关系分析报告" in text[0] and "目录" in text[1]
     assert all(f"第 {i} 页 / 共 {n} 页" in text[i - 1] for i in range(1, n + 1))
     body = "\n".join(text[1:])
     assert "客户分层概览" in body and "华能新能源有限公司" in body and EVIL_NAME in body

@@ -290,20 +290,31 @@ _SHARE_COLS = {"pd", "churn_probability", "needs_fulfilled_share", "csat_share",
 
 
 def format_numbers(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Money in 万元/亿元 (or CNY m/bn), shares and PDs as percentages, other decimals to one
-    place: a copy for reading, by column name."""
-    out = df.copy()
+    """A copy for reading, by column name: money in one unit per column (万元 or 亿元, CNY m
+    or bn: :func:`crmkit.core.units.money_unit`) stated in the header, shares and PDs as
+    percentages, answers and counts as whole numbers, other decimals to one place, blanks as
+    "—"; internal ids (strategy and rule ids) dropped."""
+    from crmkit.core.units import money_header, money_unit
+    from crmkit.diagnose.labels import col_header
+    from crmkit.report.present import INTERNAL_COLUMNS, WHOLE_COLUMNS
+
+    out = df.drop(columns=[c for c in df.columns if c in INTERNAL_COLUMNS])
+    renames = {}
     for col in out.columns:
         s = out[col]
-        if not pd.api.types.is_float_dtype(s):
+        if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
             continue
         if col in _MONEY_COLS:
-            out[col] = s.map(lambda v: "—" if pd.isna(v) else fmt_money(float(v), lang))
+            unit = money_unit(s.astype(float).tolist(), lang)
+            out[col] = s.map(unit.text)
+            renames[col] = money_header(col_header(col, lang), unit, lang)
         elif col in _SHARE_COLS:
             out[col] = s.map(lambda v: "—" if pd.isna(v) else f"{v:.1%}")
+        elif col in WHOLE_COLUMNS or pd.api.types.is_integer_dtype(s):
+            out[col] = s.map(lambda v: "—" if pd.isna(v) else f"{v:,.0f}")
         else:
-            out[col] = s.round(1)
-    return out
+            out[col] = s.map(lambda v: "—" if pd.isna(v) else f"{v:,.1f}")
+    return out.rename(columns=renames)
 
 
 def first_column_as_index(df: pd.DataFrame) -> pd.DataFrame:

@@ -5,7 +5,8 @@ For each portfolio run it reads what the stages wrote (``collect/clients.parquet
 ``diagnose/diagnostic.parquet`` and the report's own figures, ``diagnose/kpis.json``, so NPS,
 CSAT and CLV are the same numbers as in each portfolio's report); a stage that did not run
 leaves its columns blank rather than failing the roll-up. Risk comes first (clients in default,
-expected credit loss), money is shown in 亿元 (CNY bn), and no local path is shown.
+expected credit loss), each money column is shown in one unit stated in its header (亿元 or 万元),
+failed portfolios are listed with their error, and no local path is shown.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from crmkit.core.branding import Brand
 from crmkit.core.csvsafe import text_not_formulas
 from crmkit.core.fonts import font_face_css
 from crmkit.core.i18n import register, t
 from crmkit.core.store import atomic_write
-from crmkit.diagnose.labels import fmt_money
+from crmkit.core.units import money_header, money_unit
 
 __all__ = ["rollup_table", "write_rollup", "ROLLUP_COLUMNS"]
 
@@ -45,6 +47,15 @@ register({
     "rollup.error": ("失败原因", "Why it failed"),
     "rollup.ok": ("成功", "ok"), "rollup.failed": ("失败", "failed"),
     "rollup.generated": ("生成时间", "Generated"),
+    "rollup.failures": ("未完成的组合", "Portfolios that did not finish"),
+    "rollup.no_detail": ("未记录原因", "no reason recorded"),
+    "rollup.summary": ("共 {n} 个组合运行，{ok} 个成功 · 生成时间 {generated}",
+                       "{n} portfolio runs, {ok} succeeded · generated {generated}"),
+    "rollup.note": ("各指标与各组合报告口径一致：净推荐值、满意度（4-5 分占比）与风险调整客户价值"
+                    "取自各报告自身的计算结果；金额单位见列标题。",
+                    "Every figure is defined as in each portfolio's report: NPS, CSAT (share "
+                    "rating 4-5) and risk-adjusted CLV are the reports' own figures; money units "
+                    "are stated in the column headers."),
 })
 
 
@@ -97,10 +108,14 @@ def rollup_table(runs: list[tuple]) -> pd.DataFrame:
 
 
 def _shown(table: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The roll-up for reading: money in 亿元 / CNY bn, shares as %, status in words."""
+    """The roll-up for reading: each money column in one unit stated in its header (亿元 /
+    CNY bn, :func:`crmkit.core.units.money_unit`), shares as %, counts whole, status in words."""
     out = table.copy()
+    renames = {}
     for col in ("exposure", "ecl", "clv"):
-        out[col] = [fmt_money(float(v), lang) if pd.notna(v) else "—" for v in out[col]]
+        unit = money_unit(pd.to_numeric(out[col], errors="coerce").tolist(), lang)
+        out[col] = [unit.text(float(v)) if pd.notna(v) else "—" for v in out[col]]
+        renames[col] = money_header(t(f"rollup.{col}", lang), unit, lang)
     out["csat"] = [f"{float(v):.1%}" if pd.notna(v) else "—" for v in out["csat"]]
     out["nps"] = [f"{float(v):+.0f}" if pd.notna(v) else "—" for v in out["nps"]]
     out["status"] = [t(f"rollup.{v}", lang) for v in out["status"]]
@@ -109,29 +124,70 @@ def _shown(table: pd.DataFrame, lang: str) -> pd.DataFrame:
         out[col] = [f"{int(v):,}" if pd.notna(v) else "—" for v in out[col]]
     if not out["error"].astype("string").fillna("").str.len().gt(0).any():
         out = out.drop(columns="error")
-    return out.rename(columns={c: t(f"rollup.{c}", lang) for c in out.columns})
+    return out.rename(columns={c: renames.get(c) or t(f"rollup.{c}", lang) for c in out.columns})
 
 
-def write_rollup(table: pd.DataFrame, out_dir: Path, lang: str = "zh") -> dict[str, Path]:
-    """Write the roll-up as ``rollup.xlsx`` and a self-contained ``rollup.html``."""
+_CSS = """
+:root { --crm-primary: #1f4e79; --crm-accent: #c0392b; }
+* { box-sizing: border-box; }
+body { font-family: 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif; margin: 0 auto;
+       max-width: 1240px; padding: 28px 24px 48px; color: #1b2631; }
+header { border-top: 6px solid var(--crm-primary); padding: 18px 0 10px;
+         display: flex; justify-content: space-between; align-items: flex-start; gap: 24px; }
+header h1 { color: var(--crm-primary); margin: 0 0 6px; font-size: 1.8rem; }
+header p { margin: 0; color: #5d6d7e; }
+header .brand { text-align: right; color: #5d6d7e; font-size: .85rem; }
+header .brand img { display: block; max-height: 44px; max-width: 180px; margin-left: auto; }
+h2 { color: var(--crm-primary); font-size: 1.15rem; margin: 26px 0 8px;
+     border-bottom: 1px solid #c9d3dd; padding-bottom: 4px; }
+table { border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; }
+th { background: var(--crm-primary); color: #fff; padding: 6px 8px; word-break: keep-all;
+     font-weight: 600; text-align: right; vertical-align: bottom; }
+td { padding: 5px 8px; border-bottom: 1px solid #d5dbdb; text-align: right;
+     white-space: nowrap; }
+th:first-child, td:first-child, th:nth-child(3), td:nth-child(3) { text-align: left; }
+tr:nth-child(even) td { background: #f4f6f7; }
+.wrap { overflow-x: auto; }
+ul.failed li { margin: 4px 0; } ul.failed b { color: var(--crm-accent); }
+p.note { color: #5d6d7e; font-size: .85rem; max-width: 60em; }
+@media print { @page { size: A4 landscape; margin: 14mm; } body { max-width: none; padding: 0; }
+               table { font-size: 8.5pt; } }
+"""
+
+
+def write_rollup(table: pd.DataFrame, out_dir: Path, lang: str = "zh",
+                 brand: Brand | None = None) -> dict[str, Path]:
+    """Write the roll-up as ``rollup.xlsx`` and a self-contained ``rollup.html`` (the report's
+    units, fonts and brand; failed portfolios listed with their error in words)."""
     out_dir = Path(out_dir)
+    brand = brand or Brand()
     shown = _shown(table, lang)
     xlsx = atomic_write(out_dir / "rollup.xlsx", lambda tmp: _xlsx(shown, tmp))
-    body = _html_ready(shown).to_html(index=False, escape=True, na_rep="—",
+    on_page = shown.drop(columns=[t("rollup.error", lang)], errors="ignore")  # listed below
+    body = _html_ready(on_page).to_html(index=False, escape=True, na_rep="—",
                                       float_format=lambda v: f"{v:,.2f}")
+    failed = table[table["status"].eq("failed")]
+    colon = "：" if lang == "zh" else ": "
+    items = "".join(f"<li><b>{html.escape(str(r.portfolio))}</b> · {html.escape(str(r.as_of))}"
+                    f"{colon}{html.escape(str(r.error) or t('rollup.no_detail', lang))}</li>"
+                    for r in failed.itertuples())
+    failures = (f"<h2>{html.escape(t('rollup.failures', lang))}</h2>"
+                f'<ul class="failed">{items}</ul>' if items else "")
     title = html.escape(t("rollup.title", lang))
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    summary = html.escape(t("rollup.summary", lang).format(
+        n=len(table), ok=int(table["status"].eq("ok").sum()), generated=stamp))
+    who = brand.logo_img() + (f"<div>{html.escape(brand.consultancy)}</div>"
+                              if brand.consultancy else "")
+    note = html.escape(t("rollup.note", lang))
+    text = title + summary + body + failures + note + (brand.consultancy or "")
     doc = (f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
            f'<meta charset="utf-8"><meta http-equiv="Content-Security-Policy" '
-           f'content="{CSP}"><title>{title}</title><style>'
-           "body{font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:2em;"
-           "color:#1b2631}h1{color:#1f4e79}table{border-collapse:collapse;font-size:13px}"
-           "th{background:#1f4e79;color:#fff;padding:6px 10px}td{padding:5px 10px;"
-           "border-bottom:1px solid #d5dbdb;text-align:right;white-space:nowrap}"
-           "tr:nth-child(even){background:#f4f6f7}"
-           f"{font_face_css(title + t('rollup.generated', lang) + body)}"
-           f"</style></head><body><h1>{title}</h1><p>{html.escape(t('rollup.generated', lang))}"
-           f": {stamp}</p>{body}</body></html>")
+           f'content="{CSP}"><meta name="viewport" content="width=device-width, '
+           f'initial-scale=1"><title>{title}</title><style>{_CSS}{brand.css()}'
+           f"{font_face_css(text)}</style></head><body><header><div><h1>{title}</h1>"
+           f"<p>{summary}</p></div><div class=\"brand\">{who}</div></header>"
+           f'<div class="wrap">{body}</div>{failures}<p class="note">{note}</p></body></html>')
     page = atomic_write(out_dir / "rollup.html", lambda tmp: tmp.write_text(doc, "utf-8"))
     return {"xlsx": xlsx, "html": page}
 

@@ -1,7 +1,9 @@
 """ipywidgets controls: weight and tier-threshold sliders that re-score and re-tier live.
 
 The explorer holds no logic of its own: every recomputation calls
-:func:`crmkit.score.score_clients` and :func:`crmkit.tier.tier_table`. Widget state does not
+:class:`crmkit.tier.live.LiveTiering` (the portfolio scored once; a weight or threshold change
+is a weighted row sum and a threshold lookup, identical to :func:`crmkit.score.score_clients`
+and :func:`crmkit.tier.tier_table` from scratch). Widget state does not
 survive Papermill or nbconvert, so the notebooks always show the static results computed
 from the parameters file as well; the *save* button writes the chosen weights and thresholds
 back into that file so a batch run reproduces what the consultant settled on.
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import ipywidgets as w
+import numpy as np
 import pandas as pd
 from IPython.display import HTML, clear_output, display
 
@@ -23,8 +26,9 @@ from crmkit.params import Params, SavedParams, update_params_file
 from crmkit.params.scoring import ScoringParams
 from crmkit.params.tiering import TieringParams
 from crmkit.params.warning import WarningParams
-from crmkit.score.difference import label, score_clients
-from crmkit.tier.tiers import TIERS, tier_table
+from crmkit.score.difference import label
+from crmkit.tier.live import LiveTiering
+from crmkit.tier.tiers import TIERS
 
 __all__ = ["TierState", "TieringExplorer", "tier_changes", "static_widgets"]
 
@@ -72,14 +76,32 @@ class TierState:
 def tier_changes(before: TierState, after: TierState) -> pd.DataFrame:
     """Clients whose tier differs between two settings, largest score move first."""
     b, a = before.table, after.table
-    moved = b["tier"].astype("string").ne(a["tier"].astype("string")).fillna(False)
+    bt, at = b["tier"], a["tier"]
+    if isinstance(bt.dtype, pd.CategoricalDtype) and bt.dtype == at.dtype:
+        bc, ac = bt.cat.codes.to_numpy(), at.cat.codes.to_numpy()
+        moved = (bc != ac) & (bc >= 0) & (ac >= 0)  # to or from no tier is not a move
+    else:
+        moved = bt.astype("string").ne(at.astype("string")).fillna(False).to_numpy()
+    pos = np.flatnonzero(moved)  # only the moved rows: a few, of a portfolio of 100,000
+    names = a.get("client_name")
     out = pd.DataFrame({
-        "client_name": a.get("client_name"),
-        "tier_before": b["tier"], "tier_now": a["tier"],
-        "score_before": b["score"], "score_now": a["score"],
-    })[moved.to_numpy()]
-    return out.reindex((out["score_now"] - out["score_before"]).abs()
-                       .sort_values(ascending=False).index)
+        "client_name": names.array[pos] if names is not None else None,
+        "tier_before": bt.array[pos], "tier_now": at.array[pos],
+        "score_before": b["score"].array[pos], "score_now": a["score"].array[pos],
+    }, index=a.index[pos])
+    move = pd.Series(np.abs(out["score_now"].to_numpy(float, na_value=np.nan)
+                            - out["score_before"].to_numpy(float, na_value=np.nan)))
+    return out.iloc[move.sort_values(ascending=False).index]
+
+
+def _tier_counts(table: pd.DataFrame) -> dict[str, int]:
+    """Clients per tier code (A, B, C) of a tier table, counted on the categorical codes."""
+    tier = table["tier"]
+    if not isinstance(tier.dtype, pd.CategoricalDtype):
+        tier = tier.astype("category")
+    codes = tier.cat.codes.to_numpy()
+    counts = np.bincount(codes[codes >= 0], minlength=len(tier.cat.categories))
+    return {str(c): int(n) for c, n in zip(tier.cat.categories, counts, strict=True)}
 
 
 def _num(value: float) -> float | int:
@@ -179,7 +201,9 @@ class TieringExplorer(_Panel):
         self.features, self.params = features, params
         self.pd_ = pd_ if pd_ is not None else pd.Series(float("nan"), index=features.index)
         self.lang = lang or params.language
-        self.baseline = self.compute(params.scoring, params.tiering)
+        self.live = LiveTiering(features, params.scoring, params.tiering, self.pd_, params.gates)
+        self.baseline = TierState(params.scoring, params.tiering, self.live.base)
+        self._baseline_counts = _tier_counts(self.baseline.table)
         self.state = self.baseline
         self._init_panel()
         abc = params.tiering.abc
@@ -206,10 +230,7 @@ class TieringExplorer(_Panel):
     # -- pure parts (tested without a front end) ---------------------------------------------
     def compute(self, scoring: ScoringParams, tiering: TieringParams) -> TierState:
         """Score and tier the portfolio under one setting."""
-        result = score_clients(self.features, scoring)
-        table = tier_table(result.scores["total"], self.pd_, self.features, tiering,
-                           gates=self.params.gates)
-        return TierState(scoring, tiering, table)
+        return TierState(scoring, tiering, self.live.table(scoring, tiering))
 
     def settings(self) -> tuple[ScoringParams, TieringParams]:
         """The sliders' current values as validated parameter sections."""
@@ -227,10 +248,8 @@ class TieringExplorer(_Panel):
 
     def counts(self) -> pd.DataFrame:
         """Clients per tier now, and the change from the parameters file's setting."""
-        now = self.state.table["tier"].astype("string").value_counts()
-        before = self.baseline.table["tier"].astype("string").value_counts()
-        rows = [(k, int(now.get(k, 0)), int(now.get(k, 0)) - int(before.get(k, 0)))
-                for k in TIERS]
+        now, before = _tier_counts(self.state.table), self._baseline_counts
+        rows = [(k, now.get(k, 0), now.get(k, 0) - before.get(k, 0)) for k in TIERS]
         return pd.DataFrame(rows, columns=["tier", "clients", "change"]).set_index("tier")
 
     def save(self, path: str | Path | None = None) -> Path:

@@ -360,3 +360,25 @@ def test_missing_columns_are_named_with_the_fix(sample):
         forecast_needs(broken, AS_OF)
     with pytest.raises(NeedsError, match="as_of must be a date written YYYY-MM-DD"):
         forecast_needs(sample, "2025-13-01")
+
+
+def test_charts_draw_what_the_tables_say(sample):
+    from crmkit.core.style import cjk_font_family
+    from crmkit.needs import backtest_chart, needs_by_month_chart
+
+    bt = backtest(sample, AS_OF)
+    fig = backtest_chart(bt, "zh")
+    ax = fig.axes[0]
+    model = [p.get_height() for p in ax.patches if p.get_gid() == "bt-model"]
+    base = [p.get_height() for p in ax.patches if p.get_gid() == "bt-baseline"]
+    assert model == pytest.approx([bt.model.precision, bt.model.recall, bt.model.f1])
+    assert base == pytest.approx([bt.baseline.precision, bt.baseline.recall, bt.baseline.f1])
+    assert [x.get_text() for x in ax.get_xticklabels()] == ["精确率", "召回率", "F1 值"]
+    assert ax.title.get_fontname() == cjk_font_family()
+    f = forecast_needs(sample, "2026-09-30")
+    ahead = f[(f.probability > 0) & (f.days_until >= 0)]
+    bars = [p.get_height() for p in needs_by_month_chart(f, "en").axes[0].patches
+            if str(p.get_gid()).startswith("cause-")]
+    assert sum(bars) == pytest.approx((ahead.probability * ahead.amount).sum() / 1e8)
+    empty = needs_by_month_chart(f.iloc[:0], "zh").axes[0]
+    assert [x.get_text() for x in empty.texts] == ["没有预计的融资需求"]

@@ -7,6 +7,7 @@ clients (高潜力客户) behind the risk gates (issue 11, parts 4 and 5; ``docs
 
 from __future__ import annotations
 
+from crmkit.needs.charts import backtest_chart, needs_by_month_chart
 from crmkit.needs.evaluate import (
     Backtest,
     Scores,
@@ -26,4 +27,5 @@ __all__ = ["run", "NeedsStage", "STAGE", "forecast_needs", "client_outlook", "FO
            "backtest", "Backtest", "Scores", "classification_scores", "actual_needs",
            "baseline_prediction", "high_potential", "POTENTIAL_COLUMNS", "products_held",
            "product_gaps", "known_at", "NeedsError", "NEEDS_LABELS", "module_label",
-           "cause_label", "fmt_amount", "forecast_view", "backtest_view", "potential_view"]
+           "cause_label", "fmt_amount", "forecast_view", "backtest_view", "potential_view",
+           "backtest_chart", "needs_by_month_chart"]

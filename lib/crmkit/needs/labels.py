@@ -71,6 +71,13 @@ NEEDS_LABELS: dict[str, tuple[str, str]] = {
     "needs.status.watch": ("关注", "on watch"),
     "needs.status.elevated": ("风险偏高", "elevated risk"),
     "needs.status.normal": ("正常", "normal"),
+    # -- charts ----------------------------------------------------------------------------
+    "needs.chart.backtest": ("回测：{as_of} 起 {days} 天内有无融资需求",
+                             "Backtest: a financing need within {days} days of {as_of}"),
+    "needs.chart.by_month": ("预计融资需求（按月、按原因，概率加权）",
+                             "Expected financing needs by month and cause (probability-weighted)"),
+    "needs.chart.expected_yi": ("预计金额（亿元）", "Expected amount (CNY 100m)"),
+    "needs.chart.none": ("没有预计的融资需求", "No expected financing need"),
     # -- backtest figures ------------------------------------------------------------------
     "needs.metric.precision": ("精确率", "Precision"),
     "needs.metric.recall": ("召回率", "Recall"),

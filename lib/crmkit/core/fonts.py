@@ -15,11 +15,15 @@ Content-Security-Policy allows (``font-src data:``).
 from __future__ import annotations
 
 import base64
+import contextlib
+import hashlib
 import io
 import logging
 import os
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from crmkit.core.store import atomic_write
 
@@ -72,9 +76,48 @@ def pdf_font_path() -> Path:
         return ttc
 
 
+#: Brotli quality of the WOFF2 subsets: 9 compresses in a fifteenth of the CPU time of
+#: fontTools' default (11, ~1 s for a report's 600 glyphs) for a font ~8 % larger.
+WOFF2_QUALITY = 9
+
+
+@contextlib.contextmanager
+def _woff2_quality(quality: int) -> Iterator[None]:
+    """fontTools' WOFF2 writer calls ``brotli.compress`` without a quality: set one."""
+    from fontTools.ttLib import woff2
+
+    real = woff2.brotli
+
+    class _Brotli:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+        @staticmethod
+        def compress(data: bytes, mode: int = 0, **_: object) -> bytes:
+            return real.compress(data, mode=mode, quality=quality)
+
+    woff2.brotli = _Brotli()
+    try:
+        yield
+    finally:
+        woff2.brotli = real
+
+
 @lru_cache(maxsize=8)
 def subset_font(chars: str) -> bytes:
-    """WOFF2 bytes of Noto Sans CJK SC holding only ``chars`` (plus basic Latin)."""
+    """WOFF2 bytes of Noto Sans CJK SC holding only ``chars`` (plus basic Latin).
+
+    Cached per process and on disk (beside the extracted face, keyed by the characters), so a
+    report exported again, or a portfolio run again, does not subset the font again.
+    """
+    text = "".join(sorted(set(chars) | set(map(chr, range(0x20, 0x7F)))))
+    source = pdf_font_path()
+    stat = source.stat()
+    key = hashlib.sha256(f"{stat.st_size}:{stat.st_mtime_ns}:{WOFF2_QUALITY}:{text}".encode()
+                         ).hexdigest()[:24]
+    cached = _cache_dir() / "subsets" / f"{key}.woff2"
+    if cached.is_file():
+        return cached.read_bytes()
     from fontTools import subset
 
     opts = subset.Options()
@@ -82,13 +125,17 @@ def subset_font(chars: str) -> bytes:
     opts.layout_features = ["*"]
     opts.name_IDs = ["*"]
     opts.notdef_outline = True
-    font = subset.load_font(str(pdf_font_path()), opts)
+    font = subset.load_font(str(source), opts)
     sub = subset.Subsetter(opts)
-    sub.populate(text="".join(sorted(set(chars) | set(map(chr, range(0x20, 0x7F))))))
+    sub.populate(text=text)
     sub.subset(font)
     buf = io.BytesIO()
-    subset.save_font(font, buf, opts)
-    return buf.getvalue()
+    with _woff2_quality(WOFF2_QUALITY):
+        subset.save_font(font, buf, opts)
+    data = buf.getvalue()
+    with contextlib.suppress(Exception):  # a read-only cache only costs the next call time
+        atomic_write(cached, lambda tmp: tmp.write_bytes(data))
+    return data
 
 
 def font_face_css(text: str, selector: str = "body") -> str:

@@ -131,7 +131,7 @@ def test_client_list_reads_as_words():
 # -- acknowledgements ------------------------------------------------------------------------------
 def test_acknowledge_appends_and_never_rewrites(tmp_path):
     store = tmp_path / "sample" / "history.duckdb"
-    when = dt.datetime(2026, 10, 8, 9, 30, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2026, 10, 8, 9, 30, tzinfo=dt.UTC)
     first = acknowledge(store, "sample", AS_OF, _alerts().head(1), "已约见财务总监",
                         user="王经理", when=when)
     assert first.loc[0, "alert_key"] == "C3/dscr"
@@ -179,7 +179,8 @@ def test_mark_acknowledged_dates_and_escalation(tmp_path):
     marked = mark_acknowledged(alerts, acks, AS_OF)
     # dpd got worse (medium -> high) since it was acknowledged: it is new again
     assert marked["acknowledged"].tolist() == [False, False, True]
-    assert marked.loc[2, "acknowledged_by"] == "王" and marked.loc[2, "acknowledged_note"] == "已回访"
+    assert marked.loc[2, "acknowledged_by"] == "王"
+    assert marked.loc[2, "acknowledged_note"] == "已回访"
     # an acknowledgement made for a later date does not reach back
     assert not mark_acknowledged(alerts, acks, "2026-06-30")["acknowledged"].any()
     lower = alerts.assign(severity=["critical", "low", "low"])
@@ -203,7 +204,7 @@ def test_report_lists_acknowledgements(tmp_path):
     run = p.run_dir / "warn"
     run.mkdir(parents=True)
     _alerts().head(1).to_parquet(run / "alerts.parquet")
-    when = dt.datetime(2026, 10, 8, 9, 30, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2026, 10, 8, 9, 30, tzinfo=dt.UTC)
     acknowledge(p.history_path, "p", "2026-06-30", _alerts().iloc[[0, 2]], "已处理", user="王",
                 when=when)
     note, table = acknowledgement_tables(p, "zh")

@@ -138,11 +138,10 @@ class Dashboard:
                    for c, s in self.filters.items()]
         head = w.HTML(f"<h2>{html.escape(t('dash.title', lang))} · "
                       f"{html.escape(first.title or first.portfolio)}</h2>")
+        hint = w.HTML(f"<span class='crm-muted'>{html.escape(t('dash.filter.hint', lang))}</span>")
         self.page = w.VBox([self.style, self.font, head, w.HBox([self.portfolio, self.as_of]),
                             w.HBox(filters, layout=w.Layout(flex_flow="row wrap")),
-                            w.HBox([self.clear, w.HTML(
-                                f"<span class='crm-muted'>{html.escape(t('dash.filter.hint', lang))}"
-                                "</span>")]), self.summary, self.tabs])
+                            w.HBox([self.clear, hint]), self.summary, self.tabs])
         self.page.add_class("crm-dash")
         self.view: RunView | None = None
         self._css = ""
@@ -184,7 +183,7 @@ class Dashboard:
 
     def _load_font(self, dates) -> None:
         runs = [self.params.output_dir / self.params.portfolio / d.isoformat() for d in dates]
-        self._css = font_css(page_chars(runs[-1:]), _FONT_SELECTOR)
+        self._css = font_css(page_chars(runs), _FONT_SELECTOR)
         self.font.value = f"<style>{self._css}</style>"
 
     def _load_run(self) -> None:

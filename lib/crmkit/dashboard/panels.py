@@ -51,7 +51,8 @@ class DrillList:
 
     def show(self, what: str, clients: pd.DataFrame) -> None:
         """List ``clients`` under the heading ``what``."""
-        self.title.value = (f"<h4>{html.escape(t('dash.list.title', self.lang).format(what=what, n=len(clients)))}</h4>")
+        title = t("dash.list.title", self.lang).format(what=what, n=len(clients))
+        self.title.value = f"<h4>{html.escape(title)}</h4>"
         self.table.value = table_html(client_list(clients, self.lang))
         names = clients["client_name"].astype("string").fillna(pd.Series(clients.index,
                                                                           index=clients.index))

@@ -145,7 +145,7 @@ def acknowledge(history_path: str | Path, portfolio: str, as_of: dt.date | str,
     user = (user or "").strip() or default_user()
     if alerts is None or len(alerts) == 0:
         raise HistoryError("no alert selected: choose the alert(s) to acknowledge")
-    stamp = (when or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
+    stamp = (when or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     keys = alert_key(alerts)
     get = lambda c: (alerts[c].astype("string") if c in alerts.columns  # noqa: E731
                      else pd.Series(pd.NA, index=alerts.index, dtype="string"))

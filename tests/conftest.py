@@ -3,6 +3,7 @@ read the deliverables (scan, glyphs, screenshots, card PDF)."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The system's Chromium, which Playwright drives (its own browser download is not used).
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @dataclass
@@ -67,3 +70,15 @@ def deliverables(request, tmp_path_factory) -> Deliverables:
     assert all(r.ok for r in runs) and not failed, failed
     latest = max((Path(r.run_dir) for r in runs), key=lambda p: p.name)
     return Deliverables(lang, tmp / "outputs", latest)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium through Playwright (skips the test when either is missing)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).is_file():
+        pytest.skip("no Chromium here")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()

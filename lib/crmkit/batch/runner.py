@@ -321,13 +321,16 @@ def _rollup(results: list[PortfolioRun]) -> dict[str, Path] | None:
                           for r in done])
     roots = {Path(r.run_dir).parents[1] for r in done}
     out = roots.pop() if len(roots) == 1 else Path.cwd()
-    lang = "zh"
+    from crmkit.core.branding import brand_of
+
+    lang, brand = "zh", None
     try:
-        lang = load_params(done[0].params_file).language
+        first = load_params(done[0].params_file)
+        lang, brand = first.language, brand_of(first)
     except CrmkitError:
         pass
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return write_rollup(table, out / "_rollup" / stamp, lang)
+    return write_rollup(table, out / "_rollup" / stamp, lang, brand)
 
 
 def run_chain(files: list[Path], stages: list[str] | None = None, resume: bool = False,

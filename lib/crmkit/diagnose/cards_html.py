@@ -71,6 +71,7 @@ CARD_CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-
             "base-uri 'none'; form-action 'none'")
 _MONEY = ("exposure", "committed", "income", "clv", "clv_at_risk", "ecl")
 _SEV = {"critical", "high", "medium", "low", "info"}
+_DATES = ("date", "due_date", "maturity_date", "request_date", "survey_date")
 
 
 def _e(v: object) -> str:
@@ -85,7 +86,7 @@ def _fmt(key: str, v: object, lang: str) -> str:
     """Display text of one card value (a plain Python value)."""
     if _missing(v):
         return "—"
-    if key in ("date", "due_date", "maturity_date", "request_date"):
+    if key in _DATES:
         return str(v)[:10]
     if key in _MONEY:
         return fmt_money(float(v), lang)
@@ -145,7 +146,7 @@ def _table(records: list[dict], cols: tuple[str, ...], lang: str, empty: str, li
             elif c == "severity":
                 sev = str(v) if str(v) in _SEV else ""
                 cells.append(f'<td class="sev sev-{sev}">{_e(_fmt(c, v, lang))}</td>')
-            elif c in ("date", "due_date", "maturity_date", "request_date"):
+            elif c in _DATES:
                 cells.append(f'<td class="nowrap">{_e(_fmt(c, v, lang))}</td>')
             else:
                 cells.append(f"<td>{_e(_fmt(c, v, lang))}</td>")

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from crmkit.core.branding import brand_of
 from crmkit.core.errors import CrmkitError
 from crmkit.core.i18n import check_lang
 from crmkit.report.html import export_html
@@ -82,7 +83,8 @@ def export_report(executed_notebook: Path, out_dir: Path, lang: str | None = Non
     stem = stem or nb.stem
     cover = {}
     if params is not None:
-        cover = {"portfolio": params.title or params.portfolio, "as_of": params.as_of}
+        cover = {"portfolio": params.title or params.portfolio, "as_of": params.as_of,
+                 "brand": brand_of(params)}
     written: dict[str, Path] = {}
     with tempfile.TemporaryDirectory(prefix="crmkit-report-") as tmp:
         html = out_dir / f"{stem}.html" if "html" in wanted else Path(tmp) / f"{stem}.html"

@@ -10,9 +10,13 @@ import re
 import threading
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-import pytest
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
 
 from crmkit.cli import main
 from crmkit.core.errors import HistoryError
@@ -26,6 +30,7 @@ from crmkit.dashboard import (
     open_worklist,
     tile_clients,
     treemap_tiles,
+    trend_figure,
     trend_table,
 )
 from crmkit.dashboard.server import is_loopback, notebook_path, server_command, start
@@ -243,6 +248,12 @@ def test_trend_table_from_the_history_store(tmp_path):
     assert some["nps"].tolist() == [7.0, 8.0] and some.loc["2026-09-30", "alerts"] == 1
     assert some.loc["2026-09-30", "tier_A"] == 1.0
     assert trend_table(_params(tmp_path / "empty")).empty
+    fig = trend_figure(got, "en")
+    assert [a.get_title() for a in fig.axes] == [
+        "Exposure (CNY 100m)", "Tier mix", "IFRS 9 stages (share of exposure)", "Alerts",
+        "Mean NPS"]
+    assert fig.axes[0].get_lines()[0].get_ydata().tolist() == pytest.approx([60e-8, 40e-8])
+    plt.close(fig)
 
 
 # -- the command -----------------------------------------------------------------------------------

@@ -269,10 +269,7 @@ class Dashboard:
             self.trend_note.value = html.escape(t("dash.trend.empty", self.lang))
             return
         self.trend_note.value = html.escape(t("dash.trend.note", self.lang))
-        from crmkit.core.style import use_style
-
         matplotlib.use("Agg")
-        use_style()
         fig = trend_figure(table, self.lang)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=90)

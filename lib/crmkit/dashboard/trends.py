@@ -74,7 +74,11 @@ def trend_table(params: Params, client_ids: Iterable[str] | None = None) -> pd.D
 
 
 def trend_figure(table: pd.DataFrame, lang: str) -> Figure:
-    """Five small panels: exposure (亿元), tier mix, stage mix, alerts, NPS."""
+    """Five small panels: exposure (亿元), tier mix, stage mix, alerts, NPS (the house chart
+    style with the bundled CJK font)."""
+    from crmkit.core.style import use_style
+
+    use_style()
     fig, axes = plt.subplots(1, 5, figsize=(15, 3.0), constrained_layout=True)
     x = [d.strftime("%Y-%m-%d") for d in table.index]
 
@@ -82,6 +86,9 @@ def trend_figure(table: pd.DataFrame, lang: str) -> Figure:
         for col, lab in zip(cols, labels, strict=True):
             ax.plot(x, table[col] * scale, marker="o", label=lab)
         ax.set_title(t(title, lang), fontsize=10)
+        if top is None:
+            high = float(np.nanmax((table[cols] * scale).to_numpy(dtype=float), initial=0.0))
+            top = high * 1.15 if high > 0 else 1.0
         ax.set_ylim(0, top)  # from zero: a flat line stays flat
         if pct:
             ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
@@ -92,11 +99,11 @@ def trend_figure(table: pd.DataFrame, lang: str) -> Figure:
 
     line(axes[0], ["exposure"], [""], "dash.trend.exposure", scale=1e-8)
     line(axes[1], ["tier_A", "tier_B", "tier_C"],
-         [t(f"tier.{c}.short", lang) for c in "ABC"], "dash.trend.tiers", top=1.0, pct=True)
+         [t(f"tier.{c}.short", lang) for c in "ABC"], "dash.trend.tiers", top=1.05, pct=True)
     line(axes[2], ["stage_1", "stage_2", "stage_3"],
-         [t(f"diag.stage.{s}", lang) for s in (1, 2, 3)], "dash.trend.stages", top=1.0,
+         [t(f"diag.stage.{s}", lang) for s in (1, 2, 3)], "dash.trend.stages", top=1.05,
          pct=True)
     line(axes[3], ["alerts"], [""], "dash.trend.alerts")
     axes[3].yaxis.get_major_locator().set_params(integer=True)
-    line(axes[4], ["nps"], [""], "dash.trend.nps", top=10.0)
+    line(axes[4], ["nps"], [""], "dash.trend.nps", top=10.5)
     return fig

@@ -104,6 +104,13 @@ def test_filter_drill_down_card_and_acknowledge(run_copy: Path, tmp_path: Path) 
             summary = page.locator(".crm-summary")
             expect(summary).to_contain_text("300")
 
+            # the as-of filter: the earlier quarter has other figures; then back to the latest
+            latest = summary.inner_text()
+            page.locator(".crm-as-of select").select_option("2026-06-30")
+            expect(summary).not_to_have_text(latest)
+            page.locator(".crm-as-of select").select_option(params.as_of.isoformat())
+            expect(summary).to_have_text(latest)
+
             # filter: one relationship manager
             rm = page.locator(".crm-filter-relationship_manager select option").first
             rm_name = rm.inner_text().strip()
@@ -121,6 +128,14 @@ def test_filter_drill_down_card_and_acknowledge(run_copy: Path, tmp_path: Path) 
             rows = page.locator(".crm-drill .crm-table tbody tr").first
             expect(rows).to_contain_text(rm_name)
             page.screenshot(path=str(shots / "matrix_filtered.png"), full_page=True)
+
+            # the tree map: a tile lists its clients too
+            page.get_by_role("tab", name="层级树图").click()
+            tile = page.locator(".crm-tile").first
+            tile_n = int(re.search(r"\n(\d+) ·", tile.inner_text()).group(1))
+            tile.click()
+            expect(page.locator(".crm-drill h4").nth(1)).to_contain_text(f"{tile_n} 户")
+            page.get_by_role("tab", name="风险 × 还款能力").click()
 
             # the client card of the first listed client
             name = page.locator(".crm-drill-pick select").first.evaluate(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 from crmkit.core.i18n import check_lang
 from crmkit.core.style import PALETTE, use_style
@@ -142,7 +143,7 @@ def sensitivity_bars(table: pd.DataFrame, lang: str = "zh") -> Figure:
             ax.text(v, yi + (h / 2 if k == 0 else -h / 2), f" {v:.1%}", va="center",
                     fontsize=8.5, color="#566573")
     ax.set_yticks(y, [label(d, lang) for d in dims])
-    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))  # 0.5%, 1.0% ... not 0%, 0%, 1%
     ax.set_xlim(0, max(float(np.nanmax(share.to_numpy(), initial=0)) * 1.25, 0.01))
     ax.set_xlabel(_t("sens.x", lang))
     ax.set_title(_t("sens.title", lang).format(step=step), fontsize=14, pad=10)

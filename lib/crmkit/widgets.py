@@ -362,7 +362,8 @@ class WarningExplorer(_Panel):
 
     def _show(self) -> None:
         display(HTML(f"<b>{t('widget.warn.counts', self.lang)}</b>"))
-        display(self.table())
+        names = {r.id: r.label(self.lang) for r in self.params.warning.rules}
+        display(self.table().rename(index=names))  # rules by name, as on the sliders
 
     def widget(self) -> w.Widget | None:
         """The panel: one slider per rule threshold, save button, live counts (static counts

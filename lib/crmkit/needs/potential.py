@@ -26,11 +26,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from crmkit.core.contract import code_label
-from crmkit.core.i18n import t
 from crmkit.needs.forecast import needs_params
 from crmkit.needs.history import as_ts
-from crmkit.needs.labels import cause_label, fmt_amount
+from crmkit.needs.reasons import join_columns, reasons
 from crmkit.params.gates import RiskGates
 from crmkit.params.needs import POTENTIAL_COMPONENTS
 from crmkit.tier.gates import covenant_breach, risk_status
@@ -58,13 +56,18 @@ def products_held(facilities: pd.DataFrame | None, as_of: pd.Timestamp,
     live = ((pd.to_datetime(f["start_date"]) <= as_of)
             & ~(pd.to_datetime(f["maturity_date"]) <= as_of)).to_numpy(dtype=bool)
     f = f.loc[live]
-    held = pd.crosstab(f["client_id"].astype("string"), f["product"].astype("string")) > 0
-    return held.reindex(index, fill_value=False).astype(bool)
+    row = index.get_indexer(f["client_id"].astype("string"))
+    code, products = pd.factorize(f["product"].astype("string"), sort=True)
+    ok = (row >= 0) & (code >= 0)
+    held = np.zeros((len(index), len(products)), dtype=bool)
+    held[row[ok], code[ok]] = True
+    return pd.DataFrame(held, index=index, columns=pd.Index(products, dtype=object))
 
 
 def product_gaps(held: pd.DataFrame, industry: pd.Series, size_class: pd.Series,
-                 peer_min_share: float, min_peers: int) -> tuple[np.ndarray, list[list[str]]]:
-    """Per client: share of the peers' usual products it lacks, and which ones.
+                 peer_min_share: float, min_peers: int) -> tuple[np.ndarray, pd.DataFrame]:
+    """Per client: share of the peers' usual products it lacks, and which ones (a client x
+    product boolean table).
 
     Peers are the clients of the same industry and size class (the client itself included),
     or of the same industry when fewer than ``min_peers``; a product is usual when at least
@@ -72,7 +75,7 @@ def product_gaps(held: pd.DataFrame, industry: pd.Series, size_class: pd.Series,
     """
     n = len(held)
     if held.shape[1] == 0:
-        return np.zeros(n), [[] for _ in range(n)]
+        return np.zeros(n), held.astype(bool)
     h = held.to_numpy(dtype=float)
     ind = industry.reindex(held.index).astype("string").fillna("?")
     size = size_class.reindex(held.index).astype("string").fillna("?")
@@ -85,9 +88,7 @@ def product_gaps(held: pd.DataFrame, industry: pd.Series, size_class: pd.Series,
     missing = usual & (h == 0)
     n_usual = usual.sum(axis=1)
     gap = np.divide(missing.sum(axis=1), n_usual, out=np.zeros(n), where=n_usual > 0)
-    cols = np.array(held.columns, dtype=object)
-    names = [list(cols[row]) for row in missing]
-    return gap, names
+    return gap, pd.DataFrame(missing, index=held.index, columns=held.columns)
 
 
 def potential_components(growth: np.ndarray, need_amount: np.ndarray, exposure: np.ndarray,
@@ -127,44 +128,6 @@ def _unmet(tables: dict[str, pd.DataFrame] | None, as_of: pd.Timestamp, types: l
     amt = pd.to_numeric(sel["requested_amount"], errors="coerce").fillna(0.0)
     return amt.groupby(sel["client_id"].astype("string").to_numpy()).sum().reindex(
         idx, fill_value=0.0).to_numpy(dtype=float)
-
-
-def _reasons(comp: pd.DataFrame, weights: dict[str, float], facts: dict[str, object],
-             status: np.ndarray, lang: str) -> list[str]:
-    contrib = comp[list(POTENTIAL_COMPONENTS)].to_numpy() * np.array(
-        [weights[k] for k in POTENTIAL_COMPONENTS])
-    order = np.argsort(-contrib, axis=1, kind="stable")[:, :3]
-    sep, lsep = t("needs.reason.sep", lang), t("needs.reason.list_sep", lang)
-    out = []
-    for i in range(len(comp)):
-        parts = []
-        if status[i] != "normal":
-            parts.append(t("needs.reason.gated", lang).format(
-                status=t(f"needs.status.{status[i]}", lang)))
-        for k in order[i]:
-            if contrib[i, k] <= 0:
-                continue
-            name = POTENTIAL_COMPONENTS[k]
-            if name == "growth":
-                parts.append(t("needs.reason.growth", lang).format(
-                    value=f"{facts['growth'][i]:.0%}"))
-            elif name == "needs":
-                cause = facts["cause"][i]
-                if isinstance(cause, str):
-                    parts.append(t("needs.reason.needs", lang).format(
-                        cause=cause_label(cause, lang),
-                        amount=fmt_amount(facts["forecast_amount"][i], lang)))
-                else:
-                    parts.append(t("needs.reason.unmet", lang).format(
-                        amount=fmt_amount(facts["unmet"][i], lang)))
-            elif name == "product_gap":
-                parts.append(t("needs.reason.product_gap", lang).format(
-                    products=lsep.join(code_label("product", c, lang)
-                                       for c in facts["missing"][i])))
-            else:
-                parts.append(t("needs.reason.headroom", lang))
-        out.append(sep.join(parts))
-    return out
 
 
 def high_potential(features: pd.DataFrame, forecast: pd.DataFrame, params: object | None = None,
@@ -234,15 +197,18 @@ def high_potential(features: pd.DataFrame, forecast: pd.DataFrame, params: objec
     elig_rank = np.full(len(idx), np.iinfo(np.int64).max)
     eo = order[eligible[order]]
     elig_rank[eo] = np.arange(1, len(eo) + 1)
-    facts = {"growth": _num(feats, "revenue_growth", idx), "unmet": unmet, "missing": missing,
-             "cause": (top["cause"].reindex(idx).astype(object).where(lambda s: s.notna(), None)
-                       .to_numpy() if top is not None else np.full(len(idx), None)),
-             "forecast_amount": (top["amount"].reindex(idx).to_numpy(dtype=float)
-                                 if top is not None else np.full(len(idx), np.nan))}
+    cause = (top["cause"].reindex(idx).astype(object).where(lambda x: x.notna(), None)
+             .to_numpy() if top is not None else np.full(len(idx), None))
+    amount = (top["amount"].reindex(idx).to_numpy(dtype=float) if top is not None
+              else np.full(len(idx), np.nan))
+    words = reasons(comp, p.weights, _num(feats, "revenue_growth", idx), cause, amount, unmet,
+                    missing, st, lang)
     out = pd.DataFrame({"client_id": idx, "score": np.round(score, 1), "rank": rank,
-                        "reasons": _reasons(comp, p.weights, facts, st, lang),
+                        "reasons": pd.array(words.astype(str), dtype="string"),
                         "recommended": eligible & (elig_rank <= p.top_n),
                         "risk_status": pd.array(st, dtype="string"),
                         **{k: comp[k].to_numpy() for k in POTENTIAL_COMPONENTS},
-                        "missing_products": ["|".join(m) for m in missing]})
+                        "missing_products": join_columns(
+                            [np.where(missing[c].to_numpy(dtype=bool), str(c), "")
+                             for c in missing.columns], "|", len(idx))})
     return out.sort_values("rank", kind="stable").reset_index(drop=True)

@@ -310,3 +310,37 @@ def test_sample_relationships_agree_with_group_names() -> None:
     groups = client_groups(t["clients"], check_relationships(rel, clients.index))
     named = clients["group_name"].notna()
     assert groups.loc[named, "in_group"].all()
+
+
+def _params(capital: float | None):
+    from crmkit.params import Params
+
+    return Params.model_validate({
+        "portfolio": "t", "as_of": "2026-09-30", "sources": {"default": {"path": "."}},
+        "limits": {"tier1_capital": capital}})
+
+
+def test_relate_tables_and_the_explorer_on_a_hand_made_book(book) -> None:
+    from crmkit.relate import RelateStage, relate_tables
+    from crmkit.relate_widget import LimitsExplorer
+
+    tables = {"clients": book["clients"], "relationships": book["relationships"],
+              "facilities": book["facilities"]}
+    out = relate_tables(tables, book["features"], _params(1000.0),
+                        pd.Series(["BBB", "B", "A", "AA", "CCC"], index=IDS))
+    shares_ = out["shares"].set_index(["dimension", "unit"])
+    assert shares_.loc[("group", "星海集团"), "share"] == pytest.approx(170 / 210)
+    assert shares_.loc[("industry", "energy"), "name"] == "能源电力"
+    assert out["limits"]["breach"].sum() == 2
+    per = out["clients"].set_index("client_id")
+    assert per.loc["A", "client_limit_use"] == pytest.approx(1.4)
+    assert per.loc["D", "group_limit_use"] == pytest.approx(1.3)
+    stage = RelateStage(**out, need_modules=pd.DataFrame(), tier_treemap=pd.DataFrame(),
+                        needs_source="open")
+    needs, clients, groups = _modules()
+    ex = LimitsExplorer(stage, needs, clients, _params(1000.0))
+    assert ex.breaches()["breach"].sum() == 2
+    ex.sliders["tier1_capital"].value = 1500.0 / 1e8      # 1,500 yuan, in 亿元 on the slider
+    limits, relate = ex.settings()
+    assert limits.tier1_capital == pytest.approx(1500.0, rel=1e-9)
+    assert ex.breaches(limits)["breach"].sum() == 0       # A 140 < 150, group 195 < 225

@@ -262,7 +262,7 @@ def _cjk_font_cmap() -> set[int]:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_tree_map_renders_every_tile_with_cjk_glyphs(lang: str) -> None:
     needs, clients, groups = _modules()
-    m = need_modules(needs, clients, groups, RelateParams(), lang)
+    m = need_modules(needs, clients, groups, RelateParams(), "zh")
     fig = relationship_tree_map(m, RelateParams(), lang)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=60)
@@ -277,6 +277,9 @@ def test_tree_map_renders_every_tile_with_cjk_glyphs(lang: str) -> None:
     texts = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))
              if t.get_text()]
     assert any("星海" in s for s in texts) and any("→" in s for s in texts)
+    # need labels follow the chart's language, whatever language the table was made in
+    assert any(s.startswith("再融资" if lang == "zh" else "Refinancing") for s in texts)
+    assert lang == "zh" or not any(s.startswith("再融资") for s in texts)
     missing = {ch for s in texts for ch in s if not ch.isspace() and ord(ch) not in cmap}
     assert not missing, f"characters without a glyph in the chart font: {missing}"
     assert len(ax.get_legend().get_texts()) >= 4

@@ -184,7 +184,8 @@ def _draw_block(ax: Axes, sub: pd.DataFrame, br: dict, name: str, total: float, 
                                    hatch="///" if kind == "other" else None))
             if nr["dx"] < 5 or nr["dy"] < 3.5:
                 continue
-            text = fit_label(str(row.need_label), nr["dx"], 8, ppu)
+            text = fit_label(code_label("need_type", str(row.need_type), lang), nr["dx"], 8,
+                             ppu)
             amount = money(row.amount, lang)
             if text and nr["dy"] >= 6 and fit_label(amount, nr["dx"], 8, ppu) == amount:
                 text = f"{text}\n{amount}"

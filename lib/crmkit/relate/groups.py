@@ -146,9 +146,9 @@ def client_groups(clients: pd.DataFrame, rel: pd.DataFrame | None, control_share
     label = t("relate.group.controlled", lang)
     gid = np.where(gname.notna(), gname.astype(object),
                    np.where(control_only, ids.to_numpy()[hp], ids.to_numpy()))
-    shown = np.where(gname.notna(), gname.astype(object),
-                     np.where(control_only, [label.format(name=x) for x in client_names[hp]],
-                              client_names))
+    shown = np.where(gname.notna(), gname.astype(object), client_names.astype(object))
+    ctrl = np.flatnonzero(control_only.to_numpy())      # only these need a made-up name
+    shown[ctrl] = [label.format(name=x) for x in client_names[hp[ctrl]]]
     return pd.DataFrame({"group_id": pd.array(gid, dtype="string"),
                          "group_name": pd.array(shown, dtype="string"),
                          "in_group": gname.notna().to_numpy() | control_only.to_numpy()},

@@ -89,11 +89,11 @@ def need_modules(needs: pd.DataFrame, clients: pd.DataFrame, groups: pd.DataFram
         "in_group": g["in_group"].to_numpy(dtype=bool), "client_id": d["client_id"],
         "client_name": d["client_id"].map(names).astype("string"),
         "need_type": d["need_type"],
-        "need_label": [code_label("need_type", str(x), lang) for x in d["need_type"]],
+        "need_label": d["need_type"].map(lambda x: code_label("need_type", str(x), lang)),
         "amount": d["amount"].astype(float), "days_until": d["days_until"].astype("Int64"),
         "urgency": band.astype("int64"),
-        "urgency_label": [labels[b] if b >= 0 else t("relate.urgency.unknown", lang)
-                          for b in band]})
+        "urgency_label": np.array([*labels, t("relate.urgency.unknown", lang)],
+                                  dtype=object)[band.to_numpy()]})
     return out.sort_values("amount", ascending=False, ignore_index=True)[list(MODULE_COLUMNS)]
 
 

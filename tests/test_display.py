@@ -54,3 +54,29 @@ def test_grades_in_rating_order_not_alphabetical() -> None:
     assert list(table.index) == ["A", "BBB", "BB", "B", "CCC", "D"]
     assert list(table.iloc[:, 0]) == [2, 1, 1, 1, 1, 1]
     assert table.iloc[0, 1] == "28.6%"
+
+
+def test_codes_pairs_dates_and_ranges_in_words() -> None:
+    df = pd.DataFrame({
+        "tier": ["A", "C"], "severity": ["critical", "low"], "strategy_zh": ["深化合作", "维护"],
+        "strategy_en": ["Deepen", "Maintain"], "segment": ["low_strong", "x"],
+        "due_date": pd.to_datetime(["2026-10-07", None]), "threshold": [1.1, (1.1, 1.25)],
+    })
+    zh = view(df, "zh", index=False, labels={"segment": {"low_strong": "优质核心"}})
+    assert list(zh.columns[:2]) == ["客户层级", "严重程度"] and "strategy_en" not in zh.columns
+    assert zh.iloc[0, 0] == "A 核心" and zh.iloc[0, 1] == "严重"
+    assert list(zh.iloc[:, 2]) == ["深化合作", "维护"] and list(zh.iloc[:, 3]) == ["优质核心", "x"]
+    assert list(zh.iloc[:, 4]) == ["2026-10-07", "—"] and list(zh.iloc[:, 5]) == ["1.10",
+                                                                             "1.10 – 1.25"]
+    en = view(df, "en", index=False)
+    assert list(en.iloc[:, 2]) == ["Deepen", "Maintain"]
+
+
+def test_styled_escapes_and_keeps_short_cells_on_one_line() -> None:
+    from crmkit.display import styled
+
+    df = pd.DataFrame({"名称": ["<script>x</script>", "乙"], "说明": ["很长的说明文字" * 10] * 2})
+    page = styled(df).to_html()
+    assert "<script>x" not in page and "&lt;script&gt;" in page
+    assert "white-space: nowrap" in page and "white-space: normal" in page
+    assert "row0_col0" in page and "level0_row0" not in page  # plain row numbers hidden

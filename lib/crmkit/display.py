@@ -1,7 +1,9 @@
 """Display helpers for notebooks: translated headers, rounded numbers, escaped text.
 
-Tables are returned as plain DataFrames (not Stylers): pandas escapes every cell in its HTML,
-so a client name such as ``<script>`` shows as text in Jupyter and in the exported report.
+:func:`view` returns a plain DataFrame ready to read (headers and codes in words, money in one
+unit per column, shares as percentages, blanks as "—"); :func:`styled` only fixes its layout
+(short cells on one line, long text wrapping) and escapes every cell as pandas does, so a client
+name such as ``<script>`` shows as text in Jupyter and in the exported report.
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ __all__ = ["view", "tidy", "grade_order", "grade_counts", "quarantine_view", "st
 #: Money columns (yuan) shown in one unit per column, 万元 or 亿元, named in the header.
 _MONEY = {"exposure", "income", "committed", "clv", "clv_at_risk", "ecl", "ead", "amount",
           "outstanding", "interest_income", "fee_income", "total_assets", "revenue", "ebitda",
-          "exposure_sum", "clv_sum", "ecl_new", "clv_new", "ead", "ecl_12m", "ecl_lifetime"}
+          "exposure_sum", "clv_sum", "ecl_new", "clv_new", "ecl_12m", "ecl_lifetime"}
 #: Shares and probabilities shown as percentages.
 _SHARE = {"pd", "pd_12m", "pd_lifetime", "churn_probability", "share", "count_share",
           "exposure_share", "on_time_share", "needs_fulfilled_share", "csat_share", "coverage",
           "event_rate", "bad_rate", "default_rate", "mean_pd", "negative_share",
           "positive_share", "rate_with", "rate_without", "difference",
-          "negative_text_share_recent", "churn_rate", "raroc"}
+          "negative_text_share_recent", "churn_rate", "raroc", "share_missing"}
 
 # Long texts (notes, reasons) shown whole and wide tables shown with every column: the notebook
 # scrolls sideways instead of cutting a cell to "..." or hiding columns.
@@ -200,7 +202,7 @@ def view(df: pd.DataFrame, lang: str = "zh", columns: Iterable[str] | None = Non
             out[c] = [unit.text(x) for x in v]
             names[c] = money_header(names[c], unit, lang)
         elif c in _SHARE or str(c).startswith("pd_") or str(c).endswith("_share"):
-            places = 2 if c.startswith("pd") else 1  # PDs: 0.03 % matters; shares: 72.5 %
+            places = 2 if str(c).startswith("pd") else 1  # PDs: 0.03 % matters; shares: 72.5 %
             out[c] = ["—" if pd.isna(x) else f"{x:.{places}%}" for x in v]
     out = tidy(out, digits)
     out.columns = [names[c] for c in out.columns]
@@ -251,8 +253,20 @@ def tidy(df: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
             out[c] = [_number(x, digits, whole) for x in v]
         else:
             o = s.astype(object)
-            out[c] = o.where(o.notna(), "—")
+            out[c] = [_cell(x, digits) for x in o.where(o.notna(), "—")]
     return out
+
+
+def _cell(x: object, digits: int) -> object:
+    """A value of a mixed column: numbers rounded (``1.1`` not ``1.100000``), a pair of numbers
+    as a range (``1.10 – 1.25``), anything else unchanged."""
+    if isinstance(x, bool) or not isinstance(x, float | int | tuple | list):
+        return x
+    if isinstance(x, tuple | list):
+        if len(x) == 2 and all(isinstance(v, float | int) for v in x):
+            return f"{_cell(float(x[0]), digits)} – {_cell(float(x[1]), digits)}"
+        return x
+    return _number(float(x), digits, float(x) % 1 == 0)
 
 
 def styled(df: pd.DataFrame, long_text: int = 40):
@@ -263,7 +277,7 @@ def styled(df: pd.DataFrame, long_text: int = 40):
 
     Returns a :class:`pandas.io.formats.style.Styler` (for display only).
     """
-    text = [c for c in df.columns if df[c].dtype == object
+    text = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c]) and len(df)
             and df[c].astype(str).str.len().quantile(0.5) > long_text]
     sty = df.style.format(escape="html", na_rep="—").set_table_styles(
         [{"selector": "td, th", "props": "white-space: nowrap; text-align: right;"}])

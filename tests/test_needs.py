@@ -348,6 +348,8 @@ def test_reader_views_speak_words_not_codes(sample, lang):
     f1 = views[1].loc[t_("needs.metric.f1", lang) + " (%)"]
     assert f1.iloc[0] == pytest.approx(100 * bt.model.f1, abs=0.05)
     assert backtest_view(None, lang).empty
+    saved = bt.table().reset_index(names="figure")      # as the stage writes it
+    pd.testing.assert_frame_equal(backtest_view(saved, lang), views[1])
 
 
 def test_missing_columns_are_named_with_the_fix(sample):

@@ -49,19 +49,25 @@ def forecast_view(forecast: pd.DataFrame, lang: str = "zh",
     return _headers(out, lang)
 
 
-def backtest_view(bt: Backtest | None, lang: str = "zh") -> pd.DataFrame:
+def backtest_view(bt: Backtest | pd.DataFrame | None, lang: str = "zh") -> pd.DataFrame:
     """Model and baseline side by side: precision, recall, F1 (in %), amount MAE (万元), hits,
-    false alarms and misses (empty without a backtest: a book without needs)."""
+    false alarms and misses. ``bt`` is a :class:`Backtest` or the stage's saved ``backtest``
+    table (``figure``, ``model``, ``baseline``); None (a book without needs) gives an empty
+    frame."""
     check_lang(lang)
     if bt is None:
         return pd.DataFrame()
+    if isinstance(bt, pd.DataFrame):
+        saved = bt.set_index("figure") if "figure" in bt.columns else bt
+        figures = {who: saved[who].astype(float).to_dict() for who in ("model", "baseline")}
+    else:
+        figures = {"model": bt.model.as_dict(), "baseline": bt.baseline.as_dict()}
     rows = {}
-    for who, s in (("model", bt.model), ("baseline", bt.baseline)):
-        d = s.as_dict()
+    for who, d in figures.items():
         rows[t(f"needs.metric.{who}", lang)] = [
             *(round(100 * d[k], 1) for k in _RATES),
             None if np.isnan(d["mae"]) else round(d["mae"] / _WAN),
-            d["tp"], d["fp"], d["fn"]]
+            *(int(d[k]) for k in ("tp", "fp", "fn"))]
     index = [t(f"needs.metric.{k}", lang) + (" (%)" if k in _RATES else "")
              for k in (*_RATES, "mae", "tp", "fp", "fn")]
     out = pd.DataFrame(rows, index=index, dtype=object)

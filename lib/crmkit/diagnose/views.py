@@ -22,7 +22,7 @@ def _code_labeller(col: str, lang: str):
     prefix = {"nps_class": "diag.nps.", "worst_severity": "diag.severity.", "tier": "tier.",
               "segment": "segment.", "risk": "risk.", "risk_status": "diag.status.",
               "strategy_kind": "diag.kind.", "ifrs9_stage": "diag.stage.",
-              "covenant_breach": "diag.bool."}.get(col)
+              "covenant_breach": "diag.bool.", "potential": "diag.potential."}.get(col)
     if prefix:
         return lambda v: t(f"{prefix}{v}", lang)
     if col in CODES:

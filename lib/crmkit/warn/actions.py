@@ -23,15 +23,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from icalendar import Alarm, Calendar, Event
 
 from crmkit.core.contract import code_label
 from crmkit.core.csvsafe import write_csv
 from crmkit.core.dates import as_timestamp
 from crmkit.core.errors import WarningError
 from crmkit.core.i18n import check_lang, t
-from crmkit.core.store import atomic_write
-from crmkit.params.warning import PLAN_SEVERITIES, WarningParams
+from crmkit.params.warning import WarningParams
+from crmkit.warn.ics import ICS_PRIORITY, PRODID, write_ics
 from crmkit.warn.labels import display_frame
 from crmkit.warn.metrics import facility_metrics
 from crmkit.warn.rules import SEVERITY_RANK, facility_frame, render
@@ -44,10 +43,6 @@ KINDS: tuple[str, ...] = ("alert", "maturity", "covenant_test", "annual_review",
 #: Columns of :func:`action_plan`.
 PLAN_COLUMNS: tuple[str, ...] = ("owner", "date", "client_id", "client_name", "kind", "title",
                                  "detail", "severity", "facility_id", "ref", "uid")
-#: PRODID of the calendars crmkit writes.
-PRODID = "-//crmkit//Client early-warning action plan//EN"
-#: iCalendar PRIORITY by severity (1 highest ... 9 lowest).
-ICS_PRIORITY: dict[str, int] = {"critical": 1, "high": 3, "medium": 5, "low": 7, "info": 9}
 _CSV_COLUMNS = ("owner", "date", "client_id", "client_name", "kind", "title", "detail",
                 "severity", "facility_id")
 
@@ -251,63 +246,3 @@ def write_plan_csv(plan: pd.DataFrame, path: str | Path, lang: str = "zh") -> Pa
     out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d")
     table = display_frame(out, lang, columns=[c for c in _CSV_COLUMNS if c in out.columns])
     return write_csv(table, Path(path))  # formulas in client data made inert (OWASP)
-
-
-def write_ics(plan: pd.DataFrame, path: str | Path, calendar_name: str,
-              params: WarningParams | None = None, *,
-              dtstamp: dt.datetime | None = None) -> Path:
-    """Write the plan as an iCalendar file (RFC 5545) that Outlook and Google Calendar import.
-
-    One all-day VEVENT per item (DTSTART = the date, DTEND = the next day); SUMMARY is the
-    title and the client name, DESCRIPTION the detail and the owner, CATEGORIES the kind,
-    PRIORITY from the severity; UID is the plan's stable ``uid``, so importing a newer plan
-    updates events instead of duplicating them. Items whose severity is in
-    ``params.actions.alarm_severities`` get a VALARM ``alarm_days_before`` days before.
-    ``dtstamp`` (UTC) defaults to now.
-    """
-    params = WarningParams() if params is None else params
-    ap = params.actions
-    missing = [c for c in ("date", "title", "uid", "kind") if c not in plan.columns]
-    if missing:
-        raise WarningError(f"write_ics needs an action_plan frame; columns {missing} are "
-                           "missing")
-    stamp = dtstamp or dt.datetime.now(dt.UTC)
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=dt.UTC)
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", calendar_name)
-    cal.add("name", calendar_name)
-    alarm_at = set(ap.alarm_severities)
-    for row in plan.itertuples(index=False):
-        day = pd.Timestamp(row.date).date()
-        client = getattr(row, "client_name", None)
-        summary = row.title if client is None or pd.isna(client) else f"{row.title} · {client}"
-        ev = Event()
-        ev.add("uid", row.uid)
-        ev.add("dtstamp", stamp)
-        ev.add("dtstart", day)
-        ev.add("dtend", day + dt.timedelta(days=1))
-        ev.add("summary", summary)
-        detail = "" if pd.isna(getattr(row, "detail", pd.NA)) else row.detail
-        owner = getattr(row, "owner", pd.NA)
-        if not pd.isna(owner):
-            detail = f"{detail}\n{owner}" if detail else str(owner)
-        ev.add("description", detail)
-        ev.add("categories", [row.kind])
-        sev = getattr(row, "severity", pd.NA)
-        if not pd.isna(sev) and sev in PLAN_SEVERITIES:
-            ev.add("priority", ICS_PRIORITY[sev])
-        ev.add("transp", "TRANSPARENT")
-        if not pd.isna(sev) and sev in alarm_at:
-            alarm = Alarm()
-            alarm.add("action", "DISPLAY")
-            alarm.add("description", summary)
-            alarm.add("trigger", dt.timedelta(days=-ap.alarm_days_before))
-            ev.add_component(alarm)
-        cal.add_component(ev)
-    data = cal.to_ical()
-    return atomic_write(Path(path), lambda tmp: tmp.write_bytes(data))

@@ -47,7 +47,7 @@ def run(params: Params) -> ScoreStage:
 
         credit = fitted_credit(tables, params)
     else:
-        credit = fit_credit_model(tables, params.as_of, params.credit)
+        credit = fit_credit_model(tables, params.as_of, params.credit, features=features)
     save_table(params, "score", "features", features.reset_index())
     contrib = scores.contributions.add_prefix("contrib_")
     save_table(params, "score", "scores", scores.scores.join(contrib).reset_index())

@@ -38,6 +38,7 @@ from crmkit.score.credit.binning import WoeBinner, woe_iv
 from crmkit.score.credit.io import CreditModel, load_model, reason_texts, save_model, score_one
 from crmkit.score.credit.metrics import (
     calibration_table,
+    cv_splits,
     discrimination,
     ks_table,
     metrics_row,
@@ -139,8 +140,12 @@ class TrainingData:
 
 
 def training_data(tables: Mapping[str, pd.DataFrame] | pd.DataFrame,
-                  as_of: dt.date | pd.Timestamp | None, params: CreditParams) -> TrainingData:
-    """Training rows, target and scoring rows from contract tables or an own frame."""
+                  as_of: dt.date | pd.Timestamp | None, params: CreditParams,
+                  features: pd.DataFrame | None = None) -> TrainingData:
+    """Training rows, target and scoring rows from contract tables or an own frame.
+
+    ``features`` (``client_features(tables, as_of)``, when the caller has them) are used as
+    the scoring rows instead of being computed again."""
     if isinstance(tables, pd.DataFrame):
         return _frame_data(tables, params)
     if params.target is not None:
@@ -177,7 +182,7 @@ def training_data(tables: Mapping[str, pd.DataFrame] | pd.DataFrame,
                         "defaults": int(y_k[keep_k].sum())})
     train = pd.concat(frames)
     y = pd.concat(targets)
-    f_now, in_default, pf = scoring_rows(tables, end)
+    f_now, in_default, pf = scoring_rows(tables, end, features)
     info = {"as_of": end.date().isoformat(), "obs_date": cohorts[0]["obs_date"],
             "horizon_months": params.horizon_months, "source": "tables",
             "cohorts": cohorts, "excluded_onboarded_after_obs": late_n,
@@ -185,13 +190,16 @@ def training_data(tables: Mapping[str, pd.DataFrame] | pd.DataFrame,
     return TrainingData(train, y.astype(float), f_now, in_default, pf, info)
 
 
-def scoring_rows(tables: Mapping[str, pd.DataFrame], as_of: dt.date | pd.Timestamp
+def scoring_rows(tables: Mapping[str, pd.DataFrame], as_of: dt.date | pd.Timestamp,
+                 features: pd.DataFrame | None = None
                  ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Every client's features at ``as_of``, its in-default flag and its project-finance flag
-    (a live project-finance facility): the rows a credit model scores."""
+    (a live project-finance facility): the rows a credit model scores. ``features`` are those
+    features when the caller already computed them."""
     from crmkit.score.features import client_features
 
-    f_now = client_features(dict(tables), pd.Timestamp(as_of))
+    f_now = (client_features(dict(tables), pd.Timestamp(as_of)) if features is None
+             else features)
     fac = tables.get("facilities")
     pf = np.zeros(len(f_now), dtype=bool)
     if fac is not None and len(fac):
@@ -263,7 +271,8 @@ def _fit_rules(d: TrainingData, p: CreditParams, y: np.ndarray, rows: list, oof:
 
 def fit_credit_model(tables: Mapping[str, pd.DataFrame] | pd.DataFrame,
                      as_of: dt.date | pd.Timestamp | None = None,
-                     params: CreditParams | None = None) -> CreditResult:
+                     params: CreditParams | None = None,
+                     features: pd.DataFrame | None = None) -> CreditResult:
     """Fit, validate out of fold and apply the PD model (see the module docstring).
 
     Parameters
@@ -274,6 +283,8 @@ def fit_credit_model(tables: Mapping[str, pd.DataFrame] | pd.DataFrame,
         The analysis date (needed with tables; ignored for an own frame).
     params
         The ``credit:`` section of the parameters; defaults when None.
+    features
+        ``client_features(tables, as_of)`` when already computed (the score stage has them).
 
     Raises
     ------
@@ -281,7 +292,7 @@ def fit_credit_model(tables: Mapping[str, pd.DataFrame] | pd.DataFrame,
         Naming the missing column, the bad target values or the parameter to change.
     """
     p = params or CreditParams()
-    d = training_data(tables, as_of, p)
+    d = training_data(tables, as_of, p, features)
     y = d.y.to_numpy(dtype=int)
     n_def, n_good = int(y.sum()), int(len(y) - y.sum())
     summary = {**d.info, "n_train": len(y), "n_defaults": n_def, "n_non_defaults": n_good,
@@ -311,12 +322,15 @@ def fit_credit_model(tables: Mapping[str, pd.DataFrame] | pd.DataFrame,
         if empty:
             warns.append(f"Features {empty} have no values in the training data; they carry "
                          "no information and are left out.")
-        kinds = ["scorecard"] + (["gbm"] if p.compare_gbm or method == "gbm" else [])
+        compare = (len(y) <= p.compare_gbm_max_rows if p.compare_gbm == "auto"
+                   else p.compare_gbm)
+        kinds = ["scorecard"] + (["gbm"] if compare or method == "gbm" else [])
+        folds = cv_splits(y, p.cv_folds, p.seed, groups=d.train.index)  # once for every kind
         for kind in kinds:
             est = make_estimator(p, kind)
             cv_est = est.set_params(reference_rows=0) if kind == "gbm" else est
             oof[f"pd_{kind}"] = oof_predict(cv_est, X, y, p.cv_folds, p.seed,
-                                            groups=d.train.index)
+                                            groups=d.train.index, splits=folds)
             est = make_estimator(p, kind)
             est.fit(X, y)
             models[kind] = CreditModel(est, p, kind, list(p.features), list(p.categorical))

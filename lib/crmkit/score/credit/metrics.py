@@ -19,8 +19,8 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from crmkit.core.errors import CreditError
 
-__all__ = ["discrimination", "roc_table", "ks_table", "oof_predict", "calibration_table",
-           "metrics_row"]
+__all__ = ["discrimination", "roc_table", "ks_table", "oof_predict", "cv_splits",
+           "calibration_table", "metrics_row"]
 
 
 def _arrays(y: object, pd_: object) -> tuple[np.ndarray, np.ndarray]:
@@ -66,27 +66,37 @@ def ks_table(y: object, pd_: object) -> pd.DataFrame:
                         ).assign(gap=lambda d: d["bad"] - d["good"])
 
 
-def oof_predict(estimator: object, X: pd.DataFrame, y: object, folds: int = 5,
-                seed: int = 7, groups: object = None) -> np.ndarray:
-    """Out-of-fold PDs: each row is scored by a clone fitted without its fold.
-
-    With ``groups`` (the client id of each row, when a client appears in several yearly
-    cohorts) all rows of a client fall in the same fold, so no client is scored by a model
-    that saw it: the figures stay honest.
-    """
+def cv_splits(y: object, folds: int = 5, seed: int = 7, groups: object = None
+              ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (train, test) index pairs :func:`oof_predict` uses; compute them once and pass
+    them to every model validated on the same rows (a grouped split is slow to find)."""
     yv = np.asarray(y, dtype=int)
     k = int(min(folds, np.bincount(yv, minlength=2).min()))
     if k < 2:
         raise CreditError(f"out-of-fold validation needs at least 2 defaults and 2 "
                           f"non-defaults; got {int(yv.sum())} defaults of {len(yv)}")
-    out = np.full(len(yv), np.nan)
     if groups is None:
         splits = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(
             np.zeros(len(yv)), yv)
     else:
         splits = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed).split(
             np.zeros(len(yv)), yv, np.asarray(groups))
-    for train, test in splits:
+    return list(splits)
+
+
+def oof_predict(estimator: object, X: pd.DataFrame, y: object, folds: int = 5,
+                seed: int = 7, groups: object = None,
+                splits: list[tuple[np.ndarray, np.ndarray]] | None = None) -> np.ndarray:
+    """Out-of-fold PDs: each row is scored by a clone fitted without its fold.
+
+    With ``groups`` (the client id of each row, when a client appears in several yearly
+    cohorts) all rows of a client fall in the same fold, so no client is scored by a model
+    that saw it: the figures stay honest. ``splits`` (from :func:`cv_splits`) skips finding
+    the folds again.
+    """
+    yv = np.asarray(y, dtype=int)
+    out = np.full(len(yv), np.nan)
+    for train, test in (splits if splits is not None else cv_splits(yv, folds, seed, groups)):
         model = clone(estimator).fit(X.iloc[train], yv[train])  # type: ignore[attr-defined]
         out[test] = model.predict_proba(X.iloc[test])[:, 1]
     return out

@@ -176,7 +176,11 @@ class CreditParams(Section):
         "to steady samples of a few hundred clients (raise it for large portfolios)"))
     model: Literal["scorecard", "gbm"] = Field("scorecard", description=(
         "The model that scores clients: scorecard (transparent) or gbm (comparison)"))
-    compare_gbm: bool = Field(True, description="Also validate the gradient-boosting model")
+    compare_gbm: bool | Literal["auto"] = Field("auto", description=(
+        "Also validate the gradient-boosting model out of fold: true, false, or auto (only "
+        "when the training rows are at most compare_gbm_max_rows; it doubles the fitting time)"))
+    compare_gbm_max_rows: int = Field(100_000, ge=0, description=(
+        "compare_gbm: auto compares only up to this many training rows"))
     gbm_max_iter: int = Field(200, ge=10, le=5000)
     gbm_learning_rate: float = Field(0.05, gt=0, le=1)
     gbm_max_leaf_nodes: int = Field(15, ge=2, le=255)

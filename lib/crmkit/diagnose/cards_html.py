@@ -45,6 +45,7 @@ register({
     "diag.card.open_alerts": ("未结预警", "Open alerts"),
     "diag.card.needs": ("未满足需求", "Open needs"),
     "diag.card.no_needs": ("无未满足需求", "No open needs"),
+    "diag.card.no_next": ("暂无待办行动", "No actions scheduled"),
     "diag.card.trend": ("满意度趋势", "Satisfaction trend"),
     "diag.card.no_surveys": ("暂无调查结果", "No survey answers yet"),
     "diag.card.identity_group": ("客户与集团", "Client and group"),
@@ -282,7 +283,7 @@ def _card_html(c: dict, lang: str, mask_pii: bool, brand: Brand) -> str:
     alerts = _table(c["alerts"], ALERT_CARD_COLUMNS, lang, t("diag.card.no_alerts", lang),
                     CARD_LIMITS["alerts"])
     actions = _table(c["next_actions"], ACTION_CARD_COLUMNS, lang,
-                     t("diag.card.no_actions", lang), CARD_LIMITS["actions"])
+                     t("diag.card.no_next", lang), CARD_LIMITS["actions"])
     needs = _table(c.get("needs") or [], ("need_type", "request_date", "requested_amount"),
                    lang, t("diag.card.no_needs", lang), CARD_LIMITS["needs"],
                    money=("requested_amount",))

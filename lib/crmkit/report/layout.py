@@ -20,13 +20,15 @@ import re
 
 from bs4 import BeautifulSoup, Tag
 
-__all__ = ["shape_for_print", "WIDE_COLUMNS", "ID_HEADER"]
+__all__ = ["shape_for_print", "WIDE_COLUMNS", "ID_HEADER", "ID_MAX_CHARS"]
 
 #: A table with this many columns or more goes on a landscape page.
 WIDE_COLUMNS = 8
 #: Headers of columns that hold identifiers or names (kept on one line).
-ID_HEADER = re.compile(r"编号|名称|客户经理|负责人|集团|^ID$|\bID\b|[Nn]ame|[Mm]anager|[Oo]wner|"
-                       r"^Client$|^Facility$")
+ID_HEADER = re.compile(r"编号|名称|客户经理|负责人|集团|^ID$|\bID\b|[Nn]ame\b|[Mm]anager|[Oo]wner|"
+                       r"^Client$|^Facility$|^Group$")
+#: Longer cells (a list of names, a sentence) wrap even in an id column.
+ID_MAX_CHARS = 30
 _HEADING = ("h1", "h2", "h3")
 _BLOCKS = ("img", "table", "svg")
 
@@ -55,7 +57,8 @@ def _mark_ids(table: Tag) -> None:
     ids = {j for j, h in enumerate(heads) if ID_HEADER.search(h.get_text(" ", strip=True))}
     for row in table.find_all("tr"):
         for j, cell in enumerate(row.find_all(["th", "td"], recursive=False)):
-            if j in ids or (cell.name == "th" and row.parent.name == "tbody"):
+            short = len(cell.get_text(strip=True)) <= ID_MAX_CHARS
+            if short and (j in ids or (cell.name == "th" and row.parent.name == "tbody")):
                 cell["class"] = [*cell.get("class", []), "crm-id"]
 
 

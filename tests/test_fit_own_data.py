@@ -101,7 +101,7 @@ def test_fit_matches_logistic_baseline(project: Path, capsys: pytest.CaptureFixt
     ours = roc_auc_score(y, oof["pd_scorecard"])
     assert ours == pytest.approx(fit["auc"])
     base = roc_auc_score(y, baseline_oof(frame, y, pd.Index(oof["client_id"].astype(str))))
-    assert ours >= base - 0.02  # measured: 0.769 vs 0.781; the issue's bar is 0.01 (below)
+    assert ours >= base - 0.01  # the issue's bar (measured: 0.775 vs 0.781)
     metrics = pd.read_csv(folder / "credit_metrics.csv", encoding="utf-8-sig")
     assert {"auc", "gini", "ks", "brier"} <= set(metrics.columns)
     assert (folder / "credit_calibration.csv").is_file()
@@ -138,14 +138,18 @@ def test_credit_target_in_params_file_explains(tmp_path: Path) -> None:
         training_data({"clients": pd.DataFrame()}, params.as_of, params.credit)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15 done-when not met yet: on a linear-logit table "
-                   "the WOE scorecard's out-of-fold AUC is 0.769 vs 0.781 for plain logistic "
-                   "regression (binning loses ~0.011)")
-def test_fit_within_001_of_logistic_baseline(project: Path) -> None:
-    assert main(["fit", str(project), "--only", "credit"]) == 0
-    folder = project.parent / "out" / "own" / "models"
-    oof = pd.read_csv(folder / "credit_oof.csv", encoding="utf-8-sig")
-    frame = labelled_table().set_index("loan_id").loc[oof["client_id"]]
+@pytest.mark.parametrize("seed", [6])  # another draw: the hardest of seeds 3-7 measured
+def test_fit_within_001_of_logistic_baseline(tmp_path: Path, seed: int) -> None:
+    """The issue's bar on a second table: not tuned to the fixture's draw."""
+    labelled_table(seed).to_csv(tmp_path / "loans.csv", index=False, encoding="utf-8-sig")
+    (tmp_path / "p.yaml").write_text(
+        "portfolio: own\nas_of: 2026-09-30\noutput_dir: out\nsources: {default: {path: d}}\n"
+        "credit:\n  compare_gbm: false\n"
+        "  training: {path: loans.csv, target: status, id_column: loan_id}\n",
+        encoding="utf-8")
+    assert main(["fit", str(tmp_path / "p.yaml"), "--only", "credit"]) == 0
+    oof = pd.read_csv(tmp_path / "out/own/models/credit_oof.csv", encoding="utf-8-sig")
+    frame = labelled_table(seed).set_index("loan_id").loc[oof["client_id"]]
     y = oof["default"].to_numpy()
     base = roc_auc_score(y, baseline_oof(frame, y, pd.Index(oof["client_id"].astype(str))))
-    assert roc_auc_score(y, oof["pd_scorecard"]) >= base - 0.01
+    assert roc_auc_score(y, oof["pd_scorecard"]) >= base - 0.01  # measured: -0.008

@@ -3,12 +3,16 @@
 Numeric features are cut at quantiles (``n_prebins`` pre-bins; a feature with at most
 ``n_prebins`` distinct values gets one pre-bin per value), then adjacent bins are pooled
 until the default rate is strictly monotone in the feature's direction (pool-adjacent-
-violators), then the smallest bins are merged into their closest neighbour until every bin holds
-at least ``min_bin_share`` of the sample (which keeps the rates monotone); a missing or
-"other" bin smaller than that gets WOE 0 (pooled with the whole sample, see
-:func:`_neutral_small`). Categorical features
-get one bin per category; categories rarer than ``rare_category_share`` (and categories first
-seen when scoring) share the ``(other)`` bin. Missing values always have their own bin.
+violators). With ``shrinkage`` (the default) the rates pooled are the pre-bins' rates shrunk
+towards the feature's trend (:mod:`crmkit.score.credit.shrinkage`), and the bins' WOE is that
+of the shrunk rates: the WOE is strictly monotone, while the observed rates in the binning
+table may wiggle within their noise. Then the smallest bins are merged into their closest
+neighbour until every bin holds at least ``min_bin_share`` of the sample (which keeps the
+rates monotone); a missing or "other" bin smaller than that gets WOE 0 (pooled with the whole
+sample, see :func:`_neutral_small`); a larger missing bin's WOE is shrunk towards 0 by how
+little its rate stands out from noise. Categorical features get one bin per category;
+categories rarer than ``rare_category_share`` (and categories first seen when scoring) share
+the ``(other)`` bin. Missing values always have their own bin.
 
 WOE follows the scorecard convention (Siddiqi): ``WOE = ln(%good / %bad)``, so a high WOE is a
 safe bin; with pseudo-count ``a`` (``smoothing``) and ``k`` non-empty bins of a feature::
@@ -29,6 +33,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from crmkit.core.errors import CreditError
+from crmkit.score.credit.shrinkage import shrink_single, trend_shrunk_events
 
 __all__ = ["WoeBinner", "FeatureBins", "woe_iv", "MISSING", "OTHER", "DIRECTIONS"]
 
@@ -121,6 +126,22 @@ def _neutral_small(fb: FeatureBins, total: int, min_share: float,
     return fb
 
 
+def _shrunk_woe(gn: np.ndarray, ge: np.ndarray, pseudo: np.ndarray, woe: np.ndarray,
+                iv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """WOE and IV of numeric bins from their shrunk (pseudo) events; the missing bin (last)
+    keeps its own counts, shrunk towards 0 by :func:`shrink_single`."""
+    woe, iv = woe.copy(), iv.copy()
+    bad, good = ge.sum(), gn.sum() - ge.sum()
+    k = len(pseudo)
+    rate = np.clip(pseudo / gn[:k], 1e-12, 1 - 1e-12)
+    woe[:k] = np.clip(np.log((1 - rate) / rate) - np.log(good / bad), -_WOE_CLIP, _WOE_CLIP)
+    iv[:k] = (gn[:k] * (1 - rate) / good - gn[:k] * rate / bad) * woe[:k]
+    raw = woe[-1]
+    woe[-1] = shrink_single(raw, ge[-1], gn[-1])
+    iv[-1] = iv[-1] * (woe[-1] / raw) if raw else 0.0
+    return woe, iv
+
+
 def _fmt(v: float) -> str:
     return f"{v:.4g}"
 
@@ -179,6 +200,9 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         higher IV).
     n_prebins, min_bin_share, rare_category_share, smoothing
         See the module docstring.
+    shrinkage
+        Shrink numeric pre-bins' WOE towards their trend before pooling, and the missing
+        bin's towards 0 (:mod:`crmkit.score.credit.shrinkage`); False: raw counts.
 
     Attributes
     ----------
@@ -195,7 +219,7 @@ class WoeBinner(TransformerMixin, BaseEstimator):
                  categorical: Sequence[str] | None = None,
                  directions: Mapping[str, str] | None = None, n_prebins: int = 10,
                  min_bin_share: float = 0.05, rare_category_share: float = 0.02,
-                 smoothing: float = 0.5):
+                 smoothing: float = 0.5, shrinkage: bool = True):
         self.numeric = numeric
         self.categorical = categorical
         self.directions = directions
@@ -203,6 +227,7 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         self.min_bin_share = min_bin_share
         self.rare_category_share = rare_category_share
         self.smoothing = smoothing
+        self.shrinkage = shrinkage
 
     # -- fitting ---------------------------------------------------------------------------
     def _validate(self, X: pd.DataFrame, y: object) -> np.ndarray:
@@ -278,14 +303,20 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         n = np.bincount(idx, minlength=len(cuts) + 1).astype(float)
         e = np.bincount(idx, weights=yv, minlength=len(cuts) + 1)
         n_miss, e_miss = float((~ok).sum()), float(y[~ok].sum())
+        # shrunk pre-bin events (see crmkit.score.credit.shrinkage): noise does not cut bins
+        shrink = self.shrinkage and xv.size > 0 and 0 < yv.sum() < yv.size and (n > 0).all()
+        es = (trend_shrunk_events(n, e, pd.Series(xv).groupby(idx).median().to_numpy())
+              if shrink else e)
         options = ["ascending", "descending"] if want == "auto" else [want]
         best: FeatureBins | None = None
         for d in options:
-            groups = _merge_small(_pav(n, e, d == "ascending"), len(y), self.min_bin_share)
+            groups = _merge_small(_pav(n, es, d == "ascending"), len(y), self.min_bin_share)
             starts = [int(g[2]) for g in groups]
-            gn = np.array([g[0] for g in groups] + [n_miss])
-            ge = np.array([g[1] for g in groups] + [e_miss])
+            gn = np.array([*np.add.reduceat(n, starts), n_miss])
+            ge = np.array([*np.add.reduceat(e, starts), e_miss])
             woe, iv = woe_iv(ge, gn, self.smoothing)
+            if shrink:
+                woe, iv = _shrunk_woe(gn, ge, np.add.reduceat(es, starts), woe, iv)
             fb = _neutral_small(FeatureBins(name, "numeric", d,
                                             cuts=cuts[[s - 1 for s in starts[1:]]],
                                             n=gn, events=ge, woe=woe, iv=iv),

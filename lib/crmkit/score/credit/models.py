@@ -107,9 +107,11 @@ class _PointsModel(ClassifierMixin, BaseEstimator):
 class Scorecard(_PointsModel):
     """WOE binning + logistic regression, presented as attribute points.
 
-    Features with IV below ``min_iv`` are left out; with ``drop_wrong_sign`` a feature whose
-    coefficient has the wrong sign (a safer bin scoring riskier, which happens with collinear
-    features) is dropped and the model refitted, one at a time.
+    Bins and WOE are those of :class:`~crmkit.score.credit.binning.WoeBinner` (with
+    ``shrinkage``: WOE shrunk against noise). Features with IV below ``min_iv`` are left out;
+    with ``drop_wrong_sign`` a feature whose coefficient has the wrong sign (a safer bin
+    scoring riskier, which happens with collinear features) is dropped and the model
+    refitted, one at a time.
 
     Attributes
     ----------
@@ -132,7 +134,7 @@ class Scorecard(_PointsModel):
                  min_bin_share: float = 0.05, rare_category_share: float = 0.02,
                  smoothing: float = 0.5, min_iv: float = 0.02, drop_wrong_sign: bool = True,
                  C: float = 1.0, base_points: float = 600.0, base_odds: float = 50.0,
-                 pdo: float = 20.0):
+                 pdo: float = 20.0, shrinkage: bool = True):
         self.numeric = numeric
         self.categorical = categorical
         self.directions = directions
@@ -140,6 +142,7 @@ class Scorecard(_PointsModel):
         self.min_bin_share = min_bin_share
         self.rare_category_share = rare_category_share
         self.smoothing = smoothing
+        self.shrinkage = shrinkage
         self.min_iv = min_iv
         self.drop_wrong_sign = drop_wrong_sign
         self.C = C
@@ -155,7 +158,7 @@ class Scorecard(_PointsModel):
         self.scaling  # validates base_odds and pdo  # noqa: B018
         self.binner_ = WoeBinner(self.numeric, self.categorical, self.directions,
                                  self.n_prebins, self.min_bin_share, self.rare_category_share,
-                                 self.smoothing).fit(X, y)
+                                 self.smoothing, self.shrinkage).fit(X, y)
         yv = np.asarray(y, dtype=int)
         woe = self.binner_.transform(X)
         iv = self.binner_.iv_

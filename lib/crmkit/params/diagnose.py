@@ -261,6 +261,10 @@ class DiagnoseParams(Section):
                                                     "null: every client")
     cards_rank_by: Literal["urgency", "exposure"] = Field(
         "urgency", description="how the top N clients for cards are chosen")
+    workbook_max_rows: int | None = Field(
+        20_000, ge=1, description="rows per sheet of the run's Excel workbook: a longer table "
+        "shows its first rows (in its own order) and a last row naming the Parquet file with "
+        "every row; null: every row (slow past ~100,000 rows)")
 
     @model_validator(mode="after")
     def _valid(self) -> DiagnoseParams:

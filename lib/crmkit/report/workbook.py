@@ -74,8 +74,13 @@ def write_run_workbook(params: Params) -> Path:
         formats.update(fmts)
     # groups, large exposures and concentration (relate stage), when it ran
     sheets.update(group_sheets(params, lang))
+    full = {key: f"{stage}/{name}.parquet" for key, (stage, name) in (
+        ("diagnostic_table", ("diagnose", "diagnostic")), ("next_actions", ("diagnose",
+         "next_actions")), ("alerts", ("warn", "alerts")), ("action_plan", ("warn",
+         "action_plan")), ("ecl", ("warn", "ecl")))}
     return write_workbook(sheets, workbook_path(params), lang, formats, mask_pii=params.mask_pii,
-                          translate_headers=False)
+                          translate_headers=False, max_rows=params.diagnose.workbook_max_rows,
+                          full_tables=full)
 
 
 _ECL_HEADERS = {"facility_id": ("业务编号", "Facility"), "lgd": ("违约损失率", "LGD"),

@@ -29,13 +29,17 @@ from openpyxl.utils import get_column_letter
 
 from crmkit.core.contract import TABLES
 from crmkit.core.errors import CrmkitError
-from crmkit.core.i18n import LABELS, LANGS, check_lang, header, t
+from crmkit.core.i18n import LABELS, LANGS, check_lang, header, register, t
 from crmkit.core.store import atomic_write
 from crmkit.report.mask import mask_frame
 from crmkit.warn.labels import WARNING_LABELS  # noqa: F401  (registers warn.severity.*)
 
 __all__ = ["write_workbook", "sheet_title", "column_format", "FORMATS", "FORMAT_RULES",
            "TIER_FILLS", "SEVERITY_FILLS", "SHEET_LABELS", "MAX_ROWS"]
+
+register({"report.xlsx.capped": (
+    "仅列出前 {shown:,} 行（共 {total:,} 行）；全部数据见 {where}",
+    "First {shown:,} of {total:,} rows; every row is in {where}")})
 
 #: Number format of each column kind; ``formats=`` may name a kind or give a format string.
 FORMATS: dict[str, str] = {
@@ -266,9 +270,22 @@ def _write_sheet(wb: Workbook, title: str, df: pd.DataFrame, lang: str,
         ws.append(cells)
 
 
+def _capped(df: pd.DataFrame, key: str, max_rows: int | None,
+            full: Mapping[str, str], lang: str) -> pd.DataFrame:
+    """The first ``max_rows`` rows, and a last row saying how many there are and where."""
+    if max_rows is None or len(df) <= max_rows:
+        return df
+    where = full.get(key, "")
+    note = t("report.xlsx.capped", lang).format(shown=max_rows, total=len(df), where=where)
+    tail = pd.DataFrame({df.columns[0]: [note]}).astype(object)
+    head = df.iloc[:max_rows]
+    return pd.concat([head.astype({df.columns[0]: object}), tail], ignore_index=True)
+
+
 def write_workbook(sheets: Mapping[str, pd.DataFrame], out: Path, lang: str = "zh",
                    formats: Mapping[str, str] | None = None, *, mask_pii: bool = False,
-                   translate_headers: bool = True) -> Path:
+                   translate_headers: bool = True, max_rows: int | None = None,
+                   full_tables: Mapping[str, str] | None = None) -> Path:
     """Write frames to one formatted ``.xlsx`` workbook, one sheet each, atomically.
 
     Parameters
@@ -287,6 +304,10 @@ def write_workbook(sheets: Mapping[str, pd.DataFrame], out: Path, lang: str = "z
         Mask the contract's personal columns (:func:`crmkit.report.mask.mask_frame`).
     translate_headers : bool
         Show headers as :func:`crmkit.core.i18n.header` labels instead of code names.
+    max_rows : int, optional
+        Rows written per sheet: a longer frame keeps its first ``max_rows`` rows and gains a
+        last row saying so and naming ``full_tables[key]`` (the file holding every row).
+        Writing is cell by cell, so this bounds the time at large portfolios.
 
     Returns
     -------
@@ -303,6 +324,9 @@ def write_workbook(sheets: Mapping[str, pd.DataFrame], out: Path, lang: str = "z
         if not isinstance(df, pd.DataFrame):
             raise CrmkitError(f"sheet {key!r}: expected a pandas DataFrame, got "
                               f"{type(df).__name__}.")
+        if max_rows is not None and len(df) > max_rows:
+            df = _capped(df.reset_index() if not isinstance(df.index, pd.RangeIndex) else df,
+                         key, max_rows, full_tables or {}, lang)
         if len(df) > MAX_ROWS:
             raise CrmkitError(f"sheet {key!r} has {len(df):,} rows; Excel holds {MAX_ROWS:,}. "
                               "Filter it (e.g. one tier or region per sheet) or export Parquet.")

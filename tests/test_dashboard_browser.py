@@ -32,6 +32,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
                                 reason="no /usr/bin/chromium (make system-deps installs it)")
 START_TIMEOUT = 60
 PAGE_TIMEOUT = 150_000  # ms: the first page load starts a kernel and imports crmkit
+EXPECT_TIMEOUT = 60_000  # ms: each step after a click (the kernel computes, then the page)
 
 
 def _wait_http(url: str, proc: subprocess.Popen, log: Path) -> None:
@@ -99,6 +100,7 @@ def test_filter_drill_down_card_and_acknowledge(run_copy: Path, tmp_path: Path) 
                                          args=["--no-sandbox"])
             page = browser.new_page(viewport={"width": 1280, "height": 1300})
             page.set_default_timeout(PAGE_TIMEOUT)
+            expect.set_options(timeout=EXPECT_TIMEOUT)  # a busy machine builds a card slowly
             page.goto(url)
             page.wait_for_selector(".crm-cell-low-strong")
             summary = page.locator(".crm-summary")

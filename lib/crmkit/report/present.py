@@ -79,9 +79,7 @@ def present(frame: pd.DataFrame, lang: str, show: Callable[[pd.DataFrame], pd.Da
             continue
         s = raw[col]
         numeric = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
-        if pd.api.types.is_bool_dtype(s):
-            raw[col] = s.map(lambda v: v if pd.isna(v) else t(f"diag.bool.{bool(v)}", lang))
-        elif col in money and numeric:
+        if col in money and numeric:
             unit = money_unit(s.astype(float).tolist(), lang)
             raw[col] = (s.astype(float) / unit.divisor).round(unit.decimals)
             head = _header_of(col, show)
@@ -99,6 +97,11 @@ def present(frame: pd.DataFrame, lang: str, show: Callable[[pd.DataFrame], pd.Da
         elif numeric and pd.api.types.is_float_dtype(s):
             formats[_header_of(col, show)] = "#,##0.00"
     shown = show(raw).rename(columns=renames)
+    for head in shown.columns:  # yes/no in words where the stage's display left booleans
+        v = shown[head]
+        if pd.api.types.is_bool_dtype(v) or (v.dtype == object and len(v.dropna()) and
+                                             v.dropna().map(type).eq(bool).all()):
+            shown[head] = v.map(lambda x: x if pd.isna(x) else t(f"diag.bool.{bool(x)}", lang))
     keep = []
     for head in shown.columns:
         h = str(head)

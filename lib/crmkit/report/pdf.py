@@ -1,4 +1,8 @@
-"""The HTML report as an A4 PDF (WeasyPrint), with the bundled CJK font and page numbers.
+"""The HTML report and the client cards as A4 PDFs (WeasyPrint), with the bundled CJK font.
+
+:func:`export_pdf` prints the report (page numbers, running title, contents with page numbers,
+landscape pages for wide tables: see :mod:`crmkit.report.layout`); :func:`export_cards_pdf`
+prints the client cards, one page per client.
 
 The HTML names its fonts and embeds none (a reader's browser has CJK fonts of its own). For the
 PDF, an ``@font-face`` points at the Simplified Chinese face of the bundled Noto Sans CJK

@@ -19,7 +19,7 @@ RANK = {"core": 0, "params": 1, "": 1, "sample": 2, "collect": 3, "score": 4, "t
         "needs": 5.2, "relate": 5.3,
         "voice": 5.5, "warn": 6, "plan": 6.5, "diagnose": 7, "report": 8, "bi": 8.5, "batch": 9,
         "dashboard": 10, "display": 10, "widgets": 10, "plan_widget": 10,
-        "relate_widget": 10, "cli": 10}
+        "relate_widget": 10, "needs_widget": 10, "cli": 10}
 STAGES = ("collect", "score", "tier", "relate", "needs", "warn", "diagnose", "report")
 MAX_LINES = 400
 

@@ -384,3 +384,35 @@ def test_charts_draw_what_the_tables_say(sample):
     assert sum(bars) == pytest.approx((ahead.probability * ahead.amount).sum() / 1e8)
     empty = needs_by_month_chart(f.iloc[:0], "zh").axes[0]
     assert [x.get_text() for x in empty.texts] == ["没有预计的融资需求"]
+
+
+def test_the_explorer_recomputes_the_backtest_and_saves_the_settings(sample, tmp_path):
+    import yaml
+
+    from crmkit.needs import NeedsStage
+    from crmkit.needs_widget import NeedsExplorer
+    from crmkit.params import Params, load_params
+
+    pfile = tmp_path / "p.yaml"
+    pfile.write_text(yaml.safe_dump({"portfolio": "t", "as_of": "2026-09-30",
+                                     "sources": {"default": {"path": "."}}}), encoding="utf-8")
+    params = load_params(pfile)
+    assert isinstance(params, Params)
+    f = forecast_needs(sample, params.as_of, params)
+    hp = high_potential(client_features(sample, pd.Timestamp(params.as_of)), f, params,
+                        tables=sample)
+    ex = NeedsExplorer(NeedsStage(f, hp, None), sample, params)
+    at_90 = ex.backtest()
+    assert at_90.model == backtest(sample, AS_OF, params=params).model
+    ex.sliders["horizon_days"].value = 180
+    ex.sliders["decision_probability"].value = 0.3
+    ex.sliders["top_n"].value = 40
+    ex._recompute()
+    assert (ex.needs.horizon_days, ex.needs.decision_probability, ex.needs.top_n) == (180, 0.3,
+                                                                                      40)
+    wider = ex.backtest()
+    assert wider.horizon_days == 180 and wider.model.tp + wider.model.fn > at_90.model.tp + \
+        at_90.model.fn                                    # more needs arrive in 180 days
+    ex.save(pfile)
+    saved = load_params(pfile).needs
+    assert (saved.horizon_days, saved.decision_probability, saved.top_n) == (180, 0.3, 40)

@@ -79,10 +79,12 @@ def potential_view(potential: pd.DataFrame, lang: str = "zh",
                    clients: pd.DataFrame | None = None, n: int | None = 20,
                    which: str = "recommended") -> pd.DataFrame:
     """The high-potential list for reading: rank, client, score, risk status in words,
-    recommended yes / no, reasons. ``which``: ``recommended`` (the top-N after the gates),
-    ``gated`` (high scores the gates hold back) or ``all``."""
+    recommended yes / no, reasons. ``which``: ``recommended`` (the ``n`` best clients passing
+    the gates: the stage's list when ``n`` is its ``top_n``), ``gated`` (high scores the gates
+    hold back) or ``all``."""
     check_lang(lang)
-    keep = {"recommended": potential["recommended"].astype(bool),
+    passing = potential["risk_status"].astype(str) == "normal"
+    keep = {"recommended": passing,
             "gated": potential["risk_status"].astype(str) != "normal",
             "all": pd.Series(True, index=potential.index)}
     if which not in keep:
@@ -94,6 +96,7 @@ def potential_view(potential: pd.DataFrame, lang: str = "zh",
         "client_name": _names(h["client_id"], clients).to_numpy(),
         "score": h["score"].round(1).to_numpy(),
         "risk_status": [t(f"needs.status.{x}", lang) for x in h["risk_status"]],
-        "recommended": [t("needs.yes" if x else "needs.no", lang) for x in h["recommended"]],
+        "recommended": [t("needs.yes" if x or which == "recommended" else "needs.no", lang)
+                        for x in h["recommended"]],
         "reasons": h["reasons"].astype(str).to_numpy()})
     return _headers(out, lang)

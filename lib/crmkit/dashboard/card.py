@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import html
 
+import pandas as pd
+
 from crmkit.core.branding import brand_of
 from crmkit.core.store import load_table, table_path
 from crmkit.dashboard.data import DashboardError, RunView
@@ -30,10 +32,16 @@ def card_page(view: RunView, client_id: str, lang: str, font_css: str = "") -> s
     cid = str(client_id)
     if cid not in view.diagnostic.index:
         raise DashboardError(f"client {cid!r} is not in the run of {p.as_of}")
-    def table(stage: str, name: str):
-        return load_table(p, stage, name) if table_path(p, stage, name).is_file() else None
+    def table(stage: str, name: str) -> pd.DataFrame | None:
+        key = f"{stage}/{name}"
+        if key not in view.tables:  # read once per run, not per card
+            view.tables[key] = (load_table(p, stage, name)
+                                if table_path(p, stage, name).is_file() else None)
+        return view.tables[key]
 
-    features = load_features(p)
+    if "features" not in view.tables:
+        view.tables["features"] = load_features(p)
+    features = view.tables["features"]
     card = client_card(cid, view.diagnostic, clients=table("collect", "clients"),
                        features=features, drivers=table("score", "drivers"),
                        alerts=view.alerts, actions=table("warn", "action_plan"), as_of=p.as_of,

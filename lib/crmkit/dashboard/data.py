@@ -10,7 +10,7 @@ acknowledgements made so far.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -41,6 +41,8 @@ class RunView:
     clients: pd.DataFrame
     alerts: pd.DataFrame
     diagnostic: pd.DataFrame
+    #: Tables read once per run for the client cards (name -> frame or None).
+    tables: dict[str, pd.DataFrame | None] = field(default_factory=dict)
 
     @property
     def as_of(self) -> dt.date:

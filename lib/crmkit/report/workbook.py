@@ -12,6 +12,7 @@ from crmkit.diagnose import display
 from crmkit.diagnose.labels import col_header
 from crmkit.params import Params
 from crmkit.report.groups_section import group_sheets
+from crmkit.report.needs_section import needs_sheets
 from crmkit.report.present import present
 from crmkit.report.xlsx import write_workbook
 from crmkit.tier import segment_labels
@@ -74,6 +75,8 @@ def write_run_workbook(params: Params) -> Path:
         formats.update(fmts)
     # groups, large exposures and concentration (relate stage), when it ran
     sheets.update(group_sheets(params, lang))
+    # financing needs and high-potential clients (needs stage), when it ran
+    sheets.update(needs_sheets(params, lang))
     full = {key: f"{stage}/{name}.parquet" for key, (stage, name) in (
         ("diagnostic_table", ("diagnose", "diagnostic")), ("next_actions", ("diagnose",
          "next_actions")), ("alerts", ("warn", "alerts")), ("action_plan", ("warn",

@@ -118,6 +118,27 @@ def test_relate_notebook_outputs(sample_run) -> None:
     assert "同集团其他成员" in cards
 
 
+def test_needs_notebook_outputs(sample_run) -> None:
+    """03b_needs: the forecast, the backtest beating the baseline a year back, and the
+    high-potential list, whose recommended clients get the growth strategy only at normal
+    risk status."""
+    import pandas as pd
+
+    pfile, _ = sample_run
+    rd = load_params(pfile).run_dir
+    forecast = pd.read_parquet(rd / "needs" / "needs_forecast.parquet")
+    assert len(forecast) > 50 and forecast["probability"].between(0, 1).all()
+    bt = pd.read_parquet(rd / "needs" / "backtest.parquet").set_index("figure")
+    assert bt.loc["f1", "model"] > bt.loc["f1", "baseline"]
+    hp = pd.read_parquet(rd / "needs" / "high_potential.parquet")
+    assert hp["recommended"].sum() == 20 and (hp.loc[hp["recommended"], "risk_status"]
+                                              == "normal").all()
+    diag = pd.read_parquet(rd / "diagnose" / "diagnostic.parquet")
+    grow = diag[diag["strategy_id"] == "grow_high_potential"]
+    assert len(grow) > 0 and (grow["risk_status"].astype(str) == "normal").all()
+    assert set(grow["client_id"]) <= set(hp.loc[hp["recommended"], "client_id"])
+
+
 def _report_files(pfile: Path) -> tuple[Path, Path, Path]:
     params = load_params(pfile)
     folder = params.run_dir / "report"
@@ -140,8 +161,10 @@ def test_report_exports_in_chinese(sample_run) -> None:
     text = "".join(p.extract_text() for p in reader.pages[:3])
     assert "执行摘要" in text and "信用风险" in text
     book = openpyxl.load_workbook(xlsx_file, read_only=True)
-    assert len(book.sheetnames) == 11 and any("诊断" in s for s in book.sheetnames)
+    assert len(book.sheetnames) == 13 and any("诊断" in s for s in book.sheetnames)
     assert {"集团客户", "大额风险暴露", "集中度"} <= set(book.sheetnames)       # relate stage
+    assert {"融资需求预测", "高潜力客户"} <= set(book.sheetnames)                # needs stage
+    assert "十五、融资需求预测与高潜力客户" in page
     assert "十四、集团客户与大额风险暴露" in page and "超限 2 个" in page
     assert {"IFRS9分阶段减值", "预期信用损失明细", "客户经理工作清单"} <= set(book.sheetnames)
     assert "七、IFRS 9 阶段与预期信用损失" in "".join(p.extract_text() for p in reader.pages)

@@ -8,11 +8,19 @@ Brier and calibration on stratified folds (``churn.cv_folds``, ``churn.seed``), 
 every row and saves ``churn_model.joblib`` (the pipeline), ``churn_fit.json``,
 ``churn_metrics.csv``, ``churn_calibration.csv`` and ``churn_coefficients.csv`` in the model
 folder. :func:`fit_all` is ``crmkit fit``: the credit model, the churn model, or both.
+
+:func:`run_churn` is what the warn stage of ``crmkit run`` calls: with ``churn.training`` set
+it scores every active client with the saved pipeline (:func:`fitted_churn`, no refit; the
+portfolio's churn features must hold the model's columns), otherwise it fits on the contract
+tables (:func:`crmkit.warn.churn.fit_churn`). Either way it returns what ``models.json``
+records: the method, the AUC and, for a fitted model, its file and SHA-256.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -29,9 +37,18 @@ from crmkit.core.store import atomic_write
 from crmkit.params import Params
 from crmkit.params.churn import ChurnParams
 from crmkit.score.credit.metrics import calibration_table, metrics_row
-from crmkit.score.credit.training import TARGET, FitReport, labelled_frame, model_dir
+from crmkit.score.credit.training import (
+    TARGET,
+    FitReport,
+    labelled_frame,
+    model_dir,
+    saved_fit,
+)
+from crmkit.warn.churn import ChurnResult, fit_churn
+from crmkit.warn.churn_data import Book, _ts, feature_label, features_at
 
-__all__ = ["churn_pipeline", "fit_churn_training", "fit_all"]
+__all__ = ["churn_pipeline", "fit_churn_training", "fit_all", "fitted_churn", "run_churn",
+           "file_sha256"]
 
 
 def churn_pipeline(numeric: list[str], categorical: list[str], p: ChurnParams) -> Pipeline:
@@ -119,3 +136,96 @@ def fit_all(params: Params, only: str | None = None) -> list[FitReport]:
                           "(docs/own-data.md)")
     fits = {"credit": fit_credit_training, "churn": fit_churn_training}
     return [fits[w](params) for w in todo]
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file (the model's identity in ``models.json``)."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _importance(coef: pd.DataFrame) -> pd.DataFrame:
+    names = coef["term"].astype(str).str.replace(r"^(num|cat)__", "", regex=True)
+    out = pd.DataFrame({"feature": names,
+                        "label_zh": [feature_label(n, "zh") for n in names],
+                        "label_en": [feature_label(n, "en") for n in names],
+                        "value": coef["coefficient"].astype(float)})
+    out["odds_ratio"] = np.exp(out["value"])
+    return out.reindex(out["value"].abs().sort_values(ascending=False).index
+                       ).reset_index(drop=True)
+
+
+def fitted_churn(tables: dict[str, pd.DataFrame], params: Params) -> ChurnResult:
+    """Churn probability of every active client from the pipeline ``crmkit fit`` saved.
+
+    Raises
+    ------
+    ChurnError
+        No saved model (run ``crmkit fit`` first), or features the model needs that the
+        portfolio's churn features lack (named, with the fix).
+    """
+    folder, path, fit = saved_fit(params, "churn")
+    num, cat = list(fit["numeric"]), list(fit["categorical"])
+    as_of = _ts(params.as_of, "as_of")
+    now = features_at(Book(tables, as_of), as_of, params.churn.horizon_months)
+    missing = [c for c in [*num, *cat] if c not in now.columns]
+    if missing:
+        have = [c for c in now.columns if c != "active"]
+        raise ChurnError(
+            f"{path} needs features {missing}, which the portfolio's churn features do not "
+            f"have (they are {have}). Rename the training table's columns to these names "
+            "with churn.training.columns ({table name: feature name}) and run crmkit fit "
+            "again, or remove churn.training to fit the churn model on the contract tables")
+    model = joblib.load(path)
+    active = now["active"].to_numpy(dtype=bool)
+    prob = pd.Series(model.predict_proba(_design(now, num, cat))[:, 1],
+                     index=now.index).where(active)
+    coef = pd.read_csv(folder / "churn_coefficients.csv", encoding="utf-8-sig")
+    auc = fit.get("auc")
+    messages = {
+        "zh": (f"流失概率来自 crmkit fit 在 {fit.get('source')} 上训练的模型（{fit['n_train']} 行，"
+               f"交叉验证 AUC = {auc:.3f}），未在本组合上重新训练；模型文件 {path.name}。"),
+        "en": (f"Churn probabilities come from the model crmkit fit trained on "
+               f"{fit.get('source')} ({fit['n_train']} rows, out-of-fold AUC = {auc:.3f}); "
+               f"not refitted on this portfolio. Model file: {path}."),
+    }
+    scores = pd.DataFrame({"churn_probability": prob.to_numpy(dtype=float), "active": active,
+                           "churned": np.zeros(len(now), dtype=bool)}, index=now.index)
+    training = pd.DataFrame(columns=[*num, *cat, "churned"])
+    return ChurnResult(prob.rename("churn_probability"), "model", auc, messages,
+                       {"population": int(fit["n_train"]), "churned": int(fit["n_events"]),
+                        "retained": int(fit["n_train"]) - int(fit["n_events"])},
+                       _importance(coef), "coefficient", [*num, *cat],
+                       as_of - pd.DateOffset(months=params.churn.horizon_months), as_of, scores,
+                       training, model)
+
+
+def run_churn(tables: dict[str, pd.DataFrame], params: Params
+              ) -> tuple[ChurnResult, dict[str, object]]:
+    """The warn stage's churn scores and the ``models.json`` entry that says where they came
+    from (see the module doc). A fitted model below ``churn.min_auc`` is not used: the stage
+    then fits on the contract tables, and says so."""
+    p = params.churn
+    if p.training is not None:
+        churn = fitted_churn(tables, params)
+        path = model_dir(params, p.training) / "churn_model.joblib"
+        if churn.auc is not None and churn.auc >= p.min_auc:
+            return churn, {"method": "fitted", "source": "crmkit fit", "auc": churn.auc,
+                           "min_auc": p.min_auc, "fallback": False, "model_path": str(path),
+                           "model_sha256": file_sha256(path),
+                           "message_en": churn.messages["en"]}
+        note = (f"The model crmkit fit saved ({path}) has out-of-fold AUC {churn.auc}, below "
+                f"churn.min_auc = {p.min_auc:.2f}; it is not used: fitted on the contract "
+                "tables instead.")
+    else:
+        note = None
+    churn = fit_churn(tables, params.as_of, p)
+    info: dict[str, object] = {"method": churn.method, "auc": churn.auc, "min_auc": p.min_auc,
+                               "fallback": churn.method != "model",
+                               "message_en": churn.messages["en"]}
+    if note:
+        info["note"] = note
+    return churn, info

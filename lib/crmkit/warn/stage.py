@@ -37,7 +37,8 @@ from crmkit.warn.alerting import (
     write_ics,
     write_plan_csv,
 )
-from crmkit.warn.churn import ChurnResult, fit_churn
+from crmkit.warn.churn import ChurnResult
+from crmkit.warn.churn_training import run_churn
 from crmkit.warn.ecl import expected_credit_loss
 from crmkit.warn.history import (
     changes,
@@ -127,10 +128,8 @@ def run(params: Params) -> WarnStage:
     """Evaluate the early warnings of this run and store its snapshot (see module doc)."""
     lang, as_of = params.language, params.as_of
     tables = load_clean(params)
-    churn = fit_churn(tables, as_of, params.churn)
-    record_model(params, "warn", "churn", {
-        "method": churn.method, "auc": churn.auc, "min_auc": params.churn.min_auc,
-        "fallback": churn.method != "model", "message_en": churn.messages["en"]})
+    churn, churn_info = run_churn(tables, params)  # the crmkit fit model with churn.training
+    record_model(params, "warn", "churn", churn_info)
     current = current_snapshot(params, churn)
     path = params.history_path
     prev_date = previous_as_of(path, params.portfolio, as_of) if path.exists() else None

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from crmkit.collect.readers import read_table
-from crmkit.core.errors import CreditError, CrmkitError
+from crmkit.core.errors import ChurnError, CreditError, CrmkitError
 from crmkit.core.store import atomic_write
 from crmkit.core.targets import binary_target, detect_features, mapping_text
 from crmkit.params import Params, SourceSpec
@@ -39,7 +39,7 @@ from crmkit.score.credit.rules import RulesScorer
 from crmkit.score.credit.scaling import prepare_frame
 
 __all__ = ["FitReport", "model_dir", "read_training", "fit_credit_training", "fitted_credit",
-           "TARGET"]
+           "saved_fit", "TARGET"]
 
 #: Name of the 0/1 target column in the frame handed to the model.
 TARGET = "_target"
@@ -175,18 +175,27 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, encoding="utf-8-sig") if path.is_file() else pd.DataFrame()
 
 
+def saved_fit(params: Params, what: str) -> tuple[Path, Path, dict]:
+    """The model folder, model file and ``<what>_fit.json`` that ``crmkit fit`` saved for
+    ``what`` ("credit" / "churn"); a clear error when it has not been run."""
+    tr = getattr(params, what).training
+    error = CreditError if what == "credit" else ChurnError
+    if tr is None:
+        raise error(f"no {what}.training in the parameters file")
+    folder = model_dir(params, tr)
+    path = folder / f"{what}_model.joblib"
+    if not path.is_file() or not (folder / f"{what}_fit.json").is_file():
+        stage = "score" if what == "credit" else "warn"
+        raise error(f"{path}: no fitted {what} model. {what}.training is set, so the {stage} "
+                    f"stage scores with the model crmkit fit saves: run `crmkit fit "
+                    f"{params.source_file or 'PARAMS'}` first")
+    return folder, path, json.loads((folder / f"{what}_fit.json").read_text(encoding="utf-8"))
+
+
 def fitted_credit(tables: Mapping[str, pd.DataFrame], params: Params) -> CreditResult:
     """Score every client at ``as_of`` with the model ``crmkit fit`` saved (no refit)."""
-    tr = params.credit.training
-    assert tr is not None
-    folder = model_dir(params, tr)
-    path = folder / "credit_model.joblib"
-    if not path.is_file():
-        raise CreditError(f"{path}: no fitted credit model. credit.training is set, so the "
-                          f"score stage uses the model crmkit fit saves: run `crmkit fit "
-                          f"{params.source_file or 'PARAMS'}` first")
+    folder, path, fit = saved_fit(params, "credit")
     model: CreditModel = load_model(path)
-    fit = json.loads((folder / "credit_fit.json").read_text(encoding="utf-8"))
     saved = {n: _read_csv(folder / f"credit_{n}.csv") for n in _TABLES}
     oof = saved["oof"].set_index("client_id") if "client_id" in saved["oof"] else saved["oof"]
     f_now, in_default, pf = scoring_rows(tables, params.as_of)

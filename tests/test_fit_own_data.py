@@ -153,3 +153,30 @@ def test_fit_within_001_of_logistic_baseline(tmp_path: Path, seed: int) -> None:
     y = oof["default"].to_numpy()
     base = roc_auc_score(y, baseline_oof(frame, y, pd.Index(oof["client_id"].astype(str))))
     assert roc_auc_score(y, oof["pd_scorecard"]) >= base - 0.01  # measured: -0.008
+
+
+@pytest.mark.parametrize(("yaml", "where", "fix"), [
+    ("churn: {target: churned}", "churn.target", "churn.training.target"),
+    ("credit: {positive: bad}", "credit.positive", "credit.training.positive"),
+    ("churn: {path: c.csv}", "churn.path", "churn.training.path"),
+    ("training: {path: a.csv, target: y}", "training", "credit.training / churn.training")])
+def test_misplaced_training_key_names_the_right_key(tmp_path: Path, yaml: str, where: str,
+                                                    fix: str) -> None:
+    from crmkit.core.errors import ParametersError
+
+    (tmp_path / "p.yaml").write_text("portfolio: x\nas_of: 2026-09-30\nsources: {default: "
+                                     f"{{path: d}}}}\n{yaml}\n", encoding="utf-8")
+    with pytest.raises(ParametersError) as info:
+        load_params(tmp_path / "p.yaml")
+    line = next(ln for ln in str(info.value).splitlines() if f"- {where}:" in ln)
+    assert "p.yaml" in str(info.value) and fix in line and "did you mean" not in line
+
+
+def test_fit_with_credit_target_points_at_credit_training(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "p.yaml").write_text("portfolio: x\nas_of: 2026-09-30\nsources: {default: "
+                                     "{path: d}}\ncredit: {target: bad}\n", encoding="utf-8")
+    assert main(["fit", str(tmp_path / "p.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "credit.target = 'bad'" in err
+    assert "{training: {path: <labelled table>, target: bad}}" in err

@@ -34,6 +34,7 @@ from crmkit.params.relate import RelateParams
 from crmkit.params.roundtrip import SavedParams, save_changes
 from crmkit.params.scoring import ScoringParams
 from crmkit.params.tiering import TieringParams
+from crmkit.params.training import misplaced_hint
 from crmkit.params.values import value_problems
 from crmkit.params.voice import VoiceParams
 from crmkit.params.warning import WarningParams
@@ -216,7 +217,8 @@ def _format_errors(exc: ValidationError, source: str, known: dict[tuple, list[st
             parent = tuple(err["loc"][:-1])
             key = str(err["loc"][-1])
             choices = known.get(parent) or _fields_at(parent)
-            lines.append(f"  - {loc}: unknown key{_hint(key, choices)}")
+            hint = misplaced_hint(err["loc"]) or _hint(key, choices)
+            lines.append(f"  - {loc}: unknown key{hint}")
         elif err["type"] == "missing":
             lines.append(f"  - {loc}: required key is missing")
         else:

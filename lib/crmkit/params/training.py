@@ -31,7 +31,11 @@ from pydantic import Field, model_validator
 
 from crmkit.params._base import Section
 
-__all__ = ["TrainingSource"]
+__all__ = ["TrainingSource", "misplaced_hint"]
+
+#: Keys of a training table that are unknown one level up, where they are easily put by
+#: mistake (``churn.target``, ``credit.positive``, a top-level ``training:``).
+_TRAINING_KEYS = ("path", "sheet", "encoding", "target", "positive", "exclude", "model_dir")
 
 
 class TrainingSource(Section):
@@ -67,3 +71,20 @@ class TrainingSource(Section):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+def misplaced_hint(loc: tuple) -> str | None:
+    """A fix for an unknown key that belongs in a ``training:`` table, else None.
+
+    ``("churn", "target")`` -> put it under ``churn.training.target``; a top-level
+    ``training`` -> it belongs under ``credit:`` or ``churn:``.
+    """
+    keys = tuple(str(k) for k in loc)
+    if keys == ("training",):
+        return (" (an own labelled table goes under credit: or churn:, as credit.training / "
+                "churn.training: {path: <table>, target: <column>}; docs/own-data.md)")
+    if len(keys) == 2 and keys[0] in ("credit", "churn") and keys[1] in _TRAINING_KEYS:
+        return (f" (the {keys[1]} of an own labelled table goes under {keys[0]}.training."
+                f"{keys[1]}: {keys[0]}: {{training: {{path: <table>, target: <column>}}}}; "
+                "then run crmkit fit, docs/own-data.md)")
+    return None

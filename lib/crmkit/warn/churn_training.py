@@ -129,6 +129,13 @@ def fit_all(params: Params, only: str | None = None) -> list[FitReport]:
     todo = [w for w, tr in (("credit", params.credit.training),
                             ("churn", params.churn.training))
             if tr is not None and only in (None, w)]
+    if not todo and params.credit.target is not None and only in (None, "credit"):
+        raise CrmkitError(
+            f"{params.source_file or 'the parameters file'} sets credit.target = "
+            f"{params.credit.target!r}, which is for Python only (fit_credit_model(frame)); "
+            "crmkit fit reads the table and its target from credit.training: write credit: "
+            f"{{training: {{path: <labelled table>, target: {params.credit.target}}}}} and "
+            "remove credit.target (docs/own-data.md)")
     if not todo:
         where = f"{only}.training" if only else "credit.training or churn.training"
         raise CrmkitError(f"{params.source_file or 'the parameters file'} has no {where}: add "

@@ -49,8 +49,8 @@ system-deps:             ## pango/harfbuzz (PDF export), chromium (browser tests
 	  echo "warning: install poppler-utils to render PDF pages as images"; \
 	fi
 
-bench: install           ## print benchmark figures
-	$(BIN)/python benchmarks/bench_collect.py
+bench: install           ## print benchmark figures (1k/10k/100k clients; SIZES=1000,1000000)
+	$(BIN)/python benchmarks/run_all.py $(if $(SIZES),--sizes $(SIZES))
 
 clean:
 	rm -rf outputs .pytest_cache

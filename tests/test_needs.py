@@ -74,12 +74,13 @@ def test_facility_maturing_in_60_days_is_a_refinancing_need_in_window():
     assert list(f.columns) == FORECAST_COLUMNS
     row = f.iloc[0]
     assert (row.client_id, row.need_type, row.cause) == ("C1", "refinancing", "refinancing")
-    assert row.window_start == mat - 120 * DAY and row.window_end == mat
-    assert row.window_start <= AS_OF <= row.window_end and row.days_until == 60
-    # no history: ask rate (0 + 1) / (0 + 2) = 0.5; window of 121 days, 60 elapsed
-    still = 1 - 0.5 * 60 / 121
-    assert row.probability == pytest.approx(0.5 * 61 / 121 / still)
-    assert row.p_horizon == pytest.approx(0.5 * 60 / 121 / still)
+    # asked 120 to 30 days before maturity: the window is open and closes in 30 days
+    assert row.window_start == mat - 120 * DAY and row.window_end == mat - 30 * DAY
+    assert row.window_start <= AS_OF <= row.window_end and row.days_until == 30
+    # no history: ask rate (0 + 1) / (0 + 2) = 0.5; window of 91 days, 60 elapsed
+    still = 1 - 0.5 * 60 / 91
+    assert row.probability == pytest.approx(0.5 * 31 / 91 / still)
+    assert row.p_horizon == pytest.approx(0.5 * 30 / 91 / still)
     assert row.amount == 1e8
 
 
@@ -205,11 +206,12 @@ def test_backtest_on_a_hand_made_book():
               "facilities": _t("facilities", fac), "needs": _t("needs", needs),
               "projects": proj}
     bt = backtest(tables, AS_OF, horizon_days=90)
-    # C1: 3 of 3 past maturities refinanced -> ask rate 4/5; 60 of its 121-day window left,
-    # all inside the horizon: P = 0.8*60/121 / (1 - 0.8*60/121) = 0.66 >= 0.5 -> forecast.
+    # C1: 3 of 3 past maturities refinanced -> ask rate 4/5; its 91-day window (120 to 30
+    # days before maturity) is 60 days gone, the 30 left all inside the horizon:
+    # P = 0.8*30/91 / (1 - 0.8*60/91) = 0.56 >= 0.5 -> forecast.
     # C3: capex, no history (rate 1/2), 46 of 91 days in the horizon: P = 0.33 -> not.
     per = bt.clients
-    assert per.loc["C1", "p_need"] == pytest.approx((0.8 * 60 / 121) / (1 - 0.8 * 60 / 121))
+    assert per.loc["C1", "p_need"] == pytest.approx((0.8 * 30 / 91) / (1 - 0.8 * 60 / 91))
     assert per["predicted"].tolist() == [True, False, False, False]
     assert per["actual"].tolist() == [True, False, True, False]
     assert per["baseline"].tolist() == [False, True, False, False]

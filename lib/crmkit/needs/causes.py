@@ -99,7 +99,8 @@ def _in_arrears(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> set[str
 
 def refinancing(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, p: NeedsParams
                 ) -> pd.DataFrame:
-    """A facility maturing: refinancing asked ``refinancing_lead_max_days`` .. 0 days before."""
+    """A facility maturing: refinancing asked ``refinancing_lead_max_days`` ..
+    ``refinancing_lead_min_days`` days before maturity."""
     f = tables.get("facilities")
     if f is None or f.empty:
         return _empty()
@@ -108,7 +109,8 @@ def refinancing(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, p: NeedsPa
                        "client_id": f["client_id"].astype("string"),
                        "base": pd.to_numeric(f["amount"], errors="coerce"),
                        "window_start": mat - p.refinancing_lead_max_days * _DAY,
-                       "window_end": mat}).dropna(subset=["window_end"])
+                       "window_end": mat - p.refinancing_lead_min_days * _DAY}
+                      ).dropna(subset=["window_end"])
     req = requests_of(tables, "refinancing")
     past, current = _split(ev, as_of, p)
     rate, ratio = _calibrate(past, req, 1.0)

@@ -147,8 +147,8 @@ def high_potential(features: pd.DataFrame, forecast: pd.DataFrame, params: objec
         ``NeedsParams`` or None.
     tables : the collected tables, for products held and unmet requests (optional).
     credit : PD per client (a Series, or a frame with ``pd``), e.g. the score stage's credit.
-    status : risk status per client (the tier stage's ``risk_status``); default: from
-        ``in_default``, the DSCR covenant and the PD.
+    status : risk status per client (the tier stage's ``risk_status``); default, and for a
+        client it does not list: from ``in_default``, the DSCR covenant and the PD.
     as_of, gates, lang : override what ``params`` says.
 
     Returns
@@ -184,12 +184,12 @@ def high_potential(features: pd.DataFrame, forecast: pd.DataFrame, params: objec
                                 _num(feats, "exposure", idx), gap, pd_, dscr, lev, p, g)
     w = np.array([p.weights[k] for k in POTENTIAL_COMPONENTS])
     score = 100.0 * comp.to_numpy() @ w / w.sum()
-    if status is None:
-        status = risk_status(idx, in_default=feats.get("in_default"),
-                             breach=covenant_breach(pd.Series(dscr, index=idx), g),
-                             pd_=pd.Series(pd_, index=idx), gates=g)
-    st = status.set_axis(status.index.astype("string")).reindex(idx).astype("string") \
-        .fillna("normal").to_numpy(dtype=object)
+    own = risk_status(idx, in_default=feats.get("in_default"),  # the gates on the features
+                      breach=covenant_breach(pd.Series(dscr, index=idx), g),
+                      pd_=pd.Series(pd_, index=idx), gates=g).astype("string")
+    given = (own if status is None else  # a client the given status misses: its own gates
+             status.set_axis(status.index.astype("string")).reindex(idx).astype("string"))
+    st = given.fillna(own).to_numpy(dtype=object)
     order = np.lexsort((np.arange(len(idx)), -score))
     rank = np.empty(len(idx), dtype=np.int64)
     rank[order] = np.arange(1, len(idx) + 1)

@@ -418,3 +418,14 @@ def test_the_explorer_recomputes_the_backtest_and_saves_the_settings(sample, tmp
     ex.save(pfile)
     saved = load_params(pfile).needs
     assert (saved.horizon_days, saved.decision_probability, saved.top_n) == (180, 0.3, 40)
+
+
+def test_a_client_missing_from_the_status_is_gated_on_its_own_features():
+    feats = _features([0.3, 0.3], [1e8, 1e8], [2.0, 2.0], [0.3, 0.3])
+    feats["in_default"] = [False, True]
+    status = pd.Series(["normal"], index=["C0"])            # C1 is not listed
+    out = high_potential(feats, EMPTY_FORECAST, NeedsParams(top_n=5),
+                         credit=pd.Series([0.01, 0.01], index=feats.index), status=status,
+                         as_of=AS_OF).set_index("client_id")
+    assert out.loc["C1", "risk_status"] == "default" and not out.loc["C1", "recommended"]
+    assert out.loc["C0", "recommended"]

@@ -70,7 +70,7 @@ def check_relationships(rel: pd.DataFrame, client_ids: pd.Index | pd.Series,
                           f"{', '.join(_REL.names)} (docs/data-contract.md)")
     rel = rel.reset_index(drop=True)
     rows = pd.Series(np.arange(len(rel)) + 2)
-    known = set(pd.Index(client_ids).astype(str))
+    known = pd.Index(pd.unique(np.asarray(client_ids, dtype=object)))
     problems: list[str] = []
     kind, bad_kind = parsing.parse_code(rel["type"], "relationship_type")
     choices = ", ".join(f"{c} ({zh})" for c, (zh, _) in CODES["relationship_type"].items())
@@ -87,7 +87,8 @@ def check_relationships(rel: pd.DataFrame, client_ids: pd.Index | pd.Series,
         share = pd.Series(np.nan, index=rel.index)
     for col in ("parent_id", "child_id"):
         ids = rel[col].astype("string")
-        for i in np.flatnonzero(~ids.isin(known).fillna(False).to_numpy()):
+        unknown = known.get_indexer(ids.to_numpy(dtype=object, na_value=None)) < 0
+        for i in np.flatnonzero(unknown):
             problems.append(f"{_where(source, rows[i], col)}: {_cell(ids[i])} is not a client id "
                             "of the clients table; add the client or correct the id")
     same = (rel["parent_id"].astype("string") == rel["child_id"].astype("string")).fillna(False)
@@ -132,7 +133,9 @@ def client_groups(clients: pd.DataFrame, rel: pd.DataFrame | None, control_share
     _, comp = connected_components(graph, directed=False)
     comp = comp[:n]
     frame = pd.DataFrame({"comp": comp, "name": names.to_numpy(), "pos": np.arange(n)})
-    named = frame.dropna(subset=["name"]).groupby("comp")["name"].agg(lambda x: x.mode()[0])
+    # a component's name: that of its first named member (two named groups joined by control
+    # keep the first one's name)
+    named = frame.dropna(subset=["name"]).drop_duplicates("comp").set_index("comp")["name"]
     is_parent = np.zeros(n, dtype=bool)
     is_parent[parents] = True
     # a group formed by control alone is named after its first controlling shareholder
@@ -230,12 +233,16 @@ def group_table(clients: pd.DataFrame, groups: pd.DataFrame, exposure: pd.DataFr
     frame["grade_rank"] = rank.astype(float)
     frame["stage"] = (stage.reindex(gid.index).astype(float) if stage is not None
                       else np.nan)
+    frame = frame.astype({"group_id": object, "group_name": object, "client_name": object})
     frame = frame.sort_values("direct", ascending=False)
     agg = frame.groupby("group_id", sort=False).agg(
         group_name=("group_name", "first"), in_group=("in_group", "first"),
-        members=("client_name", "size"), member_names=("client_name", "、".join),
-        direct_exposure=("direct", "sum"), grade_rank=("grade_rank", "max"),
-        worst_stage=("stage", "max"))
+        members=("client_name", "size"), direct_exposure=("direct", "sum"),
+        grade_rank=("grade_rank", "max"), worst_stage=("stage", "max"))
+    # member names joined for real groups only; a stand-alone client is its own member
+    grouped = frame[frame["in_group"].to_numpy(dtype=bool)]
+    joined = grouped.groupby("group_id", sort=False)["client_name"].agg("、".join)
+    agg["member_names"] = joined.reindex(agg.index).fillna(agg["group_name"])
     agg["guarantees_inside"] = g[inside].groupby("group_id")["amount"].sum()
     agg["guarantees_outside"] = g[~inside].groupby("group_id")["amount"].sum()
     agg[["guarantees_inside", "guarantees_outside"]] = agg[

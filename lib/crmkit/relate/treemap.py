@@ -89,7 +89,8 @@ def need_modules(needs: pd.DataFrame, clients: pd.DataFrame, groups: pd.DataFram
         "in_group": g["in_group"].to_numpy(dtype=bool), "client_id": d["client_id"],
         "client_name": d["client_id"].map(names).astype("string"),
         "need_type": d["need_type"],
-        "need_label": d["need_type"].map(lambda x: code_label("need_type", str(x), lang)),
+        "need_label": d["need_type"].map({c: code_label("need_type", str(c), lang)
+                                          for c in d["need_type"].dropna().unique()}),
         "amount": d["amount"].astype(float), "days_until": d["days_until"].astype("Int64"),
         "urgency": band.astype("int64"),
         "urgency_label": np.array([*labels, t("relate.urgency.unknown", lang)],
@@ -112,9 +113,14 @@ def _blocks(m: pd.DataFrame, p: RelateParams, lang: str) -> pd.DataFrame:
     m["kind"] = np.where(m["client_id"].isin(big), "client", "other")
     rest = m[m["kind"] == "other"]
     n_rest = rest.groupby("block")["client_id"].nunique()
-    m["who"] = np.where(m["kind"] == "client", m["client_name"].astype(object),
-                        [t("relate.others", lang).format(n=int(n_rest.get(b, 0)))
-                         for b in m["block"]])
+    m["who"] = m["client_name"].astype(object)
+    if len(rest):  # the combined clients of a block: one tile per urgency band, no labels
+        who = pd.Series({b: t("relate.others", lang).format(n=int(k))
+                         for b, k in n_rest.items()})
+        tiles = rest.groupby(["block", "urgency"], as_index=False).agg(
+            amount=("amount", "sum"), days_until=("days_until", "min"))
+        tiles = tiles.assign(kind="other", who=tiles["block"].map(who), need_type="")
+        m = pd.concat([m[m["kind"] == "client"], tiles], ignore_index=True)
     return m
 
 
@@ -182,7 +188,7 @@ def _draw_block(ax: Axes, sub: pd.DataFrame, br: dict, name: str, total: float, 
             ax.add_patch(Rectangle((nr["x"], nr["y"]), nr["dx"], nr["dy"], fc=row.face,
                                    ec="white", lw=0.5, gid="need" if kind == "client" else kind,
                                    hatch="///" if kind == "other" else None))
-            if nr["dx"] < 5 or nr["dy"] < 3.5:
+            if kind == "other" or nr["dx"] < 5 or nr["dy"] < 3.5:
                 continue
             text = fit_label(code_label("need_type", str(row.need_type), lang), nr["dx"], 8,
                              ppu)

@@ -6,7 +6,8 @@ loads the page, filters by relationship manager, clicks a
 matrix cell, opens a client card, acknowledges an alert with a note, and checks the note
 landed in the history store's audit table, that the next warn run marks the alert and the
 report section lists it. Screenshots of the filtered matrix and the card
-are written to a temporary folder printed in the output (``pytest -s`` shows it).
+are written to a temporary folder printed in the output (``pytest -s`` shows it), or to
+``$CRMKIT_SCREENSHOT_DIR``.
 """
 
 from __future__ import annotations
@@ -80,8 +81,9 @@ def test_filter_drill_down_card_and_acknowledge(run_copy: Path, tmp_path: Path) 
     from crmkit.params import load_params
 
     params = load_params(run_copy)
-    shots = tmp_path / "screenshots"
-    shots.mkdir()
+    # CRMKIT_SCREENSHOT_DIR keeps them for review (pytest prunes old temporary folders)
+    shots = Path(os.environ.get("CRMKIT_SCREENSHOT_DIR") or tmp_path / "screenshots")
+    shots.mkdir(parents=True, exist_ok=True)
     port = free_port()
     token = secrets.token_urlsafe(24)
     log = tmp_path / "server.log"

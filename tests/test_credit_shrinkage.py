@@ -109,3 +109,22 @@ def test_shrinkage_helps_out_of_sample_on_a_linear_logit() -> None:
             losses[shrink].append(log_loss(y[te], lr.predict_proba(b.transform(X.iloc[te]))))
     assert np.mean(losses[True]) < np.mean(losses[False])
     assert math.isfinite(np.mean(losses[True]))
+
+
+def test_parameter_switches_shrinkage_off() -> None:
+    """credit.woe_shrinkage: false gives the raw-count bins (the observed rates monotone)."""
+    from crmkit.params.credit import CreditParams
+    from crmkit.score.credit.fit import make_estimator
+
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame({"x": rng.normal(size=3000)})
+    y = (rng.random(3000) < 1 / (1 + np.exp(-(X["x"] - 2.5)))).astype(int)
+    on = make_estimator(CreditParams(features=["x"], categorical=[]), "scorecard").fit(X, y)
+    off = make_estimator(CreditParams(features=["x"], categorical=[], woe_shrinkage=False),
+                         "scorecard").fit(X, y)
+    assert on.shrinkage and not off.shrinkage
+    raw = off.binner_.bins_["x"]
+    assert raw.woe[:-1] == pytest.approx(woe_iv(raw.events, raw.n, 0.5)[0][:-1])
+    assert not np.allclose(on.binner_.bins_["x"].woe[:-1],
+                           woe_iv(on.binner_.bins_["x"].events, on.binner_.bins_["x"].n,
+                                  0.5)[0][:-1])

@@ -165,6 +165,9 @@ class CreditParams(Section):
     min_bin_share: float = Field(0.05, gt=0, lt=0.5, description="Smallest share of a bin")
     rare_category_share: float = Field(0.02, ge=0, lt=0.5, description=(
         "Categories rarer than this share are merged into '(other)'"))
+    woe_shrinkage: bool = Field(True, description=(
+        "Shrink numeric bins' WOE towards the feature's trend and the missing bin's towards 0 "
+        "by how little they stand out from noise (empirical Bayes); false: raw counts"))
     woe_smoothing: float = Field(0.5, ge=0, description=(
         "Pseudo-count added to goods and bads of every bin, so empty classes give no inf"))
     min_iv: float = Field(0.02, ge=0, description=(

@@ -118,7 +118,7 @@ def make_estimator(params: CreditParams, kind: str) -> Scorecard | GbmScorer:
     if kind == "scorecard":
         return Scorecard(list(p.features), list(p.categorical), dirs, p.n_prebins,
                          p.min_bin_share, p.rare_category_share, p.woe_smoothing, p.min_iv,
-                         p.drop_wrong_sign, p.logit_c, **scale)
+                         p.drop_wrong_sign, p.logit_c, shrinkage=p.woe_shrinkage, **scale)
     if kind == "gbm":
         return GbmScorer(list(p.features), list(p.categorical), dirs, p.gbm_max_iter,
                          p.gbm_learning_rate, p.gbm_max_leaf_nodes, p.gbm_min_samples_leaf,

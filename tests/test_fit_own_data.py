@@ -101,7 +101,7 @@ def test_fit_matches_logistic_baseline(project: Path, capsys: pytest.CaptureFixt
     ours = roc_auc_score(y, oof["pd_scorecard"])
     assert ours == pytest.approx(fit["auc"])
     base = roc_auc_score(y, baseline_oof(frame, y, pd.Index(oof["client_id"].astype(str))))
-    assert ours >= base - 0.01  # the bar (measured: 0.775 vs 0.781)
+    assert ours >= base - 0.01  # the bar (measured: 0.774 vs 0.781)
     metrics = pd.read_csv(folder / "credit_metrics.csv", encoding="utf-8-sig")
     assert {"auc", "gini", "ks", "brier"} <= set(metrics.columns)
     assert (folder / "credit_calibration.csv").is_file()

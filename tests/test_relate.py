@@ -347,3 +347,28 @@ def test_relate_tables_and_the_explorer_on_a_hand_made_book(book) -> None:
     limits, relate = ex.settings()
     assert limits.tier1_capital == pytest.approx(1500.0, rel=1e-9)
     assert ex.breaches(limits)["breach"].sum() == 0       # A 140 < 150, group 195 < 225
+
+
+def test_explorer_saves_the_limits_into_the_parameters_file(book, tmp_path: Path) -> None:
+    import shutil
+
+    from crmkit.params import load_params
+    from crmkit.relate import RelateStage, relate_tables
+    from crmkit.relate_widget import LimitsExplorer
+
+    root = Path(__file__).resolve().parents[1]
+    pfile = tmp_path / "sample.yaml"
+    shutil.copy(root / "parameters" / "sample.yaml", pfile)
+    params = load_params(pfile)
+    out = relate_tables({"clients": book["clients"], "relationships": book["relationships"],
+                         "facilities": book["facilities"]}, book["features"], params)
+    stage = RelateStage(**out, need_modules=pd.DataFrame(), tier_treemap=pd.DataFrame(),
+                        needs_source="open")
+    ex = LimitsExplorer(stage, *_modules()[:2], params)
+    ex.sliders["group"].value = 0.2
+    ex.sliders["window_days"].value = 180
+    ex.save()
+    again = load_params(pfile)
+    assert again.limits.group == pytest.approx(0.2) and again.relate.window_days == 180
+    assert again.limits.tier1_capital == pytest.approx(params.limits.tier1_capital)
+    assert again.limits.single_client == pytest.approx(0.10)

@@ -20,9 +20,8 @@ RELATE_LABELS: dict[str, tuple[str, str]] = {
     "relate.dim.region": ("地区", "Region"),
     "relate.breach.yes": ("超限", "Breach"),
     "relate.breach.no": ("未超限", "Within limit"),
-    "relate.no_capital": ("未设置一级资本净额（limits.tier1_capital），大额风险暴露限额未评估",
-                          "Tier-1 capital (limits.tier1_capital) is not set: the large-exposure "
-                          "limits are not assessed"),
+    "relate.no_capital": ("未设置一级资本净额，大额风险暴露限额未评估",
+                          "Tier-1 capital is not set: the large-exposure limits are not assessed"),
     "relate.card.members": ("同集团其他成员", "Other members of this group"),
     # -- urgency bands of the need modules --------------------------------------------------
     "relate.urgency.overdue": ("已逾期", "Overdue"),

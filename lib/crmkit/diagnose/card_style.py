@@ -11,7 +11,7 @@ from __future__ import annotations
 __all__ = ["CARD_CSS"]
 
 CARD_CSS = """
-@page { size: A4; margin: 10mm 11mm 12mm 11mm;
+@page { size: A4; margin: 8mm 10mm 10mm 10mm;
         @bottom-right { content: counter(page) " / " counter(pages); font-size: 7pt;
                         color: #85929e; } }
 :root { --crm-primary: #1f4e79; --crm-accent: #c0392b; }
@@ -59,6 +59,10 @@ table.list .nowrap, .nowrap { white-space: nowrap; }
 .sev { white-space: nowrap; font-weight: bold; }
 .sev-critical { color: #922b21; } .sev-high { color: var(--crm-accent); }
 .sev-medium { color: #b9770e; } .sev-low { color: #2e86c1; }
+.card.dense { font-size: 7.7pt; line-height: 1.22; }
+.card.dense .head h1 { font-size: 12.5pt; }
+.card.dense .box { padding: 1mm 2mm 1.2mm; }
+.card.dense table.grid { border-spacing: 0 1.4mm; }
 .muted { color: #85929e; }
 .small { font-size: 7.6pt; }
 .big { font-size: 13pt; font-weight: bold; color: var(--crm-primary); }

@@ -73,6 +73,8 @@ CARD_CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-
 _MONEY = ("exposure", "committed", "income", "clv", "clv_at_risk", "ecl")
 _SEV = {"critical", "high", "medium", "low", "info"}
 _DATES = ("date", "due_date", "maturity_date", "request_date", "survey_date")
+#: Above this many list rows a card is set a size smaller, so it still fits one page.
+DENSE_ROWS = 9
 
 
 def _e(v: object) -> str:
@@ -169,7 +171,7 @@ def _matrix(segment: object) -> str:
     return f'<table class="matrix">{"".join(rows)}</table>'
 
 
-def _trend(points: list[dict], lang: str) -> str:
+def _trend(points: list[dict], lang: str, colour: str = "#1f4e79") -> str:
     """CSAT over the latest surveys as a small line (an inline SVG) and the answers in words."""
     vals = [(p.get("date"), p.get("csat"), p.get("nps")) for p in points
             if p.get("csat") is not None]
@@ -180,13 +182,13 @@ def _trend(points: list[dict], lang: str) -> str:
     xs = [pad + (w - 2 * pad) * (i / (n - 1) if n > 1 else 0.5) for i in range(n)]
     ys = [h - pad - (h - 2 * pad) * (float(c) - 1) / 4 for _, c, _ in vals]
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
-    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2" fill="currentColor"/>'
+    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2" fill="{colour}"/>'
                    for x, y in zip(xs, ys, strict=True))
     label = _e(t("diag.card.trend", lang))
     svg = (f'<svg class="trend" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" '
-           f'aria-label="{label}" style="color:var(--crm-primary)">'
+           f'aria-label="{label}">'
            f'<line x1="0" y1="{h - pad}" x2="{w}" y2="{h - pad}" stroke="#d5d8dc"/>'
-           f'<polyline points="{line}" fill="none" stroke="currentColor" stroke-width="1.5"/>'
+           f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="1.5"/>'
            f"{dots}</svg>")
     recs = [{"survey_date": d, "csat": c, "nps_answer": p} for d, c, p in vals][::-1]
     table = _table(recs, ("survey_date", "csat", "nps_answer"), lang, "", 4)
@@ -199,7 +201,7 @@ def _identity(c: dict, ident: dict, lang: str) -> str:
                 ("group_name", lbl("group_name"), ident.get("group_name")),
                 # the relate stage's groups (group_name and control), when it ran
                 ("opt:group_members", t("diag.card.group_members", lang),
-                 c.get("group_members")),
+                 _few(c.get("group_members"), lang)),
                 ("industry", lbl("industry"), ident.get("industry")),
                 ("region", lbl("region"), ident.get("region")),
                 ("lifecycle_stage", lbl("lifecycle_stage"), ident.get("lifecycle_stage")),
@@ -274,6 +276,24 @@ def _risk(c: dict, lang: str) -> str:
                  + f'<div class="meter {cls}"><span style="width:{width:.0f}%"></span></div>')
 
 
+def _few(names: object, lang: str, n: int = 3) -> object:
+    """At most ``n`` names of a list (or a "、"-joined text), then "等 N 家" / "and N more"."""
+    items = names if isinstance(names, (list, tuple)) else (
+        str(names).split("、") if isinstance(names, str) else None)
+    if not items:
+        return names
+    sep = "、" if lang == "zh" else ", "
+    more = len(items) - n
+    rest = (f" 等 {len(items)} 家" if lang == "zh" else f" and {more} more") if more > 0 else ""
+    return sep.join(str(x) for x in items[:n]) + rest
+
+
+def _short(text: object, limit: int = 80) -> str:
+    """A comment as an excerpt of at most ``limit`` characters (the report quotes them whole)."""
+    s = "" if text is None else str(text)
+    return s if len(s) <= limit else s[:limit - 1].rstrip() + "…"
+
+
 def _card_html(c: dict, lang: str, mask_pii: bool, brand: Brand) -> str:
     ident = dict(c.get("identity", {}))
     if mask_pii:
@@ -293,19 +313,20 @@ def _card_html(c: dict, lang: str, mask_pii: bool, brand: Brand) -> str:
             (_box(t("diag.card.rating", lang), _rating(c, lang)),
              _box(t("diag.card.tier_matrix", lang), _tier(c, lang))),
             (_box(t("diag.card.ifrs9", lang), _risk(c, lang)),
-             _box(t("diag.card.trend", lang), _trend(c.get("survey_trend") or [], lang)))]
+             _box(t("diag.card.trend", lang),
+                  _trend(c.get("survey_trend") or [], lang, brand.primary))
+             + _box(t("diag.card.needs", lang), needs))]
     rows = "".join(f'<tr><td class="l">{a}</td><td class="r">{b}</td></tr>' for a, b in grid)
     full = [_box(t("diag.card.open_alerts", lang), alerts),
+            _box(t("diag.card.next_actions", lang), actions),
             _box(t("diag.card.strategy", lang), strategy)]
     rows += "".join(f'<tr><td colspan="2">{box}</td></tr>' for box in full)
-    rows += (f'<tr><td class="l">{_box(t("diag.card.needs", lang), needs)}</td>'
-             f'<td class="r">{_box(t("diag.card.next_actions", lang), actions)}</td></tr>')
     extra = "".join(f"<p>{_e(line)}</p>" for line in (c.get("plans") or [])[:3])
     boxes = [_box(t("diag.card.plans", lang), extra)] if extra else []
     said = "".join(
         f'<p><span class="muted">{_e(m.get("date") or "")} · '
         f'{_e(t("diag.voice." + str(m.get("sentiment")), lang))}</span> '
-        f'{_e(mask_text(m.get("text")) if mask_pii else m.get("text"))}</p>'
+        f'{_e(_short(mask_text(m.get("text")) if mask_pii else m.get("text")))}</p>'
         for m in (c.get("comments") or [])[:2])
     if said:
         boxes.append(_box(t("diag.card.voice", lang), said))
@@ -324,7 +345,12 @@ def _card_html(c: dict, lang: str, mask_pii: bool, brand: Brand) -> str:
         f'{t("diag.card.as_of", lang)} {c["as_of"]}' if c.get("as_of") else "") if x)
     who = brand.logo_img() + (f"<div>{_e(t('diag.card.prepared_by', lang))} "
                               f"{_e(brand.consultancy)}</div>" if brand.consultancy else "")
-    return (f'<section class="card"><div class="head"><div>'
+    load = sum(min(len(c.get(k) or []), n) for k, n in (
+        ("alerts", CARD_LIMITS["alerts"]), ("next_actions", CARD_LIMITS["actions"]),
+        ("needs", CARD_LIMITS["needs"]), ("facilities", CARD_LIMITS["facilities"]),
+        ("comments", 2), ("plans", 3), ("blocks", 3))) + (2 if c.get("group_members") else 0)
+    dense = " dense" if load > DENSE_ROWS else ""
+    return (f'<section class="card{dense}"><div class="head"><div>'
             f'<h1>{_e(c.get("client_name") or c["client_id"])}</h1>'
             f'<div class="sub">{sub}</div><div class="badges">{badges}</div></div>'
             f'<div class="brand">{who}</div></div>'

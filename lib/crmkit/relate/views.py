@@ -37,7 +37,8 @@ def group_view(groups: pd.DataFrame, lang: str = "zh", n: int | None = 15,
     i = 0 if lang == "zh" else 1
     out = pd.DataFrame({
         "group_name": g["group_name"].astype(str), "members": g["members"].astype(int),
-        "member_names": g["member_names"].astype(str),
+        "member_names": g["member_names"].astype(str).str.replace(
+            "、", "、" if lang == "zh" else ", ", regex=False),
         "direct_exposure": _yi(g["direct_exposure"]),
         "guarantees_inside": _yi(g["guarantees_inside"]),
         "guarantees_outside": _yi(g["guarantees_outside"]), "exposure": _yi(g["exposure"]),

@@ -1,7 +1,8 @@
 """The client view of the dashboard: the diagnose stage's client card, shown in a frame.
 
-The card itself is :func:`crmkit.diagnose.client_card` rendered by
-:func:`crmkit.diagnose.client_cards_html`, the same page the diagnose stage writes; the
+The card itself is :func:`crmkit.diagnose.client_card` with the details the diagnose stage adds
+(:func:`crmkit.diagnose.card_extras.add_card_details`, the group's other members), rendered by
+:func:`crmkit.diagnose.client_cards_html`, as in the stage's ``client_cards.html``; the
 dashboard only puts it in a sandboxed ``<iframe srcdoc>`` (the card's styles and its
 Content-Security-Policy stay inside the frame).
 """
@@ -17,6 +18,7 @@ from crmkit.core.store import load_table, table_path
 from crmkit.dashboard.data import DashboardError, RunView
 from crmkit.diagnose import client_card, client_cards_html
 from crmkit.diagnose.card_extras import add_card_details
+from crmkit.relate import group_members
 from crmkit.score.stage import load_features
 
 __all__ = ["card_page", "card_frame"]
@@ -50,6 +52,11 @@ def card_page(view: RunView, client_id: str, lang: str, font_css: str = "") -> s
                      facilities=table("collect", "facilities"), needs=table("collect", "needs"),
                      surveys=table("collect", "surveys"), dscr=features.get("dscr"),
                      covenant_min=p.gates.covenant_dscr_below, as_of=p.as_of)
+    related = table("relate", "clients")
+    if related is not None:  # "other members of this group", as the diagnose stage adds them
+        if "group_members" not in view.tables:
+            view.tables["group_members"] = group_members(related, lang=lang)
+        card["group_members"] = view.tables["group_members"].get(cid)
     page = client_cards_html(card, lang, mask_pii=p.mask_pii, title=p.title or p.portfolio,
                              embed_font=not font_css, brand=brand_of(p))
     if font_css:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -41,8 +42,8 @@ class RunView:
     clients: pd.DataFrame
     alerts: pd.DataFrame
     diagnostic: pd.DataFrame
-    #: Tables read once per run for the client cards (name -> frame or None).
-    tables: dict[str, pd.DataFrame | None] = field(default_factory=dict)
+    #: What the client cards read once per run (tables by ``stage/name``, features, ...).
+    tables: dict[str, Any] = field(default_factory=dict)
 
     @property
     def as_of(self) -> dt.date:

@@ -15,12 +15,15 @@ from crmkit.batch.session import KERNEL_MODE_ENV, KernelSession, kernel_per_port
 # Each stage notes its kernel's pid and what it can see of the stage before it.
 STAGE = """
 import os, json
+import matplotlib
 from crmkit import load_params
 p = load_params(params_file)
 seen = {{"pid": os.getpid(), "leaked": "secret_{prev}" in globals(),
-        "out": "Out" in globals() and bool(Out), "cwd": os.getcwd()}}
+        "out": "Out" in globals() and bool(Out), "cwd": os.getcwd(),
+        "linewidth": matplotlib.rcParams["lines.linewidth"]}}
 secret_{name} = 42
 os.chdir("/")
+matplotlib.rcParams["lines.linewidth"] = 7.0
 p.run_dir.mkdir(parents=True, exist_ok=True)
 (p.run_dir / "{name}.json").write_text(json.dumps(seen))
 """
@@ -65,6 +68,7 @@ def test_one_kernel_runs_every_stage_and_no_name_leaks(tmp_path: Path, three: Pa
     assert not any(v["leaked"] for v in seen.values())  # secret_collect not seen in score
     assert not seen["score"]["out"]  # Out of the stage before is cleared too
     assert {v["cwd"] for v in seen.values()} == {str(three)}  # chdir("/") undone
+    assert {v["linewidth"] for v in seen.values()} == {1.5}  # rc settings as in a new kernel
     # each executed notebook is a record of its own stage: counts from 1, papermill metadata
     nb = nbformat.read(Path(run.stages[1].notebook), as_version=4)
     counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]

@@ -5,7 +5,8 @@ six stages cost more than the analysis of a sample-sized portfolio. A :class:`Ke
 starts one kernel for a portfolio and runs every stage notebook in it with Papermill (the
 ``crmkit`` engine, parameters injected, the executed notebook written as before). Between two
 notebooks the kernel's namespace is reset (``InteractiveShell.reset``: variables, ``In``/``Out``
-and the history counter), open figures are closed and the working folder restored, so a name
+and the history counter), open figures are closed, matplotlib's rc settings and the working
+folder restored, so a name
 defined by one stage is never visible in the next; only imported modules stay loaded. A
 notebook that fails, a kernel that dies or stalls: the kernel is shut down and the next
 notebook (or the retry) gets a fresh one.
@@ -26,12 +27,14 @@ __all__ = ["KernelSession", "KERNEL_MODE_ENV", "kernel_per_portfolio", "RESET_CO
 
 #: ``stage``: one kernel per stage notebook; anything else: one kernel per portfolio.
 KERNEL_MODE_ENV = "CRMKIT_KERNEL"
-#: Run silently between two notebooks: close figures, restore the folder, clear the namespace
-#: (``reset`` comes last, so it also removes the names this code defines).
+#: Run silently between two notebooks: close figures, restore matplotlib's rc settings and the
+#: folder, clear the namespace (``reset`` comes last: it also removes the names defined here).
 RESET_CODE = """\
 import os as __crmkit_os, sys as __crmkit_sys
 if "matplotlib.pyplot" in __crmkit_sys.modules:
     __crmkit_sys.modules["matplotlib.pyplot"].close("all")
+if "matplotlib" in __crmkit_sys.modules:  # the rc settings a fresh kernel starts with
+    __crmkit_sys.modules["matplotlib"].rc_file_defaults()
 __crmkit_os.chdir({cwd!r})
 get_ipython().reset(new_session=True)
 """

@@ -19,6 +19,7 @@ from crmkit.needs import (
     potential_view,
 )
 from crmkit.params import Params
+from crmkit.report.content import first_column_as_index
 
 __all__ = ["needs_tables", "needs_sheets"]
 
@@ -62,9 +63,11 @@ def needs_tables(params: Params, lang: str, n: int = 15
         days=params.needs.horizon_days, n=int(outlook["forecast"].sum()),
         amount=fmt_amount(float((forecast["p_horizon"] * forecast["amount"]).sum()), lang),
         backtest=said)
-    return (Markdown(sentence), forecast_view(forecast, lang, clients, n=n),
+    return (Markdown(sentence),
+            first_column_as_index(forecast_view(forecast, lang, clients, n=n)),
             needs_by_month_chart(forecast, lang), backtest_view(bt, lang),
-            potential_view(potential, lang, clients, n=params.needs.top_n))
+            first_column_as_index(potential_view(potential, lang, clients,
+                                                 n=params.needs.top_n)))
 
 
 def needs_sheets(params: Params, lang: str) -> dict[str, pd.DataFrame]:

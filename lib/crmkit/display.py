@@ -8,6 +8,7 @@ name such as ``<script>`` shows as text in Jupyter and in the exported report.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import pandas as pd
@@ -27,6 +28,10 @@ _SHARE = {"pd", "pd_12m", "pd_lifetime", "churn_probability", "share", "count_sh
           "event_rate", "bad_rate", "default_rate", "mean_pd", "negative_share",
           "positive_share", "rate_with", "rate_without", "difference",
           "negative_text_share_recent", "churn_rate", "raroc", "share_missing"}
+
+_CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+#: A cell that reads as a figure: ``1,234.5``, ``-3``, ``12.5%``, ``—``, a date.
+_FIGURE = re.compile(r"[+\-−]?[\d,]*\.?\d+%?|—|\d{4}-\d\d-\d\d")
 
 # Long texts (notes, reasons) shown whole and wide tables shown with every column: the notebook
 # scrolls sideways instead of cutting a cell to "..." or hiding columns.
@@ -271,19 +276,36 @@ def _cell(x: object, digits: int) -> object:
 
 def styled(df: pd.DataFrame, long_text: int = 40):
     """``df`` ready to show, with its layout fixed: short cells stay on one line (a Chinese name
-    never breaks one character per line when the table is wide), columns of long text wrap
-    within a wide column, a plain row-number index is hidden, cells are escaped. The notebook
-    scrolls sideways rather than cutting a table off.
+    never breaks one character per line when the table is wide), columns of long text (typically
+    wider than ``long_text`` Latin characters, a Chinese one counting two, or some cell 1.4 times
+    that) wrap within a wide column,
+    text is left-aligned and figures right-aligned, a plain row-number index is hidden, cells
+    are escaped. The notebook scrolls sideways rather than cutting a table off.
 
     Returns a :class:`pandas.io.formats.style.Styler` (for display only).
     """
-    text = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c]) and len(df)
-            and df[c].astype(str).str.len().quantile(0.5) > long_text]
+    def width(v: object) -> int:
+        return len(str(v)) + len(_CJK.findall(str(v)))
+
+    def figures(col: pd.Series) -> bool:
+        return pd.api.types.is_numeric_dtype(col) or bool(
+            col.astype(str).str.fullmatch(_FIGURE).all())
+
+    shown = [c for c in df.columns if len(df)]
+    left = [c for c in shown if not figures(df[c])]
+    wide = [c for c in left if df[c].map(width).quantile(0.5) > long_text
+            or df[c].map(width).max() > 1.4 * long_text]  # sentences, not names
+    # per-cell properties (one specificity), so no table-wide rule overrides them
     sty = df.style.format(escape="html", na_rep="—").set_table_styles(
-        [{"selector": "td, th", "props": "white-space: nowrap; text-align: right;"}])
-    if text:
-        sty = sty.set_properties(subset=text, **{"white-space": "normal", "min-width": "28em",
-                                                 "text-align": "left"})
+        [{"selector": "th", "props": "white-space: nowrap;"}])
+    for cols, props in (([c for c in shown if c not in left], "right"), (left, "left")):
+        if cols:
+            sty = sty.set_properties(subset=cols, **{"text-align": props})
+    short = [c for c in shown if c not in wide]
+    if short:
+        sty = sty.set_properties(subset=short, **{"white-space": "nowrap"})
+    if wide:
+        sty = sty.set_properties(subset=wide, **{"white-space": "normal", "min-width": "28em"})
     if isinstance(df.index, pd.RangeIndex):
         sty = sty.hide(axis="index")
     return sty

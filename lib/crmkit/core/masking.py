@@ -88,7 +88,31 @@ def _stars(m: re.Match[str], keep_head: int = 0, keep_tail: int = 0) -> str:
                    for i, ch in enumerate(s))
 
 
-def _mask_one(text: str, names: tuple[str, ...]) -> str:
+class _Names:
+    """Names to mask, in masking order, indexed by first character: which of them a text
+    holds is found by a scan of the text, not by a search for every name (quadratic when
+    every client's legal representative is a name)."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.order = {n: i for i, n in enumerate(names)}
+        self.lengths: dict[str, set[int]] = {}
+        for n in names:
+            self.lengths.setdefault(n[0], set()).add(len(n))
+        # a name holding the mask character may appear only once others are masked
+        self.always = [n for n in names if MASK_CHAR in n]
+
+    def found(self, text: str) -> list[str]:
+        """The names ``text`` holds (and those that masking could make appear), in order."""
+        hits = set(self.always)
+        for i, ch in enumerate(text):
+            for size in self.lengths.get(ch, ()):
+                part = text[i:i + size]
+                if part in self.order:
+                    hits.add(part)
+        return sorted(hits, key=self.order.__getitem__)
+
+
+def _mask_one(text: str, names: tuple[str, ...] | _Names) -> str:
     text = _RE_EMAIL.sub(lambda m: m.group(0)[0] + MASK_CHAR * 3 + m.group(0)[
         m.group(0).index("@"):], text)
     text = _RE_ID.sub(lambda m: _stars(m, 4, 4), text)
@@ -97,7 +121,7 @@ def _mask_one(text: str, names: tuple[str, ...]) -> str:
     text = _RE_CN_NAME.sub(lambda m: m.group(1) + m.group(2) + MASK_CHAR * len(m.group(3)),
                            text)
     text = _RE_EN_NAME.sub(lambda m: f"{m.group(1)} {m.group(2)}{MASK_CHAR * 3}", text)
-    for name in names:
+    for name in names.found(text) if isinstance(names, _Names) else names:
         text = text.replace(name, name[0] + MASK_CHAR * (len(name) - 1))
     return text
 
@@ -118,8 +142,9 @@ def mask_text(s, names=()):
     """
     names = tuple(sorted({str(n).strip() for n in names if isinstance(n, str)
                           and len(str(n).strip()) > 1}, key=len, reverse=True))
+    index = _Names(names)
     v, scalar = _series(s)
-    out = v.map(lambda x: _mask_one(x, names), na_action="ignore").astype("string")
+    out = v.map(lambda x: _mask_one(x, index), na_action="ignore").astype("string")
     return (None if pd.isna(out.iloc[0]) else str(out.iloc[0])) if scalar else out
 
 

@@ -36,17 +36,34 @@ def require_rows(tables: dict[str, pd.DataFrame], params: Params,
             f"{params.source_file or 'the parameters file'} at the right file.")
 
 
+#: The last run's clean tables read in this process: (run folder, file stamps) -> tables.
+_LAST: dict[tuple, dict[str, pd.DataFrame]] = {}
+
+
 def load_clean(params: Params) -> dict[str, pd.DataFrame]:
     """The clean tables the collect stage wrote for this run (all contract tables; absent
-    optional tables are empty frames)."""
+    optional tables are empty frames).
+
+    The stages of one run in one process (a kernel running every notebook, or the stage
+    runners in turn) read the files once: the tables are kept while the files' sizes and
+    modification times stay the same, and each call gets its own copies (pandas'
+    copy-on-write: a change to one never reaches another).
+    """
     from crmkit.core.contract import empty_frame
     from crmkit.core.store import load_table, table_path
 
-    out = {}
-    for name in TABLE_ORDER:
-        if table_path(params, "collect", name).is_file() or name in REQUIRED_TABLES:
-            out[name] = conform(name, load_table(params, "collect", name))
-        else:
-            out[name] = empty_frame(name)
-    require_rows(out, params)
-    return out
+    paths = {name: table_path(params, "collect", name) for name in TABLE_ORDER}
+    stamps = tuple((name, st.st_mtime_ns, st.st_size) for name, p in paths.items()
+                   if p.is_file() for st in [p.stat()])
+    key = (str(params.run_dir), stamps)
+    if key not in _LAST:
+        out = {}
+        for name in TABLE_ORDER:
+            if paths[name].is_file() or name in REQUIRED_TABLES:
+                out[name] = conform(name, load_table(params, "collect", name))
+            else:
+                out[name] = empty_frame(name)
+        require_rows(out, params)
+        _LAST.clear()
+        _LAST[key] = out
+    return {name: df.copy(deep=False) for name, df in _LAST[key].items()}

@@ -141,3 +141,14 @@ def test_gbm_comparison_switch() -> None:
     assert CreditParams(compare_gbm=False).compare_gbm is False
     with pytest.raises(ValueError, match="compare_gbm"):
         CreditParams(compare_gbm="sometimes")
+
+
+def test_mask_text_finds_the_names_each_text_holds() -> None:
+    from crmkit.core.masking import mask_text
+
+    names = ["王建国", "王建", "李明", "a*b", "Smith"]
+    texts = pd.Series(["联系人王建国与李明会面", "王建来电", "x a*b y", "无人", None,
+                       "Smith and 李明李明"], dtype="string")
+    got = mask_text(texts, names).tolist()
+    assert got[:4] == ["联系人王**与李*会面", "王*来电", "x a** y", "无人"]
+    assert pd.isna(got[4]) and got[5] == "S**** and 李*李*"

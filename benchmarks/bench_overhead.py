@@ -159,6 +159,30 @@ def floor(pfile: Path) -> dict[str, Any]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def kernel_imports() -> dict[str, Any]:
+    """CPU seconds a fresh interpreter spends importing what a kernel and each stage notebook's
+    first cell import: paid once per notebook by the old path, once per portfolio by the new."""
+    import re
+
+    import nbformat
+
+    from crmkit.batch import stage_notebooks
+
+    per: dict[str, float] = {}
+    for stage, path in stage_notebooks().items():
+        first = [c for c in nbformat.read(path, 4).cells if c.cell_type == "code"][1].source
+        imports = "\n".join(b for b in re.split(r"\n(?=\S)", first)
+                            if b.startswith(("import ", "from ")))
+        prog = ("import resource\nimport IPython, ipykernel.ipkernel, zmq, tornado\n"
+                f"{imports}\nr = resource.getrusage(resource.RUSAGE_SELF)\n"
+                "print(r.ru_utime + r.ru_stime)")
+        out = subprocess.run([sys.executable, "-c", prog], check=True, capture_output=True,
+                             text=True, cwd=ROOT)
+        per[stage] = float(out.stdout.strip().splitlines()[-1])
+    return {"notebooks": len(per), "per_stage_kernels_cpu_s": round(sum(per.values()), 1),
+            "largest_one_cpu_s": round(max(per.values()), 1)}
+
+
 def batch_vs_cli(files: list[Path], workers: int = 2) -> dict[str, Any]:
     """`crmkit run` over ``files`` against a sequential loop of the `papermill` command."""
     from crmkit.batch import stage_notebooks
@@ -171,13 +195,16 @@ def batch_vs_cli(files: list[Path], workers: int = 2) -> dict[str, Any]:
     shutil.rmtree(seq, ignore_errors=True)
     seq.mkdir(parents=True)
     _clean(*(f.stem for f in files))
-    env = {**os.environ, **_fresh_font_cache()}
+    # static slider panels, as crmkit run gives its kernels: a live Output widget in a kernel
+    # nobody looks at left plain papermill waiting on an idle kernel for ever (03b_needs)
+    env = {**os.environ, **_fresh_font_cache(), "CRMKIT_STATIC_WIDGETS": "1"}
     t0, c0 = time.perf_counter(), _children_cpu()
     for f in files:
         for stage, nb in books.items():
             subprocess.run([str(BIN / "papermill"), str(nb), str(seq / f"{f.stem}-{stage}.ipynb"),
                             "-p", "params_file", str(f), "--cwd", str(nb.parent), "-k",
-                            "python3", "--no-progress-bar"], check=True, cwd=ROOT, env=env,
+                            "python3", "--no-progress-bar", "--execution-timeout", "900"],
+                           check=True, cwd=ROOT, env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     sw, sc = time.perf_counter() - t0, _children_cpu() - c0
     return {"portfolios": len(files), "workers": workers, "batch_wall_s": round(bw, 1),
@@ -265,6 +292,8 @@ def results(n_portfolios: int = 6, skip: tuple[str, ...] = ()) -> list[dict[str,
             rows.append({"bench": "one portfolio, all stages + PDF", **one_portfolio(mode, pfile)})
         rows.append({"bench": "floor: imports once, stage runs in one process",
                      **floor(pfile)})
+        rows.append({"bench": "kernel start-up + imports (fresh interpreters)",
+                     **kernel_imports()})
     if "batch" not in skip:
         rows.append({"bench": "batch vs papermill CLI loop",
                      **batch_vs_cli(portfolios(n_portfolios, prefix="b"))})

@@ -80,3 +80,14 @@ def test_styled_escapes_and_keeps_short_cells_on_one_line() -> None:
     assert "<script>x" not in page and "&lt;script&gt;" in page
     assert "white-space: nowrap" in page and "white-space: normal" in page
     assert "row0_col0" in page and "level0_row0" not in page  # plain row numbers hidden
+
+
+def test_quarantine_rows_in_words_without_raw_cells() -> None:
+    from crmkit.display import quarantine_view
+
+    q = pd.DataFrame({"table": ["surveys"], "source": ["surveys.csv"], "row": [564],
+                      "reason": ["out_of_range"], "column": ["csat"], "value": ["7"],
+                      "detail": ["7 is outside the range 1 to 5"], "raw": ['{"csat": "7"}']})
+    shown = quarantine_view(q, "zh").data
+    assert list(shown.columns) == ["数据表", "源文件行号", "隔离原因", "字段", "说明"]
+    assert shown.iloc[0, 0] == "满意度调查" and shown.iloc[0, 2] == "数值超出范围"

@@ -72,6 +72,7 @@ _HEADERS: dict[str, tuple[str, str]] = {
     "table": ("数据表", "Table"), "row": ("源文件行号", "Source row"),
     "column": ("字段", "Column"), "reason": ("原因", "Reason"),
     "detail": ("说明", "Detail"), "rows": ("行数", "Rows"), "file": ("文件", "File"),
+    "quarantine_reason": ("隔离原因", "Reason for quarantine"),
     "default_rate": ("违约率", "Default rate"), "mean_pd": ("平均违约概率", "Mean PD"),
     "brier": ("布里尔分数", "Brier score"), "basis": ("口径", "Basis"), "n": ("样本数", "n"),
     "defaults": ("违约数", "Defaults"), "model": ("模型", "Model"),
@@ -325,6 +326,7 @@ def quarantine_view(quarantine: pd.DataFrame, lang: str = "zh", n: int | None = 
     out["table"] = [(TABLES[x].zh, TABLES[x].en)[i] if x in TABLES else x for x in out["table"]]
     out["reason"] = [t(f"reason.{r}", lang) for r in out["reason"]]
     out["column"] = [header(str(c), lang) for c in out["column"]]
+    out = out.rename(columns={"reason": "quarantine_reason"})  # not an alert's reason
     return styled(view(out, lang, index=False))
 
 

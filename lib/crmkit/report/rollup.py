@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -213,10 +214,30 @@ def _html_ready(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_NUMBER = re.compile(r"^[+\-]?\d[\d,]*(\.\d+)?%?$")
+
+
+def _as_number(text: object) -> tuple[object, str | None]:
+    """A shown figure back to a number and its Excel format ("79.2%" -> 0.792, "0.0%")."""
+    if not isinstance(text, str) or not _NUMBER.match(text):
+        return text, None
+    digits = text.rstrip("%").replace(",", "")
+    places = len(digits.partition(".")[2])
+    if text.endswith("%"):
+        return float(digits) / 100, "0." + "0" * max(places, 1) + "%"
+    value = float(digits)
+    return (int(value), "#,##0") if not places else (value, "#,##0." + "0" * places)
+
+
 def _xlsx(frame: pd.DataFrame, path: Path) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         frame.to_excel(xw, index=False, sheet_name="rollup")
         ws = xw.sheets["rollup"]
+        for row in ws.iter_rows(min_row=2):  # figures as numbers, in the page's format
+            for cell in row:
+                cell.value, fmt = _as_number(cell.value)
+                if fmt:
+                    cell.number_format = fmt
         text_not_formulas(ws)  # a title or error starting with '=' stays text
         ws.freeze_panes = "A2"
         ws.auto_filter.ref = ws.dimensions

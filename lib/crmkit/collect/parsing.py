@@ -37,10 +37,22 @@ _HEADER_UNIT = re.compile(r"[（(]\s*(万元|亿元|千元|元|万|亿|百万元
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
+_TOKEN_LEN = max(map(len, MISSING_TOKENS))
+
+
 def _as_text(s: pd.Series) -> pd.Series:
     """Text view of a column: stripped strings, ``<NA>`` where missing."""
     out = s.astype("string").str.strip()
-    return out.mask(out.str.casefold().isin(MISSING_TOKENS))
+    # only a short cell can case-fold to a token (case folding never shortens a string), and
+    # an ASCII one only if its lower case is one: the exact test runs on these few cells
+    lower = out.str.lower()
+    maybe = ((out.str.len() <= _TOKEN_LEN)
+             & (lower.isin(MISSING_TOKENS) | ~out.str.isascii())).fillna(False)
+    if not maybe.any():
+        return out
+    missing = pd.Series(False, index=out.index)
+    missing[maybe] = out[maybe].str.casefold().isin(MISSING_TOKENS).to_numpy(dtype=bool)
+    return out.mask(missing)
 
 
 def _halfwidth(text: pd.Series) -> pd.Series:

@@ -44,6 +44,7 @@ table.grid > tbody > tr > td { padding: 0; vertical-align: top; }
 table.grid td.l { padding-right: 1.2mm; } table.grid td.r { padding-left: 1.2mm; }
 .box { border: 1px solid #d5d8dc; border-radius: 1.5mm; padding: 1.4mm 2.2mm 1.6mm;
        break-inside: avoid; page-break-inside: avoid; }
+.box + .box { margin-top: 2mm; }
 .box h2 { font-size: 9.2pt; margin: 0 0 0.8mm; color: var(--crm-primary); }
 .box p { margin: 0.6mm 0 0; }
 table.kv, table.list { border-collapse: collapse; width: 100%; table-layout: fixed; }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 from crmkit.core.branding import Brand
 from crmkit.core.contract import CODES, code_label
@@ -277,9 +278,10 @@ def _risk(c: dict, lang: str) -> str:
 
 
 def _few(names: object, lang: str, n: int = 3) -> object:
-    """At most ``n`` names of a list (or a "、"-joined text), then "等 N 家" / "and N more"."""
+    """At most ``n`` names of a list (or a "、"- or ", "-joined text), then "等 N 家" /
+    "and N more"."""
     items = names if isinstance(names, (list, tuple)) else (
-        str(names).split("、") if isinstance(names, str) else None)
+        re.split(r"、|, ", names) if isinstance(names, str) else None)
     if not items:
         return names
     sep = "、" if lang == "zh" else ", "

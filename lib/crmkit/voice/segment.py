@@ -77,9 +77,18 @@ def segmenter(user_dict: str | None = None) -> Segmenter:
 
 def tokenize(texts: Iterable[str | None], user_dict: str | Path | None = None
              ) -> list[list[str]]:
-    """Tokens (with clause boundaries) of each text."""
+    """Tokens (with clause boundaries) of each text; a text met again (notes written from
+    the same phrases, "按时还款" ...) is segmented once and its tokens copied."""
     seg = segmenter(None if user_dict is None else str(user_dict))
-    return [seg.tokens(t) for t in texts]
+    seen: dict[str | None, list[str]] = {}
+    out = []
+    for t in texts:
+        key = t if isinstance(t, str) else None
+        got = seen.get(key)
+        if got is None:
+            got = seen[key] = seg.tokens(t)
+        out.append(list(got))
+    return out
 
 
 def theme_tokens(tokens: list[list[str]]) -> list[list[str]]:

@@ -17,7 +17,6 @@ import json
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from crmkit.core.branding import Brand
@@ -165,8 +164,8 @@ def write_rollup(table: pd.DataFrame, out_dir: Path, lang: str = "zh",
     shown = _shown(table, lang)
     xlsx = atomic_write(out_dir / "rollup.xlsx", lambda tmp: _xlsx(shown, tmp))
     on_page = shown.drop(columns=[t("rollup.error", lang)], errors="ignore")  # listed below
-    body = _html_ready(on_page).to_html(index=False, escape=True, na_rep="—",
-                                      float_format=lambda v: f"{v:,.2f}")
+    # the figures as _shown wrote them (one unit and precision per column), blanks as a dash
+    body = on_page.astype(object).where(on_page.notna(), "—").to_html(index=False, escape=True)
     failed = table[table["status"].eq("failed")]
     colon = "：" if lang == "zh" else ": "
     items = "".join(f"<li><b>{html.escape(str(r.portfolio))}</b> · {html.escape(str(r.as_of))}"
@@ -196,22 +195,6 @@ def write_rollup(table: pd.DataFrame, out_dir: Path, lang: str = "zh",
 #: The roll-up page runs nothing and loads nothing (as the report and client cards).
 CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
        "base-uri 'none'; form-action 'none'")
-
-
-def _html_ready(frame: pd.DataFrame) -> pd.DataFrame:
-    """Missing values as NaN (shown as a dash, never ``<NA>``), numeric columns as floats."""
-    out = frame.copy()
-    for col in out.columns:
-        s = out[col]
-        num = pd.to_numeric(s, errors="coerce")
-        numeric = bool(s.notna().sum()) and num.notna().sum() == s.notna().sum()
-        if numeric and (num.dropna() % 1 == 0).all():  # counts stay whole numbers
-            out[col] = [int(v) if pd.notna(v) else np.nan for v in num]
-        elif numeric:
-            out[col] = num.astype("float64")
-        else:
-            out[col] = s.astype(object).where(s.notna(), np.nan)
-    return out
 
 
 _NUMBER = re.compile(r"^[+\-]?\d[\d,]*(\.\d+)?%?$")

@@ -20,6 +20,7 @@ from crmkit.core.contract import TABLES
 from crmkit.core.errors import ParametersError
 from crmkit.params._base import Section
 from crmkit.params.batch import BatchParams
+from crmkit.params.branding import BrandingParams
 from crmkit.params.checks import ChecksParams
 from crmkit.params.churn import ChurnParams
 from crmkit.params.credit import CreditParams
@@ -117,6 +118,7 @@ class Params(Section):
     diagnose: DiagnoseParams = Field(default_factory=DiagnoseParams)
     plan: PlanParams = Field(default_factory=PlanParams)
     batch: BatchParams = Field(default_factory=BatchParams)
+    branding: BrandingParams = Field(default_factory=BrandingParams)
     source_file: Path | None = Field(None, exclude=True, description="Set by load_params")
 
     @field_validator("portfolio")

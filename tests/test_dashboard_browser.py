@@ -74,8 +74,11 @@ def run_copy(deliverables, tmp_path) -> Path:
 
 
 @pytest.mark.parametrize("deliverables", ["zh"], indirect=True)
-def test_filter_drill_down_card_and_acknowledge(run_copy: Path, tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_filter_drill_down_card_and_acknowledge(run_copy: Path, tmp_path: Path,
+                                                browser) -> None:
+    # the session's one Playwright (conftest): a second sync_playwright in the same process
+    # finds the first one's event loop running and refuses
+    from playwright.sync_api import expect
 
     from crmkit.dashboard.server import free_port
     from crmkit.params import load_params
@@ -97,67 +100,64 @@ def test_filter_drill_down_card_and_acknowledge(run_copy: Path, tmp_path: Path) 
         _wait_http(url, proc, log)
         assert url in log.read_text()  # the command prints the URL
         assert _status(port, "/") != 200 and _status(port, "/?token=wrong") != 200
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                         args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": 1280, "height": 1300})
-            page.set_default_timeout(PAGE_TIMEOUT)
-            expect.set_options(timeout=EXPECT_TIMEOUT)  # a busy machine builds a card slowly
-            page.goto(url)
-            page.wait_for_selector(".crm-cell-low-strong")
-            summary = page.locator(".crm-summary")
-            expect(summary).to_contain_text("300")
+        page = browser.new_page(viewport={"width": 1280, "height": 1300})
+        page.set_default_timeout(PAGE_TIMEOUT)
+        expect.set_options(timeout=EXPECT_TIMEOUT)  # a busy machine builds a card slowly
+        page.goto(url)
+        page.wait_for_selector(".crm-cell-low-strong")
+        summary = page.locator(".crm-summary")
+        expect(summary).to_contain_text("300")
 
-            # the as-of filter: the earlier quarter has other figures; then back to the latest
-            latest = summary.inner_text()
-            page.locator(".crm-as-of select").select_option("2026-06-30")
-            expect(summary).not_to_have_text(latest)
-            page.locator(".crm-as-of select").select_option(params.as_of.isoformat())
-            expect(summary).to_have_text(latest)
+        # the as-of filter: the earlier quarter has other figures; then back to the latest
+        latest = summary.inner_text()
+        page.locator(".crm-as-of select").select_option("2026-06-30")
+        expect(summary).not_to_have_text(latest)
+        page.locator(".crm-as-of select").select_option(params.as_of.isoformat())
+        expect(summary).to_have_text(latest)
 
-            # filter: one relationship manager
-            rm = page.locator(".crm-filter-relationship_manager select option").first
-            rm_name = rm.inner_text().strip()
-            page.locator(".crm-filter-relationship_manager select").select_option(label=rm_name)
-            expect(summary).not_to_contain_text("300 ")
-            n = int(re.search(r"已选 (\d+) 户", summary.inner_text()).group(1))
-            assert 0 < n < 300
+        # filter: one relationship manager
+        rm = page.locator(".crm-filter-relationship_manager select option").first
+        rm_name = rm.inner_text().strip()
+        page.locator(".crm-filter-relationship_manager select").select_option(label=rm_name)
+        expect(summary).not_to_contain_text("300 ")
+        n = int(re.search(r"已选 (\d+) 户", summary.inner_text()).group(1))
+        assert 0 < n < 300
 
-            # drill down: the busiest cell lists its clients
-            cell = page.locator(".crm-cell-low-strong")
-            count = int(re.search(r"(\d+) 户", cell.inner_text()).group(1))
-            assert count > 0
-            cell.click()
-            expect(page.locator(".crm-drill h4").first).to_contain_text(f"{count} 户")
-            rows = page.locator(".crm-drill .crm-table tbody tr").first
-            expect(rows).to_contain_text(rm_name)
-            page.screenshot(path=str(shots / "matrix_filtered.png"), full_page=True)
+        # drill down: the busiest cell lists its clients
+        cell = page.locator(".crm-cell-low-strong")
+        count = int(re.search(r"(\d+) 户", cell.inner_text()).group(1))
+        assert count > 0
+        cell.click()
+        expect(page.locator(".crm-drill h4").first).to_contain_text(f"{count} 户")
+        rows = page.locator(".crm-drill .crm-table tbody tr").first
+        expect(rows).to_contain_text(rm_name)
+        page.screenshot(path=str(shots / "matrix_filtered.png"), full_page=True)
 
-            # the tree map: a tile lists its clients too
-            page.get_by_role("tab", name="层级树图").click()
-            tile = page.locator(".crm-tile").first
-            tile_n = int(re.search(r"\n(\d+) ·", tile.inner_text()).group(1))
-            tile.click()
-            expect(page.locator(".crm-drill h4").nth(1)).to_contain_text(f"{tile_n} 户")
-            page.get_by_role("tab", name="风险 × 还款能力").click()
+        # the tree map: a tile lists its clients too
+        page.get_by_role("tab", name="层级树图").click()
+        tile = page.locator(".crm-tile").first
+        tile_n = int(re.search(r"\n(\d+) ·", tile.inner_text()).group(1))
+        tile.click()
+        expect(page.locator(".crm-drill h4").nth(1)).to_contain_text(f"{tile_n} 户")
+        page.get_by_role("tab", name="风险 × 还款能力").click()
 
-            # the client card of the first listed client
-            name = page.locator(".crm-drill-pick select").first.evaluate(
-                "s => s.options[s.selectedIndex].text")
-            page.locator(".crm-open-card").first.click()
-            frame = page.frame_locator("iframe.crm-card-frame")
-            expect(frame.locator("h1").first).to_contain_text(name)
-            page.screenshot(path=str(shots / "card.png"), full_page=True)
+        # the client card of the first listed client
+        name = page.locator(".crm-drill-pick select").first.evaluate(
+            "s => s.options[s.selectedIndex].text")
+        page.locator(".crm-open-card").first.click()
+        frame = page.frame_locator("iframe.crm-card-frame")
+        expect(frame.locator("h1").first).to_contain_text(name)
+        page.screenshot(path=str(shots / "card.png"), full_page=True)
 
-            # acknowledge the most urgent open alert with a note
-            page.get_by_role("tab", name="预警工作清单").click()
-            page.locator(".crm-ack-box input").first.check()
-            page.locator(".crm-user input").fill("王经理")
-            page.locator(".crm-note textarea").fill("已约见财务总监，下周提交还款计划")
-            page.locator(".crm-ack").click()
-            expect(page.locator(".crm-ack-status")).to_contain_text("已确认 1 条")
-            page.screenshot(path=str(shots / "worklist.png"), full_page=True)
-            browser.close()
+        # acknowledge the most urgent open alert with a note
+        page.get_by_role("tab", name="预警工作清单").click()
+        page.locator(".crm-ack-box input").first.check()
+        page.locator(".crm-user input").fill("王经理")
+        page.locator(".crm-note textarea").fill("已约见财务总监，下周提交还款计划")
+        page.locator(".crm-ack").click()
+        expect(page.locator(".crm-ack-status")).to_contain_text("已确认 1 条")
+        page.screenshot(path=str(shots / "worklist.png"), full_page=True)
+        page.close()
     finally:
         try:
             os.killpg(proc.pid, signal.SIGTERM)

@@ -164,8 +164,13 @@ def test_report_exports_in_chinese(sample_run) -> None:
     assert len(book.sheetnames) == 13 and any("诊断" in s for s in book.sheetnames)
     assert {"集团客户", "大额风险暴露", "集中度"} <= set(book.sheetnames)       # relate stage
     assert {"融资需求预测", "高潜力客户"} <= set(book.sheetnames)                # needs stage
-    assert "十五、融资需求预测与高潜力客户" in page
-    assert "十四、集团客户与大额风险暴露" in page and "超限 2 个" in page
+    # numbered in the order shown: no gap where an optional section (acknowledgements) is absent
+    from crmkit.report.content import zh_numeral
+
+    numbers = re.findall(r"<h2[^>]*>\s*([一二三四五六七八九十]+)、", page)
+    assert numbers == [zh_numeral(i) for i in range(1, len(numbers) + 1)] and len(numbers) >= 14
+    assert "、融资需求预测与高潜力客户" in page
+    assert "、集团客户与大额风险暴露" in page and "超限 2 个" in page
     assert {"IFRS9分阶段减值", "预期信用损失明细", "客户经理工作清单"} <= set(book.sheetnames)
     assert "七、IFRS 9 阶段与预期信用损失" in "".join(p.extract_text() for p in reader.pages)
     assert "数据质量与合理性检查" in page and "风险闸门" in page

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -204,9 +205,31 @@ def _optional(params: Params, stage: str, name: str) -> pd.DataFrame | None:
     return load_table(params, stage, name) if table_path(params, stage, name).is_file() else None
 
 
+_NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+、|\d+\.\s+)")
+_ZH_DIGITS = "零一二三四五六七八九"
+_section_no = [0]
+
+
+def zh_numeral(n: int) -> str:
+    """1..99 in Chinese numerals as section numbers are written: 十二, 二十, 二十一."""
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _ZH_DIGITS[tens] + "十")
+    return head + (_ZH_DIGITS[ones] if ones or not tens else "")
+
+
 def heading(section: str, lang: str) -> Markdown:
-    """A section heading (level 2) in ``lang``."""
-    return Markdown(f"## {t(f'report.h.{section}', lang)}")
+    """A section heading (level 2) in ``lang``.
+
+    Numbered sections are numbered in the order the report shows them, from 1 at the
+    executive summary, so an optional section left out (no acknowledged alerts, no survey)
+    leaves no gap; the number in the label only marks the section as numbered. Appendices
+    (附 / Appendix) are not numbered."""
+    text = t(f"report.h.{section}", lang)
+    if _NUMBERED.match(text):
+        _section_no[0] = 1 if section == "summary" else _section_no[0] + 1
+        n, title = _section_no[0], _NUMBERED.sub("", text)
+        text = f"{zh_numeral(n)}、{title}" if lang == "zh" else f"{n}. {title}"
+    return Markdown(f"## {text}")
 
 
 def _pct(x: float) -> str:

@@ -154,7 +154,8 @@ def _pav(n: np.ndarray, e: np.ndarray, increasing: bool) -> list[list[float]]:
         while len(st) >= 2:
             a, b = st[-2], st[-1]
             lhs, rhs = a[1] * b[0], b[1] * a[0]  # rate(a) vs rate(b), no division
-            if (lhs >= rhs) if increasing else (lhs <= rhs):
+            tol = 1e-9 * max(abs(lhs), abs(rhs))  # rates equal but for rounding are pooled
+            if (lhs >= rhs - tol) if increasing else (lhs <= rhs + tol):
                 a[0] += b[0]
                 a[1] += b[1]
                 st.pop()

@@ -250,9 +250,12 @@ def test_trend_table_from_the_history_store(tmp_path):
     assert trend_table(_params(tmp_path / "empty")).empty
     fig = trend_figure(got, "en")
     assert [a.get_title() for a in fig.axes] == [
-        "Exposure (CNY 100m)", "Tier mix", "IFRS 9 stages (share of exposure)", "Alerts",
+        "Exposure (CNY m)", "Tier mix", "IFRS 9 stages (share of exposure)", "Alerts",
         "Mean NPS"]
-    assert fig.axes[0].get_lines()[0].get_ydata().tolist() == pytest.approx([60e-8, 40e-8])
+    assert fig.axes[0].get_lines()[0].get_ydata().tolist() == pytest.approx([60e-6, 40e-6])
+    zh = trend_figure(got, "zh").axes[0]
+    assert zh.get_title() == "敞口（亿元）"
+    assert zh.get_lines()[0].get_ydata().tolist() == pytest.approx([60e-8, 40e-8])
     plt.close(fig)
 
 

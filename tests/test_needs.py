@@ -381,9 +381,12 @@ def test_charts_draw_what_the_tables_say(sample):
     assert ax.title.get_fontname() == cjk_font_family()
     f = forecast_needs(sample, "2026-09-30")
     ahead = f[(f.probability > 0) & (f.days_until >= 0)]
-    bars = [p.get_height() for p in needs_by_month_chart(f, "en").axes[0].patches
-            if str(p.get_gid()).startswith("cause-")]
-    assert sum(bars) == pytest.approx((ahead.probability * ahead.amount).sum() / 1e8)
+    expected = (ahead.probability * ahead.amount).sum()
+    for lang, divisor, unit in (("en", 1e6, "(CNY m)"), ("zh", 1e8, "（亿元）")):
+        ax = needs_by_month_chart(f, lang).axes[0]
+        bars = [p.get_height() for p in ax.patches if str(p.get_gid()).startswith("cause-")]
+        assert sum(bars) == pytest.approx(expected / divisor)
+        assert ax.get_ylabel().endswith(unit)
     empty = needs_by_month_chart(f.iloc[:0], "zh").axes[0]
     assert [x.get_text() for x in empty.texts] == ["没有预计的融资需求"]
 

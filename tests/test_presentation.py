@@ -66,3 +66,21 @@ def test_print_layout_folds_the_index_row_and_marks_wide_tables() -> None:
     assert "crm-wide" in table["class"] and "crm-id" in table.tbody.th["class"]
     keep = soup.select_one("div.crm-keep.crm-landscape")
     assert keep is not None and keep.find("h2") and keep.find("table")
+
+
+def test_amounts_in_sentences_and_fixed_units_read_naturally_in_both_languages():
+    from crmkit.core.units import amount_text, amount_texts, fixed_unit
+    from crmkit.relate.views import limit_view
+
+    v = np.array([3.2e8, 1.234e7, np.nan, 2.5e9])
+    assert list(amount_texts(v, "zh")) == ["3.20亿元", "1,234万元", "-", "25.00亿元"]
+    assert list(amount_texts(v, "en")) == ["CNY 320.0 m", "CNY 12.3 m", "-", "CNY 2.50 bn"]
+    assert amount_text(1e8, "en") == "CNY 100.0 m"
+    assert (fixed_unit("zh").label, fixed_unit("en").label) == ("亿元", "CNY m")
+    limits = pd.DataFrame({"level": ["client"], "name": ["Acme"], "exposure": [3.2e8],
+                           "limit": [3.0e8], "utilisation": [3.2e8 / 3.0e8],
+                           "headroom": [-2e7], "breach": [True]})
+    en, zh = limit_view(limits, "en"), limit_view(limits, "zh")
+    assert en["Exposure (CNY m)"].tolist() == [320.0] and en["Headroom (CNY m)"].tolist() == [-20.0]
+    assert zh["风险暴露（亿元）"].tolist() == [3.2] and zh["剩余额度（亿元）"].tolist() == [-0.2]
+    assert not any("100m" in c for c in en.columns)

@@ -27,14 +27,15 @@ from crmkit.widgets import _Panel, static_widgets
 __all__ = ["LimitsExplorer"]
 
 register({
-    "relate.w.capital": ("一级资本净额（亿元）", "Tier-1 capital (CNY 100m)"),
+    "relate.w.capital": ("一级资本净额（亿元）", "Tier-1 capital (CNY bn)"),
     "relate.w.single": ("单一客户限额", "Single-client limit"),
     "relate.w.group": ("集团限额", "Group limit"),
     "relate.w.window": ("需求窗口（天）", "Need window (days)"),
     "relate.w.breaches": ("超限：{n} 个（单一客户 {c}，集团 {g}）",
                           "Breaches: {n} ({c} clients, {g} groups)"),
 })
-_YI = 1e8
+#: The capital slider's unit: 亿元, or CNY bn in English.
+_CAPITAL_UNIT = {"zh": 1e8, "en": 1e9}
 
 
 class LimitsExplorer(_Panel):
@@ -54,7 +55,8 @@ class LimitsExplorer(_Panel):
         self.lang = lang or params.language
         self._init_panel()
         lim = params.limits
-        capital = (lim.tier1_capital or 1e11) / _YI
+        self._unit = _CAPITAL_UNIT[self.lang]
+        capital = (lim.tier1_capital or 1e11) / self._unit
         style = {"description_width": "12em"}
         self.sliders = {
             "tier1_capital": w.FloatSlider(value=capital, min=capital / 4, max=capital * 4,
@@ -79,7 +81,7 @@ class LimitsExplorer(_Panel):
         """The sliders' values as validated parameter sections."""
         v = {k: s.value for k, s in self.sliders.items()}
         limits = LimitsParams.model_validate({
-            **self.params.limits.model_dump(), "tier1_capital": v["tier1_capital"] * _YI,
+            **self.params.limits.model_dump(), "tier1_capital": v["tier1_capital"] * self._unit,
             "single_client": round(v["single_client"], 4), "group": round(v["group"], 4)})
         relate = RelateParams.model_validate({**self.params.relate.model_dump(),
                                               "window_days": int(v["window_days"])})

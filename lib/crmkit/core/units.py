@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["MoneyUnit", "money_unit", "money_header", "UNITS_ZH", "UNITS_EN"]
+__all__ = ["MoneyUnit", "money_unit", "money_header", "fixed_unit", "amount_text", "amount_texts",
+           "UNITS_ZH", "UNITS_EN"]
 
 #: Divisor and label of each unit a column may be shown in.
 UNITS_ZH: tuple[tuple[float, str], ...] = ((1e8, "亿元"), (1e4, "万元"))
@@ -62,3 +63,29 @@ def money_header(name: str, unit: MoneyUnit | str, lang: str) -> str:
     """``name`` with its unit: ``敞口（亿元）`` / ``Exposure (CNY m)``."""
     label = unit.label if isinstance(unit, MoneyUnit) else unit
     return f"{name}（{label}）" if lang == "zh" else f"{name} ({label})"
+
+
+def fixed_unit(lang: str) -> MoneyUnit:
+    """The unit of a money column or axis whose scale is not chosen from its values (limits,
+    group exposures, chart axes): 亿元 with two decimals, CNY m with one."""
+    return MoneyUnit(1e8, "亿元", 2) if lang == "zh" else MoneyUnit(1e6, "CNY m", 1)
+
+
+def amount_texts(yuan: Iterable[float], lang: str) -> np.ndarray:
+    """Money for a sentence, element-wise: ``3.20亿元`` / ``1,234万元``, ``CNY 1.25 bn`` /
+    ``CNY 320.0 m``; ``-`` where missing."""
+    v = np.asarray(list(yuan) if not hasattr(yuan, "__array__") else yuan, dtype=float)
+    if lang == "zh":
+        big = np.char.add(np.char.mod("%.2f", v / 1e8), "亿元").astype(object)
+        small = np.array([f"{x:,.0f}万元" for x in v / 1e4], dtype=object)
+        out = np.where(np.abs(v) >= 1e8, big, small)
+    else:
+        big = np.array([f"CNY {x:,.2f} bn" for x in v / 1e9], dtype=object)
+        small = np.array([f"CNY {x:,.1f} m" for x in v / 1e6], dtype=object)
+        out = np.where(np.abs(v) >= 1e9, big, small)
+    return np.where(np.isfinite(v), out, "-").astype(object)
+
+
+def amount_text(yuan: float, lang: str) -> str:
+    """One amount for a sentence (see :func:`amount_texts`)."""
+    return str(amount_texts([yuan], lang)[0])

@@ -55,7 +55,7 @@ register({
     "dash.list.open": ("查看客户卡片", "Open client card"),
     "dash.card.pick": ("选择客户", "Client"),
     "dash.card.none": ("请选择一位客户。", "Choose a client."),
-    "dash.trend.exposure": ("敞口（亿元）", "Exposure (CNY 100m)"),
+    "dash.trend.exposure": ("敞口（亿元）", "Exposure (CNY m)"),
     "dash.trend.tiers": ("客户层级占比", "Tier mix"),
     "dash.trend.stages": ("IFRS 9 阶段（敞口占比）", "IFRS 9 stages (share of exposure)"),
     "dash.trend.alerts": ("预警条数", "Alerts"),

@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from crmkit.core.i18n import t
+from crmkit.core.units import fixed_unit
 from crmkit.params import Params
 from crmkit.warn.history import load_snapshot, snapshot_dates
 
@@ -97,7 +98,7 @@ def trend_figure(table: pd.DataFrame, lang: str) -> Figure:
         ax.tick_params(axis="x", labelsize=8)
         ax.margins(x=0.15)
 
-    line(axes[0], ["exposure"], [""], "dash.trend.exposure", scale=1e-8)
+    line(axes[0], ["exposure"], [""], "dash.trend.exposure", scale=1 / fixed_unit(lang).divisor)
     line(axes[1], ["tier_A", "tier_B", "tier_C"],
          [t(f"tier.{c}.short", lang) for c in "ABC"], "dash.trend.tiers", top=1.05, pct=True)
     line(axes[2], ["stage_1", "stage_2", "stage_3"],

@@ -10,6 +10,7 @@ from matplotlib.ticker import PercentFormatter
 
 from crmkit.core.i18n import check_lang, t
 from crmkit.core.style import PALETTE, use_style
+from crmkit.core.units import fixed_unit
 from crmkit.needs.evaluate import Backtest
 from crmkit.needs.labels import cause_label
 from crmkit.params.needs import NEED_CAUSES
@@ -42,7 +43,7 @@ def backtest_chart(bt: Backtest, lang: str = "zh") -> Figure:
     return fig
 
 
-def _monthly(ahead: pd.DataFrame) -> pd.DataFrame:
+def _monthly(ahead: pd.DataFrame, divisor: float) -> pd.DataFrame:
     """Probability x amount (亿元) spread over the months of the rest of each window, in
     proportion to its days (timing is uniform in the window): months x causes."""
     as_of = (ahead["window_end"] - pd.to_timedelta(ahead["days_until"], unit="D")).min()
@@ -56,15 +57,15 @@ def _monthly(ahead: pd.DataFrame) -> pd.DataFrame:
     days = (np.minimum(end[:, None], m1[None, :]) - np.maximum(start[:, None], m0[None, :]))
     days = np.clip(days.astype(np.int64), 0, None).astype(float)
     share = days / np.maximum(days.sum(axis=1, keepdims=True), 1.0)
-    value = (ahead["probability"] * ahead["amount"].fillna(0.0)).to_numpy() / 1e8
+    value = (ahead["probability"] * ahead["amount"].fillna(0.0)).to_numpy() / divisor
     per = pd.DataFrame(share * value[:, None], columns=[str(m) for m in months])
     out = per.groupby(ahead["cause"].to_numpy()).sum().T
     return out.reindex(columns=[c for c in NEED_CAUSES if c in out.columns])
 
 
 def needs_by_month_chart(forecast: pd.DataFrame, lang: str = "zh") -> Figure:
-    """Expected financing needs (probability x amount, 亿元) by month, stacked by cause: each
-    need spread over the months left in its window."""
+    """Expected financing needs (probability x amount, 亿元 / CNY m) by month, stacked by
+    cause: each need spread over the months left in its window."""
     check_lang(lang)
     use_style()
     fig = Figure(figsize=(10, 4))
@@ -76,7 +77,7 @@ def needs_by_month_chart(forecast: pd.DataFrame, lang: str = "zh") -> Figure:
         ax.text(0.5, 0.5, t("needs.chart.none", lang), ha="center", va="center",
                 transform=ax.transAxes, gid="note")
         return fig
-    table = _monthly(ahead.reset_index(drop=True))
+    table = _monthly(ahead.reset_index(drop=True), fixed_unit(lang).divisor)
     bottom = np.zeros(len(table))
     for k, cause in enumerate(table.columns):
         ax.bar(table.index, table[cause], bottom=bottom, color=PALETTE[k % len(PALETTE)],

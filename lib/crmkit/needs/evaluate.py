@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from crmkit.needs.forecast import client_outlook, forecast_needs, needs_params

@@ -9,6 +9,7 @@ fields), ``needs.status.<risk status>`` and ``needs.metric.<name>`` (backtest fi
 from __future__ import annotations
 
 from crmkit.core.i18n import register, t
+from crmkit.core.units import amount_text
 
 __all__ = ["NEEDS_LABELS", "module_label", "cause_label", "fmt_amount"]
 
@@ -76,7 +77,7 @@ NEEDS_LABELS: dict[str, tuple[str, str]] = {
                              "Backtest: a financing need within {days} days of {as_of}"),
     "needs.chart.by_month": ("预计融资需求（按月、按原因，概率加权）",
                              "Expected financing needs by month and cause (probability-weighted)"),
-    "needs.chart.expected_yi": ("预计金额（亿元）", "Expected amount (CNY 100m)"),
+    "needs.chart.expected_yi": ("预计金额（亿元）", "Expected amount (CNY m)"),
     "needs.chart.none": ("没有预计的融资需求", "No expected financing need"),
     # -- backtest figures ------------------------------------------------------------------
     "needs.metric.precision": ("精确率", "Precision"),
@@ -103,9 +104,5 @@ def cause_label(cause: str, lang: str) -> str:
 
 
 def fmt_amount(yuan: float, lang: str) -> str:
-    """Money for a sentence: 亿元 from 100 million, else 万元 (CNY 100m / CNY 10k)."""
-    if yuan != yuan:  # NaN
-        return "-"
-    if abs(yuan) >= 1e8:
-        return f"{yuan / 1e8:.2f} {t('unit.yi', lang)}".replace(" 亿元", "亿元")
-    return f"{yuan / 1e4:,.0f} {t('unit.wan', lang)}".replace(" 万元", "万元")
+    """Money for a sentence: 亿元 from 100 million, else 万元 (CNY bn / CNY m in English)."""
+    return amount_text(yuan, lang)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from crmkit.core.contract import code_label
 from crmkit.core.i18n import t
+from crmkit.core.units import amount_texts
 from crmkit.needs.labels import cause_label
 from crmkit.params.needs import NEED_CAUSES, POTENTIAL_COMPONENTS
 
@@ -44,13 +45,8 @@ def join_columns(columns: list[np.ndarray], sep: str, n: int | None = None) -> n
 
 
 def amount_words(yuan: np.ndarray, lang: str) -> np.ndarray:
-    """Money for a sentence, row-wise: 亿元 from 100 million, else 万元 (see ``fmt_amount``)."""
-    v = np.asarray(yuan, dtype=float)
-    yi = (" " + t("unit.yi", lang)).replace(" 亿元", "亿元")
-    wan = (" " + t("unit.wan", lang)).replace(" 万元", "万元")
-    big = pd.Series(v / 1e8).map("{:.2f}".format).to_numpy(dtype=object) + yi
-    small = pd.Series(v / 1e4).map("{:,.0f}".format).to_numpy(dtype=object) + wan
-    return np.where(np.isnan(v), "-", np.where(np.abs(v) >= 1e8, big, small))
+    """Money for a sentence, row-wise: 亿元 from 100 million, else 万元 (CNY bn / CNY m)."""
+    return amount_texts(yuan, lang)
 
 
 def reasons(comp: pd.DataFrame, weights: dict[str, float], growth: np.ndarray,

@@ -1,5 +1,5 @@
-"""Reader-facing views of the relate tables: headers in words with their unit, money in 亿元,
-shares in %, codes in words (notebook, report section and workbook sheet use the same views)."""
+"""Reader-facing views of the relate tables: headers in words with their unit, money in 亿元
+(CNY m), shares in %, codes in words (notebook, report section and workbook sheet use the same views)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 
 from crmkit.core.i18n import check_lang, t
+from crmkit.core.units import fixed_unit
 from crmkit.relate.labels import RELATE_LABELS  # noqa: F401  (registers the labels)
 
 __all__ = ["group_view", "limit_view", "concentration_view", "STAGE_WORDS"]
 
-_YI = 1e8
 #: IFRS 9 stage in words.
 STAGE_WORDS = {1: ("阶段一", "Stage 1"), 2: ("阶段二", "Stage 2"), 3: ("阶段三", "Stage 3")}
 
@@ -20,8 +20,9 @@ def _headers(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return df.rename(columns={c: t(f"relate.col.{c}", lang) for c in df.columns})
 
 
-def _yi(s: pd.Series) -> pd.Series:
-    return (s.astype(float) / _YI).round(2)
+def _money(s: pd.Series, lang: str) -> pd.Series:
+    unit = fixed_unit(lang)
+    return (s.astype(float) / unit.divisor).round(unit.decimals)
 
 
 def _pct(s: pd.Series) -> pd.Series:
@@ -39,9 +40,10 @@ def group_view(groups: pd.DataFrame, lang: str = "zh", n: int | None = 15,
         "group_name": g["group_name"].astype(str), "members": g["members"].astype(int),
         "member_names": g["member_names"].astype(str).str.replace(
             "、", "、" if lang == "zh" else ", ", regex=False),
-        "direct_exposure": _yi(g["direct_exposure"]),
-        "guarantees_inside": _yi(g["guarantees_inside"]),
-        "guarantees_outside": _yi(g["guarantees_outside"]), "exposure": _yi(g["exposure"]),
+        "direct_exposure": _money(g["direct_exposure"], lang),
+        "guarantees_inside": _money(g["guarantees_inside"], lang),
+        "guarantees_outside": _money(g["guarantees_outside"], lang),
+        "exposure": _money(g["exposure"], lang),
         "worst_grade": g["worst_grade"].astype("string").fillna("—").astype(str),
         "worst_stage": [STAGE_WORDS[int(s)][i] if pd.notna(s) else "—"
                         for s in g["worst_stage"]]})
@@ -57,9 +59,9 @@ def limit_view(limits: pd.DataFrame, lang: str = "zh", n: int | None = 15,
     d = pd.concat([d[d["breach"]], d[~d["breach"]].head(n)]) if n is not None else d
     out = pd.DataFrame({
         "level": [t(f"relate.level.{x}", lang) for x in d["level"]],
-        "name": d["name"].astype(str), "exposure": _yi(d["exposure"]),
-        "limit": _yi(d["limit"]), "utilisation": _pct(d["utilisation"]),
-        "headroom": _yi(d["headroom"]),
+        "name": d["name"].astype(str), "exposure": _money(d["exposure"], lang),
+        "limit": _money(d["limit"], lang), "utilisation": _pct(d["utilisation"]),
+        "headroom": _money(d["headroom"], lang),
         "breach": [t("relate.breach.yes" if b else "relate.breach.no", lang)
                    for b in d["breach"]]})
     if tier1_capital:

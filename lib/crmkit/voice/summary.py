@@ -138,18 +138,48 @@ def example_quotes(docs: pd.DataFrame, n: int = 3, tone: str = "negative") -> pd
 
 def client_voice(docs: pd.DataFrame, n_last: int = 3) -> pd.DataFrame:
     """Per client: texts, mean sentiment, negative share, main theme, and the last ``n_last``
-    comments with their themes (for the client cards), most recent first."""
+    comments with their themes (for the client cards), most recent first.
+
+    One vectorised pass: the main theme is the most frequent theme (ties: the one met first,
+    most recent first); the comment dicts are built only for the ``n_last`` rows shown.
+    """
     d = docs.sort_values(["date", "doc_id"], ascending=False)
-    g = d.groupby("client_id")
+    d = d.loc[d["client_id"].notna()]
+    client = d["client_id"]
+    g = d.groupby(client)
+    neg = (d["sentiment_label"] == "negative").fillna(False).astype(float)
     out = pd.DataFrame({"n_texts": g.size(), "sentiment": g["sentiment"].mean(),
-                        "negative_share": g["sentiment_label"].apply(
-                            lambda s: float((s == "negative").mean())),
-                        "main_theme": g["theme"].agg(
-                            lambda s: s.value_counts().index[0] if s.notna().any() else pd.NA)})
-    last = d.groupby("client_id").head(n_last)
-    out["last_comments"] = last.groupby("client_id").apply(
-        lambda x: [{"date": None if pd.isna(r.date) else r.date.date().isoformat(),
-                    "text": r.text, "theme": None if pd.isna(r.theme) else r.theme,
-                    "sentiment": r.sentiment_label} for r in x.itertuples()],
-        include_groups=False)
+                        "negative_share": neg.groupby(client).mean()})
+    out["main_theme"] = _main_theme(d).reindex(out.index).astype(object)
+    out["last_comments"] = _last_comments(d, n_last).reindex(out.index)
     return out
+
+
+def _main_theme(d: pd.DataFrame) -> pd.Series:
+    """Most frequent theme per client (ties: first met in ``d``'s order)."""
+    t = d.loc[d["theme"].notna(), ["client_id", "theme"]]
+    t = t.assign(_pos=np.arange(len(t)))
+    g = t.groupby(["client_id", "theme"], sort=False)["_pos"]
+    c = pd.DataFrame({"n": g.size(), "first": g.min()}).reset_index()
+    c = c.sort_values(["client_id", "n", "first"], ascending=[True, False, True])
+    return c.drop_duplicates("client_id").set_index("client_id")["theme"]
+
+
+def _last_comments(d: pd.DataFrame, n_last: int) -> pd.Series:
+    """The first ``n_last`` rows of each client in ``d``'s order, as lists of dicts."""
+    last = d.groupby("client_id", sort=False).head(n_last)
+    last = last.sort_values("client_id", kind="stable")
+    dates = last["date"].dt.strftime("%Y-%m-%d").astype(object)
+    dates = dates.where(last["date"].notna(), None)
+    theme = last["theme"].astype(object).where(last["theme"].notna(), None)
+    rows = [{"date": a, "text": b, "theme": c, "sentiment": e} for a, b, c, e in zip(
+        dates.tolist(), last["text"].astype(object).tolist(), theme.tolist(),
+        last["sentiment_label"].astype(object).tolist(), strict=True)]
+    ids = last["client_id"].to_numpy(object)
+    if not len(ids):
+        return pd.Series([], index=pd.Index([], name="client_id"), dtype=object)
+    cut = np.flatnonzero(ids[1:] != ids[:-1]) + 1
+    starts = np.r_[0, cut]
+    ends = np.r_[cut, len(ids)]
+    return pd.Series([rows[a:b] for a, b in zip(starts, ends, strict=True)],
+                     index=pd.Index(ids[starts], name="client_id"), dtype=object)

@@ -20,8 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def params(tmp_path_factory) -> Params:
-    """The sample portfolio run through collect .. diagnose (library runners, no notebooks)."""
-    from crmkit import collect, diagnose, score, tier, warn
+    """The sample portfolio run through collect .. diagnose, relate and needs included
+    (library runners, no notebooks)."""
+    from crmkit import collect, diagnose, needs, relate, score, tier, warn
 
     out = tmp_path_factory.mktemp("bi")
     data = yaml.safe_load((ROOT / "parameters" / "sample.yaml").read_text(encoding="utf-8"))
@@ -30,7 +31,7 @@ def params(tmp_path_factory) -> Params:
     pfile = out / "sample.yaml"
     pfile.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     p = load_params(pfile)
-    for stage in (collect, score, tier, warn, diagnose):
+    for stage in (collect, score, tier, relate, needs, warn, diagnose):
         stage.run(p)
     return p
 
@@ -88,6 +89,41 @@ def test_documented_joins_give_the_reports_totals(params, tmp_path) -> None:
     assert got == tiers["tier"].astype(str).value_counts().to_dict()
 
 
+def test_limits_needs_potential_and_acknowledgements_are_in_the_extract(params, tmp_path
+                                                                      ) -> None:
+    export_bi(params, tmp_path)
+    con = _open(tmp_path / "sample")
+    limits = load_table(params, "relate", "limits")
+    got = con.execute("SELECT level, limit_id, breach, headroom FROM fact_limits "
+                      "ORDER BY level, limit_id").df()
+    want = limits.sort_values(["level", "id"]).reset_index(drop=True)
+    assert got["limit_id"].tolist() == want["id"].astype(str).tolist()
+    assert got["breach"].sum() == want["breach"].sum() > 0   # the sample has two breaches
+    assert got["headroom"].to_numpy() == pytest.approx(want["headroom"].to_numpy())
+    groups = con.execute("SELECT f.group_key, g.group_name, c.client_name FROM fact_limits f "
+                         "JOIN dim_group g USING (group_key) JOIN dim_client c USING "
+                         "(client_id) WHERE level = 'group'").df()
+    assert len(groups) == (want["level"] == "group").sum() > 0
+    assert (groups["group_key"] == groups["group_name"]).all()
+    assert set(groups["client_name"]) == {"集团口径 / Group level"}
+
+    forecast = load_table(params, "needs", "needs_forecast")
+    got = con.execute("SELECT SUM(p_horizon * amount), COUNT(*) FROM fact_need_forecast").fetchone()
+    assert got[0] == pytest.approx((forecast["p_horizon"] * forecast["amount"]).sum())
+    assert got[1] == len(forecast) > 0
+
+    hp = load_table(params, "needs", "high_potential").set_index("client_id")
+    got = con.execute("SELECT client_id, potential_rank, potential_recommended FROM fact_tiers"
+                      ).df().set_index("client_id")
+    assert got["potential_rank"].astype(int).to_dict() == hp["rank"].astype(int).to_dict()
+    assert got["potential_recommended"].sum() == hp["recommended"].sum()
+
+    cols = [r[0] for r in con.execute("DESCRIBE fact_alerts").fetchall()]
+    assert {"acknowledged", "acknowledged_by", "acknowledged_at", "acknowledged_note"} <= set(cols)
+    n = con.execute("SELECT COUNT(*) FROM fact_alerts WHERE acknowledged").fetchone()[0]
+    assert n == int(load_table(params, "warn", "alerts")["acknowledged"].sum())
+
+
 def test_every_fact_key_finds_its_dimension_row(params, tmp_path) -> None:
     export_bi(params, tmp_path)
     con = _open(tmp_path / "sample")
@@ -122,7 +158,8 @@ def test_a_new_date_is_appended_and_a_repeated_one_replaced(params, tmp_path) ->
         ("2026-09-30",)]
     n_fac = dict(con.execute("SELECT date_key, COUNT(*) FROM fact_exposure GROUP BY 1").fetchall())
     assert n_fac[20260930] == n_fac[20260630] + 1
-    assert con.execute("SELECT COUNT(*) FROM dim_client").fetchone()[0] == con.execute(
+    assert con.execute("SELECT COUNT(*) FROM dim_client WHERE client_id <> '_none'"
+                       ).fetchone()[0] == con.execute(
         "SELECT COUNT(DISTINCT client_id) FROM fact_tiers").fetchone()[0]
     latest = con.execute("SELECT MAX(last_as_of)::DATE::VARCHAR FROM dim_client").fetchone()[0]
     assert latest == "2026-09-30"  # the older date did not overwrite newer attributes

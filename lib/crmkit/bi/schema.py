@@ -24,7 +24,7 @@ class BiTable:
 
 _KEYS = {
     "date_key": "as-of date as a number YYYYMMDD → dim_date",
-    "client_id": "client → dim_client",
+    "client_id": "client → dim_client (_none on a row about a group as a whole)",
     "rm_key": "relationship manager (name; _unassigned if none) → dim_rm",
     "group_key": "client group (name; _none if the client has no group) → dim_group",
     "industry_key": "industry code (_unknown if none) → dim_industry",
@@ -32,8 +32,8 @@ _KEYS = {
 }
 
 
-def _fact(name: str, grain: str, key: tuple[str, ...], **columns: str) -> BiTable:
-    return BiTable(name, "fact", grain, key, {**_KEYS, **columns})
+def _fact(table: str, grain: str, key: tuple[str, ...], **columns: str) -> BiTable:
+    return BiTable(table, "fact", grain, key, {**_KEYS, **columns})
 
 
 def _label(code: str) -> dict[str, str]:
@@ -95,7 +95,10 @@ SCHEMA: dict[str, BiTable] = {t.name: t for t in [
           clv="risk-adjusted client lifetime value (yuan)",
           churn_probability="probability of leaving within a year",
           nps_class="promoter / passive / detractor", strategy_id="strategy",
-          strategy_kind="strategy kind (risk, value, ...)"),
+          strategy_kind="strategy kind (risk, value, ...)",
+          potential_score="high-potential score 0-100 (growth, needs, product gap, headroom)",
+          potential_rank="rank by that score (1 = highest)",
+          potential_recommended="recommended for growth (only behind the risk gates)"),
     _fact("fact_stages_ecl", "facility × as-of date", ("date_key", "facility_id"),
           facility_id="facility id", stage="IFRS 9 stage 1 / 2 / 3",
           stage_reason="why this stage", dpd_current="days past due",
@@ -112,7 +115,32 @@ SCHEMA: dict[str, BiTable] = {t.name: t for t in [
           threshold="threshold (lower bound for between)", threshold_upper="upper bound",
           reason="the alert in words", due_date="follow-up due", tier="client tier",
           occurrences="rules folded into this alert",
-          exposure="client exposure (for ranking; do not sum over alerts)"),
+          exposure="client exposure (for ranking; do not sum over alerts)",
+          cause="what the alert is about, in words",
+          acknowledged="a relationship manager acknowledged it (dashboard worklist)",
+          acknowledged_by="who acknowledged it", acknowledged_at="when (UTC, ISO 8601)",
+          acknowledged_note="the note left with the acknowledgement"),
+    _fact("fact_limits", "client or group × as-of date: CBIRC large-exposure limits",
+          ("date_key", "level", "limit_id"),
+          level="client (single client) or group (group of connected clients)",
+          limit_id="client id, or the group's id (a group row has client_id _none)",
+          name="client or group name",
+          exposure="exposure counted against the limit (yuan; a guarantee inside a group "
+                   "counted once)",
+          limit="the limit (yuan): a share of tier-1 capital",
+          utilisation="exposure / limit (1.0 = at the limit)",
+          headroom="limit - exposure (yuan; negative when breached)",
+          breach="over the limit"),
+    _fact("fact_need_forecast", "expected financing need × as-of date",
+          ("date_key", "client_id", "source_id", "cause"),
+          source_id="what the need comes from (a facility, project or season)",
+          cause="why it is expected (refinancing, project phase, season, growth)",
+          need_type="need type", amount="expected amount (yuan)",
+          window_start="window opens", window_end="window closes",
+          days_until="days from the as-of date to the window",
+          probability="probability the need arises in its window",
+          p_horizon="probability it arises within the forecast horizon (for sums: "
+                    "probability × amount)"),
     _fact("fact_surveys", "survey × as-of date (the history known at that date)",
           ("date_key", "client_id", "survey_date", "survey_seq"),
           survey_date="survey date", survey_seq="order of the client's surveys on that day",

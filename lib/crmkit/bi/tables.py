@@ -12,9 +12,12 @@ from crmkit.score.features import LIVE_STATUSES
 
 from .schema import CONFORMED_KEYS, SCHEMA
 
-__all__ = ["BiExportError", "star_schema", "date_key", "NO_GROUP", "UNASSIGNED", "UNKNOWN"]
+__all__ = ["BiExportError", "star_schema", "date_key", "NO_CLIENT", "NO_GROUP", "UNASSIGNED",
+           "UNKNOWN"]
 
 NO_GROUP, UNASSIGNED, UNKNOWN = "_none", "_unassigned", "_unknown"
+#: The client key of a fact row about a group as a whole (a group's large-exposure limit).
+NO_CLIENT = "_none"
 
 #: Stage tables the extract needs: (stage, name); a missing one names the stage to run.
 NEEDED = (("collect", "clients"), ("collect", "facilities"), ("score", "scores"),
@@ -122,6 +125,7 @@ def star_schema(params: Params) -> dict[str, pd.DataFrame]:
         extra = [c for c in ("clv", "churn_probability", "nps_class", "strategy_id",
                              "strategy_kind") if c in diag]
         tiers = tiers.merge(diag[["client_id", *extra]], on="client_id", how="left")
+    tiers = _potential(tiers, params)
     out["fact_tiers"] = _with_keys(tiers, keys, dkey, "fact_tiers")
 
     stages = load_table(params, "warn", "stages")
@@ -139,7 +143,36 @@ def star_schema(params: Params) -> dict[str, pd.DataFrame]:
     out["fact_surveys"] = _with_keys(_or_empty(surveys), keys, dkey, "fact_surveys")
     out["fact_needs"] = _with_keys(_or_empty(_optional(params, "collect", "needs")), keys,
                                    dkey, "fact_needs")
+    out["fact_limits"] = _limits(params, keys, dkey)
+    out["fact_need_forecast"] = _with_keys(
+        _or_empty(_optional(params, "needs", "needs_forecast")), keys, dkey,
+        "fact_need_forecast")
     out.update(_dimensions(params, clients, out, dkey))
+    return out
+
+
+def _potential(tiers: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """``tiers`` with the needs stage's high-potential score, rank and recommendation."""
+    hp = _optional(params, "needs", "high_potential")
+    if hp is None:
+        return tiers
+    hp = hp[["client_id", "score", "rank", "recommended"]].rename(columns={
+        "score": "potential_score", "rank": "potential_rank",
+        "recommended": "potential_recommended"})
+    return tiers.merge(hp, on="client_id", how="left")
+
+
+def _limits(params: Params, keys: pd.DataFrame, dkey: int) -> pd.DataFrame:
+    """The relate stage's large-exposure limits: client rows keyed by their client, group rows
+    by their group and the client key ``_none`` (a row of ``dim_client``: "group level")."""
+    lim = _optional(params, "relate", "limits")
+    if lim is None:
+        return _with_keys(_or_empty(None), keys, dkey, "fact_limits")
+    lim = lim.rename(columns={"id": "limit_id"}).reset_index(drop=True)
+    group = lim["level"].astype("string").eq("group").to_numpy(dtype=bool)
+    lim["client_id"] = lim["limit_id"].astype("string").mask(group, NO_CLIENT)
+    out = _with_keys(lim, keys, dkey, "fact_limits")
+    out.loc[group, "group_key"] = lim.loc[group, "name"].astype("string").to_numpy()
     return out
 
 
@@ -159,8 +192,10 @@ def _dimensions(params: Params, clients: pd.DataFrame, facts: dict[str, pd.DataF
     ids = pd.Index(pd.concat([f["client_id"] for f in facts.values()]).dropna().unique())
     orphans = ids.difference(pd.Index(c["client_id"].astype("string")))
     if len(orphans):
+        names = ["集团口径 / Group level" if o == NO_CLIENT else pd.NA for o in orphans]
         dim_client = pd.concat([dim_client, pd.DataFrame(
-            {"client_id": orphans, "last_as_of": day})], ignore_index=True)
+            {"client_id": orphans, "client_name": names, "last_as_of": day})],
+            ignore_index=True)
 
     def named(key: str, values, name_col: str, label) -> pd.DataFrame:
         vals = sorted(str(v) for v in values)

@@ -9,6 +9,8 @@ Example (every key optional; these are the defaults)::
       max_df: 0.5                 # ... and in at most half of them
       max_features: 3000
       seed: 7                     # NMF initialisation (nndsvda is deterministic; kept for ties)
+      fit_sample: 50000           # more texts: themes fitted on a fixed sample of this many,
+                                  #   every text themed by that model (at or below: all texts)
       theme_names: null           # theme-name table (.csv); null: templates/voice_themes.csv
       user_dict: null             # extra jieba dictionary (one term per line)
       lexicon: null               # extra sentiment lexicon (term<TAB>weight per line)
@@ -44,6 +46,11 @@ class VoiceParams(Section):
     max_df: float = Field(0.5, description="a term in more than this share of texts is dropped")
     max_features: int = Field(3000, description="vocabulary size cap")
     seed: int = Field(7, description="random state of NMF")
+    fit_sample: int = Field(
+        50_000, description="above this many texts the theme model is fitted on a "
+        "deterministic sample of this many (seeded by seed) and then applied to every text, "
+        "distinct texts in chunks of this size; at or below it every text is used and results "
+        "are unchanged")
     theme_names: Path | None = Field(
         None, description="theme-name table (.csv); null: the bundled templates/voice_themes.csv")
     user_dict: Path | None = Field(None, description="extra jieba dictionary file")
@@ -66,6 +73,8 @@ class VoiceParams(Section):
             problems.append(f"min_df={self.min_df} must be >= 1")
         if not 0 < self.max_df <= 1:
             problems.append(f"max_df={self.max_df:g} must be a share in (0, 1]")
+        if self.fit_sample < 1_000:
+            problems.append(f"fit_sample={self.fit_sample} must be >= 1000")
         if self.max_features < 10:
             problems.append(f"max_features={self.max_features} must be >= 10")
         if not 0 <= self.negation_window <= 10:

@@ -23,7 +23,8 @@ from crmkit.voice.segment import theme_tokens, tokenize
 from crmkit.voice.sentiment import sentiment_scores
 from crmkit.voice.themes import ThemeModel, keyword_theme, load_theme_names, name_themes
 
-__all__ = ["text_table", "analyse_texts", "VoiceAnalysis", "DOC_COLUMNS", "person_names"]
+__all__ = ["text_table", "analyse_texts", "VoiceAnalysis", "DOC_COLUMNS", "person_names",
+           "distinct_masked", "fit_rows"]
 
 #: Columns of :func:`text_table`.
 DOC_COLUMNS = ("doc_id", "source", "client_id", "date", "quarter", "type", "complaint_category",
@@ -99,7 +100,37 @@ class VoiceAnalysis:
     docs: pd.DataFrame          #: text_table + masked text, sentiment, theme columns
     themes: pd.DataFrame        #: one row per NMF component (name, top terms, match, n_texts)
     model: ThemeModel | None    #: None when there were too few texts for themes
-    tokens: list[list[str]]
+    distinct_tokens: list[list[str]]  #: tokens of each distinct masked text
+    codes: np.ndarray           #: row of ``docs`` -> its entry in ``distinct_tokens``
+
+    @property
+    def tokens(self) -> list[list[str]]:
+        """Tokens of each text of ``docs`` (shared lists, built on request)."""
+        return [self.distinct_tokens[c] for c in self.codes]
+
+
+def distinct_masked(text: pd.Series, names: list[str] | tuple[str, ...] = ()
+                    ) -> tuple[pd.Series, list[str | None], np.ndarray]:
+    """Masked texts, and their distinct values with each row's code into them.
+
+    Each distinct text is masked once (masking is a function of the text); the last distinct
+    entry is ``None``, the code of a missing text.
+    """
+    codes, uniq = pd.factorize(text.astype("string"))
+    masked_u = mask_text(pd.Series(pd.array(uniq, dtype="string")), names)
+    masked = pd.Series(masked_u.array.take(codes, allow_fill=True), index=text.index)
+    mcodes, muniq = pd.factorize(masked_u)
+    row = np.where(codes >= 0, mcodes[np.maximum(codes, 0)] if len(mcodes) else 0, len(muniq))
+    return masked, [*muniq.tolist(), None], row.astype(np.intp)
+
+
+def fit_rows(nonempty: np.ndarray, limit: int, seed: int) -> np.ndarray:
+    """Rows the theme model is fitted on: every non-empty one, or above ``limit`` of them a
+    sample of ``limit`` (fixed by ``seed``), in their original order."""
+    rows = np.flatnonzero(nonempty)
+    if len(rows) <= limit:
+        return rows
+    return np.sort(np.random.default_rng(seed).choice(rows, limit, replace=False))
 
 
 def analyse_texts(docs: pd.DataFrame, params: VoiceParams | None = None,
@@ -110,30 +141,35 @@ def analyse_texts(docs: pd.DataFrame, params: VoiceParams | None = None,
     Adds ``text_masked``, ``sentiment``, ``sentiment_raw``, ``sentiment_label``,
     ``component`` (NMF component, -1 none), ``theme`` (code from the name table),
     ``theme_name_zh``, ``theme_name_en`` and ``theme_weight``. With ``mask_pii`` the
-    ``text`` column itself is replaced by the masked text.
+    ``text`` column itself is replaced by the masked text. Masking, tokens and sentiment are
+    computed once per distinct text; above ``params.fit_sample`` texts the theme model is
+    fitted on a sample (see :class:`crmkit.params.voice.VoiceParams`).
     """
     p = params or VoiceParams()
     out = docs.copy()
-    out["text_masked"] = mask_text(out["text"].astype("string"), names)
+    out["text_masked"], uniq, codes = distinct_masked(out["text"], names)
     if mask_pii:
         out["text"] = out["text_masked"]
-    tokens = tokenize(out["text_masked"].tolist(),
-                      None if p.user_dict is None else str(p.user_dict))
+    tokens = tokenize(uniq, None if p.user_dict is None else str(p.user_dict))
     senti = sentiment_scores(tokens, window=p.negation_window, extra_lexicon=p.lexicon)
-    out["sentiment"] = senti["sentiment"].to_numpy()
-    out["sentiment_raw"] = senti["sentiment_raw"].to_numpy()
-    out["sentiment_label"] = senti["label"].to_numpy()
+    out["sentiment"] = senti["sentiment"].to_numpy()[codes]
+    out["sentiment_raw"] = senti["sentiment_raw"].to_numpy()[codes]
+    out["sentiment_label"] = senti["label"].to_numpy()[codes]
     table = load_theme_names(p.theme_names)
     topic = theme_tokens(tokens)
+    nonempty = np.array([bool(d) for d in topic])[codes]
     model: ThemeModel | None = None
-    if sum(bool(d) for d in topic) >= max(p.min_texts, p.n_themes):
-        model = ThemeModel(p.n_themes, p.min_df, p.max_df, p.max_features, p.seed).fit(topic)
-        comp, weight = model.assign(topic)
+    if nonempty.sum() >= max(p.min_texts, p.n_themes):
+        fit_docs = [topic[c] for c in codes[fit_rows(nonempty, p.fit_sample, p.seed)]]
+        model = ThemeModel(p.n_themes, p.min_df, p.max_df, p.max_features, p.seed).fit(
+            fit_docs)
+        del fit_docs
+        comp, weight = model.assign(topic, codes, chunk=p.fit_sample)
         themes = name_themes(model, table)
         code = np.where(comp >= 0, themes["theme"].to_numpy()[comp], None)
     else:  # too few texts for a model: keyword themes from the name table
-        comp, weight = np.full(len(topic), -1), np.zeros(len(topic))
-        code = keyword_theme(topic, table)
+        comp, weight = np.full(len(codes), -1), np.zeros(len(codes))
+        code = keyword_theme(topic, table)[codes]
         themes = table[["theme", "name_zh", "name_en", "action_zh", "action_en"]].assign(
             component=-1, match=np.nan, top_terms="")
     out["component"] = comp
@@ -145,4 +181,4 @@ def analyse_texts(docs: pd.DataFrame, params: VoiceParams | None = None,
     out["theme_weight"] = weight
     counts = out["theme"].value_counts()
     themes = themes.assign(n_texts=themes["theme"].map(counts).fillna(0).astype(int))
-    return VoiceAnalysis(out, themes, model, tokens)
+    return VoiceAnalysis(out, themes, model, tokens, codes)

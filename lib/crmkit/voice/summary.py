@@ -150,7 +150,7 @@ def client_voice(docs: pd.DataFrame, n_last: int = 3) -> pd.DataFrame:
     neg = (d["sentiment_label"] == "negative").fillna(False).astype(float)
     out = pd.DataFrame({"n_texts": g.size(), "sentiment": g["sentiment"].mean(),
                         "negative_share": neg.groupby(client).mean()})
-    out["main_theme"] = _main_theme(d).reindex(out.index).astype(object)
+    out["main_theme"] = _main_theme(d).reindex(out.index).astype("string")
     out["last_comments"] = _last_comments(d, n_last).reindex(out.index)
     return out
 

@@ -86,13 +86,33 @@ class ThemeModel:
         """Theme weights ``W`` (texts x themes)."""
         return self.nmf_.transform(self.vectorizer_.transform(tokens))
 
-    def assign(self, tokens: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-        """Each text's theme number (-1 without a known term) and that theme's share of W."""
-        w = self.transform(tokens)
-        total = w.sum(axis=1)
-        theme = np.where(total > 0, w.argmax(axis=1), -1)
-        share = np.divide(w.max(axis=1), total, out=np.zeros(len(w)), where=total > 0)
-        return theme, share
+    def assign(self, tokens: list[list[str]], codes: np.ndarray | None = None,
+               chunk: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Each text's theme number (-1 without a known term) and that theme's share of W.
+
+        With ``codes``, ``tokens`` are distinct texts and text ``i`` is ``tokens[codes[i]]``:
+        TF-IDF rows are built once per distinct text. Without ``chunk`` (or with at most
+        ``chunk`` texts) W is solved for all texts together, as :meth:`transform` does; else
+        for the distinct texts, ``chunk`` at a time (NMF's solver stops on the whole block, so
+        W agrees with the one-block solution to its tolerance, not bit for bit).
+        """
+        if codes is None:
+            return _best(self.transform(tokens))
+        x = self.vectorizer_.transform(tokens)
+        if chunk is None or len(codes) <= chunk:
+            return _best(self.nmf_.transform(x[codes]))
+        parts = [_best(self.nmf_.transform(x[i:i + chunk])) for i in range(0, x.shape[0], chunk)]
+        theme = np.concatenate([t for t, _ in parts])
+        share = np.concatenate([s for _, s in parts])
+        return theme[codes], share[codes]
+
+
+def _best(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Largest theme of each row of W (-1 for a zero row) and its share of the row."""
+    total = w.sum(axis=1)
+    theme = np.where(total > 0, w.argmax(axis=1), -1)
+    share = np.divide(w.max(axis=1), total, out=np.zeros(len(w)), where=total > 0)
+    return theme, share
 
 
 def load_theme_names(path: str | Path | None = None) -> pd.DataFrame:

@@ -92,8 +92,8 @@ def parse_csv(text: str, path: Path, sep: str) -> tuple[pd.DataFrame, pd.Series]
 
 
 def parse_csv_fast(text: str, sep: str) -> tuple[pd.DataFrame, pd.Series] | None:
-    """:func:`parse_csv` by Arrow's CSV reader, for the common file whose every record is one
-    physical line; ``None`` when the file needs the careful reader (a quoted line break, blank
+    """:func:`parse_csv` by Arrow's (multithreaded) CSV reader, for the common file whose every
+    record is one physical line, with Arrow-backed text columns; ``None`` when the file needs the careful reader (a quoted line break, blank
     or separator-only lines, ragged rows, a bare ``\\r`` line end, a quoted header), so the
     frame, its text cells and its line numbers are always those :func:`parse_csv` gives."""
     import pyarrow as pa
@@ -126,8 +126,10 @@ def parse_csv_fast(text: str, sep: str) -> tuple[pd.DataFrame, pd.Series] | None
             blank = empty if blank is None else pc.and_(blank, empty)
         if pc.any(blank).as_py():
             return None
-    frame = pd.DataFrame({i: col.to_numpy() for i, col in enumerate(table.columns)},
-                         dtype=object) if table.num_columns else pd.DataFrame()
+    # Arrow-backed text columns (``string[pyarrow]``), as read: no copy into Python objects
+    frame = pd.DataFrame({i: pd.arrays.ArrowStringArray(col)
+                          for i, col in enumerate(table.columns)}) \
+        if table.num_columns else pd.DataFrame()
     frame.columns = names
     if not table.num_rows:
         frame = pd.DataFrame(columns=names, dtype=object)

@@ -94,16 +94,29 @@ def _text_cells(s: pd.Series) -> pd.Series:
     return s.astype("string")
 
 
+#: Cheaper prefilter on the cells as written: a totals label's first non-space character is a
+#: totals word's (t, g, s, 合, 总, 小, 共) or one that NFKC may change; an ASCII letter or digit
+#: or a common CJK ideograph (both NFKC-stable) other than those cannot start one.
+_OTHER_START = (r"^[\s\p{Z}\x{0b}\x{1c}-\x{1f}\x{85}]*[0-9a-fh-ru-zA-FH-RU-Z"
+                r"\x{4e00}-\x{5170}\x{5172}-\x{5407}\x{5409}-\x{5c0e}\x{5c10}-\x{603a}"
+                r"\x{603c}-\x{9fff}]")
+
+
 def _maybe_totals(text: pd.Series) -> np.ndarray:
     """Positions whose cell may be a totals label: a vectorised superset of the exact test."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     arr = pa.array(text.array)
+    other = pc.fill_null(pc.match_substring_regex(arr, _OTHER_START), True)
+    pos = np.flatnonzero(~other.to_numpy(zero_copy_only=False))
+    if not len(pos):
+        return pos
+    arr = arr.take(pa.array(pos))
     key = pc.replace_substring_regex(pc.utf8_lower(pc.utf8_normalize(arr, "NFKC")),
                                      _SPACES, "")
     hit = pc.fill_null(pc.match_substring_regex(key, _TOTALS_START), False)
-    return np.flatnonzero(hit.to_numpy(zero_copy_only=False))
+    return pos[hit.to_numpy(zero_copy_only=False)]
 
 
 def totals_rows(frame: pd.DataFrame) -> tuple[np.ndarray, pd.Series, pd.Series]:

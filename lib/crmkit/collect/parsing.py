@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from functools import cache
 
 import numpy as np
 import pandas as pd
 
+from crmkit.collect import fastparse
 from crmkit.core.contract import CODES
 
 __all__ = [
     "MISSING_TOKENS",
+    "text_view",
     "is_missing",
     "parse_number",
     "parse_int",
@@ -62,11 +66,38 @@ def _halfwidth(text: pd.Series) -> pd.Series:
                     ).astype("string")
 
 
-def is_missing(s: pd.Series) -> pd.Series:
-    """True where a raw cell is blank or a missing-value token."""
+def text_view(s: pd.Series) -> pd.Series | None:
+    """A raw column's text view (stripped strings, ``<NA>`` where blank or a missing-value
+    token), computed once and shared by :func:`is_missing` and the parsers' ``text=``;
+    ``None`` for a column of numbers, timestamps or dates."""
     if s.dtype.kind in "fiumM" or isinstance(s.dtype, pd.DatetimeTZDtype):
-        return s.isna()
-    return _as_text(s).isna()
+        return None
+    return _as_text(s)
+
+
+def is_missing(s: pd.Series, text: pd.Series | None = None) -> pd.Series:
+    """True where a raw cell is blank or a missing-value token (``text``: its text view)."""
+    if text is None:
+        text = text_view(s)
+    return s.isna() if text is None else text.isna()
+
+
+def _combine(s: pd.Series, text: pd.Series, plain: np.ndarray, vals: np.ndarray,
+             careful: Callable[[pd.Series], tuple[pd.Series, pd.Series]],
+             dtype: str) -> tuple[pd.Series, pd.Series]:
+    """The fast path's ``vals`` for the ``plain`` cells, missing for blank ones, and the
+    careful parser's result (``careful`` of the sub-column) for every other cell."""
+    np_dtype = dtype if dtype in ("float64", "datetime64[ns]") else object
+    fill = {"float64": np.nan, "datetime64[ns]": np.datetime64("NaT")}.get(dtype, pd.NA)
+    out = np.full(len(s), fill, dtype=np_dtype)
+    out[plain] = vals
+    bad = np.zeros(len(s), dtype=bool)
+    rest = ~plain & text.notna().to_numpy(dtype=bool)
+    if rest.any():
+        v, b = careful(s[rest])
+        out[rest] = v.to_numpy(dtype=np_dtype)
+        bad[rest] = b.to_numpy(dtype=bool)
+    return pd.Series(out, index=s.index, dtype=dtype), pd.Series(bad, index=s.index)
 
 
 def header_unit(header: str) -> float | None:
@@ -77,14 +108,28 @@ def header_unit(header: str) -> float | None:
     return UNITS.get(m.group(1)) if m else None
 
 
-def parse_number(s: pd.Series, *, percent: bool = False,
-                 factor: float = 1.0) -> tuple[pd.Series, pd.Series]:
+def parse_number(s: pd.Series, *, percent: bool = False, factor: float = 1.0,
+                 text: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     """Parse numbers such as ``1,234.5``, ``(1,234)``, ``¥2,000``, ``12.5%``, ``3.2万``.
 
     ``percent`` allows a trailing ``%`` (divided by 100); ``factor`` scales plain numbers into
     yuan (e.g. 1e4 for a column declared in 万元). A number followed by 万/亿 in the cell uses
-    that unit instead.
+    that unit instead. ``text`` is the column's :func:`text_view` if the caller has it.
     """
+    if s.dtype.kind in "fiu" or s.dtype == bool or s.dtype.kind == "M":
+        return _number_careful(s, percent=percent, factor=factor)
+    text = _as_text(s) if text is None else text
+    arr = fastparse.arrow_text(text)
+    if arr is None:
+        return _number_careful(s, percent=percent, factor=factor)
+    plain, vals = fastparse.plain_numbers(arr)
+    return _combine(s, text, plain, vals * factor,
+                    lambda sub: _number_careful(sub, percent=percent, factor=factor), "float64")
+
+
+def _number_careful(s: pd.Series, *, percent: bool = False,
+                    factor: float = 1.0) -> tuple[pd.Series, pd.Series]:
+    """:func:`parse_number` cell by cell in every written form (the fast path's reference)."""
     if s.dtype.kind in "fiu":
         vals = s.astype("float64") * factor
         return vals, pd.Series(False, index=s.index)
@@ -109,9 +154,9 @@ def parse_number(s: pd.Series, *, percent: bool = False,
     return vals.mask(bad), bad.fillna(False).astype(bool)
 
 
-def parse_int(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_int(s: pd.Series, text: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     """Parse whole numbers; ``3.0`` is 3, ``3.5`` is an error."""
-    vals, bad = parse_number(s)
+    vals, bad = parse_number(s, text=text)
     frac = vals.notna() & (vals != vals.round())
     bad = bad | frac
     return vals.mask(bad).round().astype("Int64"), bad
@@ -120,9 +165,21 @@ def parse_int(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 _DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y-%m")
 
 
-def parse_date(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_date(s: pd.Series, text: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     """Parse dates: ``2024-03-31``, ``2024/3/31``, ``2024.03.31``, ``2024年3月31日``,
     ``20240331``, timestamps, and Excel serial day numbers. Day-first forms are errors."""
+    if s.dtype.kind in "Mfiu":
+        return _date_careful(s)
+    text = _as_text(s) if text is None else text
+    arr = fastparse.arrow_text(text)
+    if arr is None:
+        return _date_careful(s)
+    plain, vals = fastparse.plain_dates(arr)
+    return _combine(s, text, plain, vals, _date_careful, "datetime64[ns]")
+
+
+def _date_careful(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """:func:`parse_date` cell by cell in every written form (the fast path's reference)."""
     if s.dtype.kind == "M":
         return pd.Series(s.to_numpy(dtype="datetime64[ns]"), index=s.index), pd.Series(
             False, index=s.index)
@@ -154,8 +211,20 @@ def parse_date(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out, pd.Series(np.asarray(bad, dtype=bool), index=s.index)
 
 
-def parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_bool(s: pd.Series, text: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     """Parse yes/no cells: true/false, yes/no, y/n, 1/0, 是/否."""
+    if s.dtype == bool or str(s.dtype) == "boolean" or s.dtype.kind in "fiu":
+        return _bool_careful(s)
+    text = _as_text(s) if text is None else text
+    arr = fastparse.arrow_text(text)
+    if arr is None:
+        return _bool_careful(s)
+    plain, vals = fastparse.exact_lookup(arr, _BOOL_WORDS)
+    return _combine(s, text, plain, vals, _bool_careful, "boolean")
+
+
+def _bool_careful(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """:func:`parse_bool` cell by cell (the fast path's reference)."""
     if s.dtype == bool or str(s.dtype) == "boolean":
         return s.astype("boolean"), pd.Series(False, index=s.index)
     text = _as_text(s.astype("string") if s.dtype.kind in "fiu" else s)
@@ -167,6 +236,16 @@ def parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out, bad.fillna(False).astype(bool)
 
 
+def _exact_keys(table: dict[str, str]) -> dict[str, str]:
+    """The entries of a case-folded lookup that a cell written exactly so would find."""
+    return {k: v for k, v in table.items() if k.casefold() == k and k.strip() == k
+            and k not in MISSING_TOKENS}
+
+
+_BOOL_WORDS = _exact_keys({**{w: True for w in _TRUE}, **{w: False for w in _FALSE}})
+
+
+@cache
 def _code_lookup(codes: str) -> dict[str, str]:
     table: dict[str, str] = {}
     for code, (zh, en) in CODES[codes].items():
@@ -175,8 +254,21 @@ def _code_lookup(codes: str) -> dict[str, str]:
     return table
 
 
-def parse_code(s: pd.Series, codes: str) -> tuple[pd.Series, pd.Series]:
+def parse_code(s: pd.Series, codes: str, text: pd.Series | None = None
+               ) -> tuple[pd.Series, pd.Series]:
     """Map a code, its Chinese label or its English label (any case) to the code."""
+    if s.dtype.kind in "fiu":
+        return _code_careful(s, codes)
+    text = _as_text(s) if text is None else text
+    arr = fastparse.arrow_text(text)
+    if arr is None:
+        return _code_careful(s, codes)
+    plain, vals = fastparse.exact_lookup(arr, _exact_keys(_code_lookup(codes)))
+    return _combine(s, text, plain, vals, lambda sub: _code_careful(sub, codes), "string")
+
+
+def _code_careful(s: pd.Series, codes: str) -> tuple[pd.Series, pd.Series]:
+    """:func:`parse_code` cell by cell (the fast path's reference)."""
     text = _as_text(s.astype("string") if s.dtype.kind in "fiu" else s)
     lookup = _code_lookup(codes)
     out = text.str.casefold().map(lookup).astype("string")
@@ -184,8 +276,24 @@ def parse_code(s: pd.Series, codes: str) -> tuple[pd.Series, pd.Series]:
     return out, bad.fillna(False).astype(bool)
 
 
-def parse_text(s: pd.Series, *, identifier: bool = False) -> tuple[pd.Series, pd.Series]:
+def parse_text(s: pd.Series, *, identifier: bool = False,
+               text: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     """Strip text; for identifiers also undo Excel's ``1001.0`` for the id ``1001``."""
+    if s.dtype.kind in "fiumMb":
+        return _text_careful(s, identifier=identifier)
+    text = _as_text(s) if text is None else text
+    arr = fastparse.arrow_text(text)
+    if arr is None:
+        return _text_careful(s, identifier=identifier)
+    maybe = fastparse.matches(arr, r"\.0$") if identifier else np.zeros(0, dtype=bool)
+    if maybe.any():  # only these few can be an Excel ``1001.0``
+        text = text.copy()
+        text.iloc[np.flatnonzero(maybe)] = _text_careful(s[maybe], identifier=True)[0]
+    return text, pd.Series(False, index=s.index)
+
+
+def _text_careful(s: pd.Series, *, identifier: bool = False) -> tuple[pd.Series, pd.Series]:
+    """:func:`parse_text` of a whole column (the fast path's reference)."""
     if s.dtype.kind == "f":
         whole = s.notna() & (s == s.round())
         s = s.astype(object).where(~whole, s.round().astype("Int64").astype("string"))

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit.collect import parsing
+from crmkit.collect.duplicates import exact_copies as _exact_copies
 from crmkit.collect.layout import totals_rows
 from crmkit.collect.messages import fix_hint as _fix_hint
 from crmkit.collect.messages import range_text as _range_text
@@ -101,21 +102,22 @@ def _map_columns(raw: RawTable, t: Table, mapping: dict[str, str],
 
 
 # --------------------------------------------------------------------------- cleaning
-def _parse_column(s: pd.Series, c: Column, factor: float) -> tuple[pd.Series, pd.Series]:
+def _parse_column(s: pd.Series, c: Column, factor: float,
+                  text: pd.Series | None) -> tuple[pd.Series, pd.Series]:
     if c.kind in ("money", "float"):
-        return parsing.parse_number(s, factor=factor)
+        return parsing.parse_number(s, factor=factor, text=text)
     if c.kind == "rate":
-        return parsing.parse_number(s, percent=True)
+        return parsing.parse_number(s, percent=True, text=text)
     if c.kind == "int":
-        return parsing.parse_int(s)
+        return parsing.parse_int(s, text=text)
     if c.kind == "date":
-        return parsing.parse_date(s)
+        return parsing.parse_date(s, text=text)
     if c.kind == "bool":
-        return parsing.parse_bool(s)
+        return parsing.parse_bool(s, text=text)
     if c.kind == "code":
         assert c.codes is not None
-        return parsing.parse_code(s, c.codes)
-    return parsing.parse_text(s, identifier=c.kind == "id")
+        return parsing.parse_code(s, c.codes, text=text)
+    return parsing.parse_text(s, identifier=c.kind == "id", text=text)
 
 
 def _issue(t: Table, source: str, rows: pd.Series, mask: np.ndarray, col: str, reason: str,
@@ -153,9 +155,11 @@ def collect_table(raw: RawTable, t: Table, mapping: dict[str, str] | None = None
             completeness[c.name] = 0.0
             continue
         s = frame[c.name]
-        missing = parsing.is_missing(s).to_numpy(dtype=bool)
+        text = parsing.text_view(s)  # once per column, shared with the parser
+        missing = parsing.is_missing(s, text).to_numpy(dtype=bool)
         completeness[c.name] = float(1 - missing.mean()) if n else 1.0
-        vals, bad = _parse_column(cells[c.name], c, factors.get(c.name, 1.0))
+        vals, bad = _parse_column(cells[c.name], c, factors.get(c.name, 1.0),
+                                  None if c.name in (values or {}) else text)
         bad = bad.to_numpy(dtype=bool)
         parsed[c.name] = vals
         where = f"{src} row {{row}}, column '{c.header}'"
@@ -175,7 +179,8 @@ def collect_table(raw: RawTable, t: Table, mapping: dict[str, str] | None = None
                 lo = -np.inf if c.minimum is None else c.minimum
                 hi = np.inf if c.maximum is None else c.maximum
                 out = (num.notna() & ((num < lo) | (num > hi))).to_numpy(dtype=bool)
-                shown = num.map(lambda v: f"{v:g}", na_action="ignore")
+                # the value as shown, for the reported rows only
+                shown = num[out].map(lambda v: f"{v:g}").reindex(num.index)
                 pct = "; for a percentage write it with %, e.g. 4.5%" if c.kind == "rate" else ""
                 issues.append(_issue(
                     t, src, rows, out, c.name, "out_of_range", shown,
@@ -190,8 +195,8 @@ def collect_table(raw: RawTable, t: Table, mapping: dict[str, str] | None = None
     clean = pd.DataFrame(parsed, index=frame.index)
     raw_text = frame.astype("string")
     # exact duplicates (on the mapped cells as written) -> keep the first copy
-    dup = raw_text.fillna("\x00").duplicated(keep="first").to_numpy()
-    first_rows = _first_row_of_duplicates(raw_text, rows)
+    dup, first_rows = _exact_copies(raw_text.fillna("\x00"), rows,
+                                    [k for k in t.key if k in raw_text])
     issues.append(_issue(t, src, rows, dup, "*", "duplicate_row", first_rows,
                          f"{src} row {{row}}: exact copy of row {{value}}; delete the copy"))
     issue_frame = _totals_first(t, raw, rows, _concat(issues))
@@ -235,15 +240,6 @@ def _totals_first(t: Table, raw: RawTable, rows: pd.Series, issues: pd.DataFrame
                    "the source to silence this")
     found["column"] = column[mask].to_numpy()
     return _concat([found, issues[~mask[issues.index.to_numpy(dtype=int)]]])
-
-
-def _first_row_of_duplicates(raw_text: pd.DataFrame, rows: pd.Series) -> pd.Series:
-    if raw_text.empty:
-        return pd.Series(dtype="int64")
-    grp = raw_text.fillna("\x00").groupby(list(raw_text.columns), sort=False, dropna=False)
-    first = grp.ngroup()
-    first_row = rows.groupby(first.to_numpy()).transform("first")
-    return pd.Series(first_row.to_numpy(), index=raw_text.index)
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -1,0 +1,33 @@
+"""Exact copies among a table's rows, found without comparing every row on every column."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["exact_copies"]
+
+
+def exact_copies(filled: pd.DataFrame, rows: pd.Series, key: list[str]
+                 ) -> tuple[np.ndarray, pd.Series]:
+    """Which rows are exact copies of an earlier row, and for each copy the source row of the
+    first row with its cells (``<NA>`` elsewhere). Copies share their key, so only the rows
+    whose key repeats are compared on every column."""
+    n = len(filled)
+    dup = np.zeros(n, dtype=bool)
+    first_rows = pd.Series(pd.NA, index=filled.index, dtype="Int64")
+    if filled.empty or not len(filled.columns):
+        return dup, first_rows
+    cand = filled[key].duplicated(keep=False).to_numpy() if key else np.ones(n, dtype=bool)
+    if not cand.any():
+        return dup, first_rows
+    sub = filled[cand]
+    dup[cand] = sub.duplicated(keep="first").to_numpy()
+    if not dup.any():
+        return dup, first_rows
+    involved = np.zeros(n, dtype=bool)
+    involved[cand] = sub.duplicated(keep=False).to_numpy()
+    sub = filled[involved]
+    group = sub.groupby(list(sub.columns), sort=False, dropna=False).ngroup().to_numpy()
+    first_rows[involved] = rows[involved].groupby(group).transform("first").to_numpy()
+    return dup, first_rows

@@ -1,0 +1,108 @@
+"""Arrow fast paths of the parsers: the cells already in their plain form, converted column-wise.
+
+Each helper takes a column's text view (stripped strings, ``<NA>`` where missing; see
+:func:`crmkit.collect.parsing.text_view`), finds with one RE2 match (Arrow compute) the cells
+written the plain way (``1234.5``, ``2024-03-31``, an exact code) and converts only those. It
+returns a mask of the cells it converted and their values; the parsers in
+:mod:`crmkit.collect.parsing` send every other cell through their careful path, so the result
+of each cell is the one the careful path gives (the property tests compare the two).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["arrow_text", "plain_numbers", "plain_dates", "exact_lookup", "matches"]
+
+#: A plain decimal: sign, digits, optional fraction. With at most 15 characters a cell has at
+#: most 15 digits, an integer exact in a float, scaled by one power of ten that pandas' parser
+#: and Arrow's both round correctly: the two give the same float.
+_NUMBER = r"^[+-]?\d+(\.\d+)?$"
+_NUMBER_LEN = 15
+_NEG_ZERO = r"^-0+$"  # pandas reads ``-0`` as the integer 0 or as -0.0 depending on the column
+_DATE = r"^\d{4}-\d{2}-\d{2}$"
+#: Years whose every day fits pandas' nanosecond timestamps (1677-09-21 .. 2262-04-11).
+_YEARS = (1678, 2261)
+
+
+def arrow_text(text: pd.Series) -> pa.Array | None:
+    """The Arrow string array under a text view, or ``None`` if it is not one."""
+    if not isinstance(text.dtype, pd.StringDtype):
+        return None
+    arr = pa.array(text.array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_large_string(arr.type) or pa.types.is_string_view(arr.type):
+        arr = arr.cast(pa.string())
+    return arr if pa.types.is_string(arr.type) else None
+
+
+def matches(arr: pa.Array, pattern: str) -> np.ndarray:
+    """Boolean mask of the cells matching an RE2 ``pattern`` (missing cells: False)."""
+    hit = pc.fill_null(pc.match_substring_regex(arr, pattern), False)
+    return hit.to_numpy(zero_copy_only=False)
+
+
+def plain_numbers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Mask of the plain decimal cells and their values (float64, for the masked cells)."""
+    short = pc.fill_null(pc.less_equal(pc.utf8_length(arr), _NUMBER_LEN), False)
+    plain = (matches(arr, _NUMBER) & short.to_numpy(zero_copy_only=False)
+             & ~matches(arr, _NEG_ZERO))
+    if not plain.any():
+        return plain, np.empty(0)
+    vals = pc.cast(arr.filter(pa.array(plain)), pa.float64())
+    return plain, vals.to_numpy(zero_copy_only=False)
+
+
+def plain_dates(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Mask of the valid ``YYYY-MM-DD`` cells (years 1678-2261) and their dates
+    (datetime64[ns], for the masked cells); an impossible date such as 2024-02-30 is left to
+    the careful path, which reports it."""
+    cand = matches(arr, _DATE)
+    if not cand.any():
+        return cand, np.empty(0, dtype="datetime64[ns]")
+    sub = arr.filter(pa.array(cand))
+    try:  # Arrow's ISO reader refuses an impossible date: then read the parts and check them
+        days = pc.cast(sub, pa.date32()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:
+        days = _checked_days(sub)
+    ok = ~np.isnat(days) & (days >= _FIRST) & (days <= _LAST)
+    plain = cand.copy()
+    plain[cand] = ok
+    return plain, days[ok].astype("datetime64[ns]")
+
+
+_FIRST = np.datetime64(f"{_YEARS[0]}-01-01", "D")
+_LAST = np.datetime64(f"{_YEARS[1]}-12-31", "D")
+
+
+def _checked_days(sub: pa.Array) -> np.ndarray:
+    """``YYYY-MM-DD`` cells as days, ``NaT`` where the month or day does not exist."""
+    def part(start: int, length: int) -> np.ndarray:
+        cut = pc.utf8_slice_codeunits(sub, start, start + length)
+        return pc.cast(cut, pa.int64()).to_numpy(zero_copy_only=False)
+
+    y, m, d = part(0, 4), part(5, 2), part(8, 2)
+    ok = (y >= _YEARS[0]) & (y <= _YEARS[1]) & (m >= 1) & (m <= 12) & (d >= 1)
+    months = np.where(ok, (y - 1970) * 12 + m - 1, 0).astype("datetime64[M]")
+    days = months.astype("datetime64[D]") + np.where(ok, d - 1, 0).astype("timedelta64[D]")
+    ok &= days.astype("datetime64[M]") == months  # day 30 of February rolls into March
+    return np.where(ok, days, np.datetime64("NaT"))
+
+
+def exact_lookup(arr: pa.Array, table: Mapping[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Mask of the cells that are exactly a key of ``table`` and their values (object array,
+    for the masked cells)."""
+    keys = list(table)
+    idx = pc.index_in(arr, value_set=pa.array(keys, type=pa.string()))
+    hit = pc.is_valid(idx).to_numpy(zero_copy_only=False)
+    if not hit.any():
+        return hit, np.empty(0, dtype=object)
+    values = np.array([table[k] for k in keys], dtype=object)
+    pos = pc.drop_null(idx).to_numpy(zero_copy_only=False)
+    return hit, values[pos]

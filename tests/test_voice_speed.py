@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmkit.voice import client_voice
+from crmkit.params.voice import VoiceParams
+from crmkit.sample.texts import labelled_texts
+from crmkit.voice import analyse_texts, client_voice, nmi, theme_tokens
+from crmkit.voice.documents import fit_rows
 
 
 def _client_voice_reference(docs: pd.DataFrame, n_last: int = 3) -> pd.DataFrame:
@@ -65,3 +69,51 @@ def test_client_voice_equals_per_group_reference(docs, n_last):
     assert [None if pd.isna(x) else x for x in got["main_theme"]] == \
         [None if pd.isna(x) else x for x in ref["main_theme"]]
     assert got["last_comments"].tolist() == ref["last_comments"].tolist()
+
+
+def test_fit_rows_respects_the_threshold():
+    nonempty = np.arange(5000) % 7 != 0
+    every = fit_rows(nonempty, 5000, seed=7)
+    assert np.array_equal(every, np.flatnonzero(nonempty))      # at or below: every text
+    some = fit_rows(nonempty, 1000, seed=7)
+    assert len(some) == 1000 and np.all(np.diff(some) > 0) and nonempty[some].all()
+    assert np.array_equal(some, fit_rows(nonempty, 1000, seed=7))  # fixed by the seed
+
+
+@pytest.fixture(scope="module")
+def labelled():
+    d = labelled_texts(4000, 3)
+    docs = pd.DataFrame({"text": pd.array(d["text"], dtype="string")})
+    return d, docs, analyse_texts(docs, VoiceParams(min_texts=1))
+
+
+def test_below_the_sample_size_results_are_unchanged(labelled):
+    _, docs, full = labelled
+    at = analyse_texts(docs, VoiceParams(min_texts=1, fit_sample=len(docs)))
+    pd.testing.assert_frame_equal(at.docs, full.docs)
+    pd.testing.assert_frame_equal(at.themes, full.themes)
+    assert at.tokens == [full.distinct_tokens[c] for c in full.codes]
+
+
+def test_themes_fitted_on_a_sample_agree_with_the_full_fit(labelled):
+    d, docs, full = labelled
+    samp = analyse_texts(docs, VoiceParams(min_texts=1, fit_sample=1200))
+    assert set(samp.themes["theme"]) == set(full.themes["theme"])   # same named themes
+    for code in set(full.themes["theme"]):                         # sharing top keywords
+        top = {t for s in full.themes.loc[full.themes["theme"] == code, "top_terms"]
+               for t in s.split()[:5]}
+        got = {t for s in samp.themes.loc[samp.themes["theme"] == code, "top_terms"]
+               for t in s.split()[:5]}
+        assert top & got, code
+    a, b = full.docs["theme"].fillna("-"), samp.docs["theme"].fillna("-")
+    assert (a == b).mean() >= 0.75            # 0.80 on this case
+    assert nmi(d["theme"], b) >= nmi(d["theme"], a) - 0.05
+
+
+def test_chunked_assignment_agrees_with_one_block(labelled):
+    _, _, full = labelled
+    topic = theme_tokens(full.distinct_tokens)
+    one = full.model.assign(topic, full.codes)
+    chunked = full.model.assign(topic, full.codes, chunk=500)
+    assert (one[0] == chunked[0]).mean() >= 0.99
+    np.testing.assert_allclose(one[1], chunked[1], atol=0.05)

@@ -195,6 +195,14 @@ class CreditParams(Section):
         "OpenMP threads of the boosted trees; 0: all cores (helps only from ~100k clients)"))
     # -- validation ------------------------------------------------------------------------
     cv_folds: int = Field(5, ge=2, le=20, description="Stratified folds for out-of-fold metrics")
+    cv_exact_max_groups: int = Field(10_000, ge=0, description=(
+        "Up to this many training clients the folds are scikit-learn's StratifiedGroupKFold "
+        "(a search per client); above, clients sorted by default rate are dealt into folds "
+        "in random blocks (vectorised, crmkit.score.credit.folds)"))
+    fit_max_rows: int | None = Field(100_000, ge=1_000, description=(
+        "Each model (every out-of-fold model and the final one) is fitted on at most this "
+        "many training rows, a sample stratified by the default flag; out-of-fold PDs and "
+        "metrics still cover every row. null: fit on all rows"))
     seed: int = Field(7, description="Random seed of the folds and the boosted trees")
     calibration_bins: int = Field(10, ge=2, le=50, description="Bins (deciles) of the "
                                                                "calibration table")

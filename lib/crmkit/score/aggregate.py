@@ -2,10 +2,15 @@
 
 Rows of a child table are mapped to client positions with an Arrow hash join
 (:func:`lookup`), then aggregated with ``numpy.bincount`` (:func:`by_client`): no Python loop
-over clients, so a million clients take seconds.
+over clients, so a million clients take seconds. Inside :func:`shared_lookups` a lookup of the
+same Arrow data (immutable, so the same object holds the same values) is done once: features
+at several dates (training cohorts, churn) map each table's ids to clients once.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -15,7 +20,7 @@ import pyarrow.compute as pc
 from crmkit.core.contract import clean_dtypes
 from crmkit.core.errors import CrmkitError
 
-__all__ = ["table_or_none", "client_index", "lookup", "client_codes", "facility_clients",
+__all__ = ["table_or_none", "client_index", "lookup", "shared_lookups", "client_codes", "facility_clients",
            "by_client", "safe_div", "days", "nan_array"]
 
 _DAY = np.timedelta64(1, "D")
@@ -51,10 +56,40 @@ def _arrow(values: pd.Series | pd.Index) -> pa.Array:
     return pa.array(pd.Series(values).astype("string").array).cast(pa.large_string())
 
 
+#: (keys' Arrow data, ids' Arrow data, positions) by their ids, while shared_lookups is open.
+_MEMO: dict[tuple[int, int], tuple[object, object, np.ndarray]] | None = None
+
+
+@contextmanager
+def shared_lookups() -> Iterator[None]:
+    """Within the block, :func:`lookup` computes each (keys, ids) pair of Arrow-backed values
+    once and then reuses it (the memo holds the Arrow data, so ids cannot be recycled)."""
+    global _MEMO
+    outer = _MEMO
+    _MEMO = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _MEMO = outer
+
+
+def _arrow_data(values: pd.Series | pd.Index) -> object | None:
+    """The immutable Arrow data behind ``values`` (None when not Arrow-backed)."""
+    return getattr(getattr(values, "array", None), "_pa_array", None)
+
+
 def lookup(keys: pd.Series | pd.Index, ids: pd.Series) -> np.ndarray:
     """Position of each of ``ids`` among ``keys`` (-1 when absent); a C++ hash join."""
+    memo = _MEMO
+    k, i = (_arrow_data(keys), _arrow_data(ids)) if memo is not None else (None, None)
+    hit = memo.get((id(k), id(i))) if k is not None and i is not None else None
+    if hit is not None and hit[0] is k and hit[1] is i:
+        return hit[2].copy()
     pos = pc.index_in(_arrow(ids), value_set=_arrow(keys))
-    return pos.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    out = pos.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    if memo is not None and k is not None and i is not None:
+        memo[(id(k), id(i))] = (k, i, out.copy())
+    return out
 
 
 def client_codes(idx: pd.Index, ids: pd.Series) -> np.ndarray:

@@ -156,7 +156,7 @@ def _facilities(tables, idx, as_of) -> dict[str, np.ndarray]:
     codes = client_codes(idx, fac["client_id"])
     live = (fac["status"].isin(LIVE_STATUSES).to_numpy(dtype=bool, na_value=False)
             & ~(fac["start_date"] > as_of).to_numpy(dtype=bool, na_value=False) & (codes >= 0))
-    f = fac.loc[live]
+    f = fac.loc[live, ["amount", "outstanding", "interest_rate", "fees", "product"]]
     c = codes[live]
     amount = f["amount"].astype(float)
     balance = f["outstanding"].astype(float).fillna(amount)
@@ -183,7 +183,8 @@ def _interactions(tables, idx, as_of) -> dict[str, np.ndarray]:
         return out
     codes = client_codes(idx, it["client_id"])
     keep = (codes >= 0) & (it["date"] <= as_of).to_numpy(dtype=bool, na_value=False)
-    it, c = it.loc[keep], codes[keep]
+    used = ["date", "type", "resolved", "resolved_date", "response_hours"]  # not the notes
+    it, c = it.loc[keep, used], codes[keep]
     recent = (it["date"] > as_of - pd.DateOffset(months=12)).to_numpy(dtype=bool,
                                                                        na_value=False)
     kind = it["type"].astype("string")

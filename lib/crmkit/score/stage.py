@@ -16,6 +16,7 @@ import pandas as pd
 from crmkit.collect.tables import load_clean
 from crmkit.core.store import atomic_write, load_indexed, record_model, save_table
 from crmkit.params import Params
+from crmkit.score.aggregate import shared_lookups
 from crmkit.score.credit.fit import CreditResult, fit_credit_model, save_model
 from crmkit.score.difference import ScoreResult, score_clients, top_drivers
 from crmkit.score.features import client_features
@@ -34,20 +35,19 @@ class ScoreStage:
     credit: CreditResult
 
 
-
-
 def run(params: Params) -> ScoreStage:
     """Features, difference-matrix scores and the credit model; saves the score tables."""
     tables = load_clean(params)
-    features = client_features(tables, params.as_of)
-    scores = score_clients(features, params.scoring)
-    drivers = top_drivers(scores)
-    if params.credit.training is not None:  # crmkit fit saved a model: score with it
-        from crmkit.score.credit.training import fitted_credit
+    with shared_lookups():  # features at as_of and at each cohort's date: ids mapped once
+        features = client_features(tables, params.as_of)
+        scores = score_clients(features, params.scoring)
+        drivers = top_drivers(scores)
+        if params.credit.training is not None:  # crmkit fit saved a model: score with it
+            from crmkit.score.credit.training import fitted_credit
 
-        credit = fitted_credit(tables, params)
-    else:
-        credit = fit_credit_model(tables, params.as_of, params.credit, features=features)
+            credit = fitted_credit(tables, params)
+        else:
+            credit = fit_credit_model(tables, params.as_of, params.credit, features=features)
     save_table(params, "score", "features", features.reset_index())
     contrib = scores.contributions.add_prefix("contrib_")
     save_table(params, "score", "scores", scores.scores.join(contrib).reset_index())

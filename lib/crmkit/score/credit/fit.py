@@ -34,7 +34,9 @@ import pandas as pd
 
 from crmkit.core.errors import CreditError
 from crmkit.params.credit import CreditParams
+from crmkit.score.aggregate import shared_lookups
 from crmkit.score.credit.binning import WoeBinner, woe_iv
+from crmkit.score.credit.folds import stratified_sample
 from crmkit.score.credit.io import CreditModel, load_model, reason_texts, save_model, score_one
 from crmkit.score.credit.metrics import (
     calibration_table,
@@ -78,7 +80,9 @@ class CreditResult:
         reason_k_points (points lost), reason_k_missing. Labels: :meth:`reasons`.
     metrics
         One row per model and basis (out_of_fold / in_sample): n, defaults, auc, gini, ks,
-        brier, mean_pd.
+        brier, mean_pd. Above ``credit.fit_max_rows`` training rows each model is fitted on
+        a sample of that many rows (stratified by the default flag; ``summary["fit_rows"]``);
+        the out-of-fold and in-sample figures still cover every training row.
     calibration
         Mean predicted PD vs observed default rate per PD decile (out of fold; in sample for
         rules).
@@ -160,12 +164,19 @@ def training_data(tables: Mapping[str, pd.DataFrame] | pd.DataFrame,
         raise CreditError("fit_credit_model needs the clients table (tables['clients'])")
     if as_of is None:
         raise CreditError("fit_credit_model needs as_of with contract tables")
+    with shared_lookups():  # the cohorts' features map each table's ids to clients once
+        return _cohorts(tables, pd.Timestamp(as_of), params, features)
+
+
+def _cohorts(tables: Mapping[str, pd.DataFrame], end: pd.Timestamp, params: CreditParams,
+             features: pd.DataFrame | None) -> TrainingData:
+    """:func:`training_data` from contract tables: the yearly cohorts and the scoring rows."""
     from crmkit.score.features import client_features, default_flag
 
-    end = pd.Timestamp(as_of)
     onboard_all = (tables["clients"].drop_duplicates("client_id").set_index("client_id")
                    ["onboarding_date"])
     frames, targets, late_n, bad_n, cohorts = [], [], 0, 0, []
+    used = None  # the columns a model or the rules read: no wide copies of every feature
     for k in range(params.cohorts):  # yearly cohorts: newest first
         stop = end - pd.DateOffset(months=params.horizon_months * k)
         obs = stop - pd.DateOffset(months=params.horizon_months)
@@ -176,7 +187,9 @@ def training_data(tables: Mapping[str, pd.DataFrame] | pd.DataFrame,
         bad = f_obs["in_default"].fillna(False).to_numpy(dtype=bool)
         keep_k = ~late & ~bad
         late_n, bad_n = late_n + int(late.sum()), bad_n + int((bad & ~late).sum())
-        frames.append(f_obs[keep_k])
+        used = used or [c for c in dict.fromkeys([*params.features, *params.categorical,
+                                                  *params.rules]) if c in f_obs.columns]
+        frames.append(f_obs.loc[keep_k, used])
         targets.append(y_k[keep_k])
         cohorts.append({"obs_date": obs.date().isoformat(), "rows": int(keep_k.sum()),
                         "defaults": int(y_k[keep_k].sum())})
@@ -325,14 +338,21 @@ def fit_credit_model(tables: Mapping[str, pd.DataFrame] | pd.DataFrame,
         compare = (len(y) <= p.compare_gbm_max_rows if p.compare_gbm == "auto"
                    else p.compare_gbm)
         kinds = ["scorecard"] + (["gbm"] if compare or method == "gbm" else [])
-        folds = cv_splits(y, p.cv_folds, p.seed, groups=d.train.index)  # once for every kind
+        folds = cv_splits(y, p.cv_folds, p.seed, groups=d.train.index,  # once for every kind
+                          exact_max_groups=p.cv_exact_max_groups)
+        fit_rows = stratified_sample(y, p.fit_max_rows, p.seed)
+        summary["fit_rows"] = len(fit_rows)
         for kind in kinds:
             est = make_estimator(p, kind)
             cv_est = est.set_params(reference_rows=0) if kind == "gbm" else est
             oof[f"pd_{kind}"] = oof_predict(cv_est, X, y, p.cv_folds, p.seed,
-                                            groups=d.train.index, splits=folds)
+                                            groups=d.train.index, splits=folds,
+                                            max_rows=p.fit_max_rows)
             est = make_estimator(p, kind)
-            est.fit(X, y)
+            if len(fit_rows) < len(y):  # credit.fit_max_rows: fitted on a sample
+                est.fit(X.iloc[fit_rows], y[fit_rows])
+            else:
+                est.fit(X, y)
             models[kind] = CreditModel(est, p, kind, list(p.features), list(p.categorical))
             rows.append(metrics_row(kind, y, oof[f"pd_{kind}"]))
             rows.append(metrics_row(kind, y, est.predict_proba(X)[:, 1], basis="in_sample"))

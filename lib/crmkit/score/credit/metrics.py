@@ -18,6 +18,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score, roc_curve
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from crmkit.core.errors import CreditError
+from crmkit.score.credit.folds import fold_splits, grouped_folds, stratified_sample
 
 __all__ = ["discrimination", "roc_table", "ks_table", "oof_predict", "cv_splits",
            "calibration_table", "metrics_row"]
@@ -66,10 +67,14 @@ def ks_table(y: object, pd_: object) -> pd.DataFrame:
                         ).assign(gap=lambda d: d["bad"] - d["good"])
 
 
-def cv_splits(y: object, folds: int = 5, seed: int = 7, groups: object = None
-              ) -> list[tuple[np.ndarray, np.ndarray]]:
+def cv_splits(y: object, folds: int = 5, seed: int = 7, groups: object = None,
+              exact_max_groups: int | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """The (train, test) index pairs :func:`oof_predict` uses; compute them once and pass
-    them to every model validated on the same rows (a grouped split is slow to find)."""
+    them to every model validated on the same rows.
+
+    With ``groups``: scikit-learn's ``StratifiedGroupKFold`` (a search per group, slow) up to
+    ``exact_max_groups`` groups (None: always), above that the vectorised deal of
+    :func:`crmkit.score.credit.folds.grouped_folds` (groups whole, default rates balanced)."""
     yv = np.asarray(y, dtype=int)
     k = int(min(folds, np.bincount(yv, minlength=2).min()))
     if k < 2:
@@ -78,6 +83,9 @@ def cv_splits(y: object, folds: int = 5, seed: int = 7, groups: object = None
     if groups is None:
         splits = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(
             np.zeros(len(yv)), yv)
+    elif exact_max_groups is not None and pd.unique(np.asarray(groups)).size > exact_max_groups:
+        k = min(k, pd.unique(np.asarray(groups)).size)
+        return fold_splits(grouped_folds(yv, groups, k, seed), k)
     else:
         splits = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed).split(
             np.zeros(len(yv)), yv, np.asarray(groups))
@@ -86,17 +94,20 @@ def cv_splits(y: object, folds: int = 5, seed: int = 7, groups: object = None
 
 def oof_predict(estimator: object, X: pd.DataFrame, y: object, folds: int = 5,
                 seed: int = 7, groups: object = None,
-                splits: list[tuple[np.ndarray, np.ndarray]] | None = None) -> np.ndarray:
+                splits: list[tuple[np.ndarray, np.ndarray]] | None = None,
+                max_rows: int | None = None) -> np.ndarray:
     """Out-of-fold PDs: each row is scored by a clone fitted without its fold.
 
     With ``groups`` (the client id of each row, when a client appears in several yearly
     cohorts) all rows of a client fall in the same fold, so no client is scored by a model
     that saw it: the figures stay honest. ``splits`` (from :func:`cv_splits`) skips finding
-    the folds again.
+    the folds again. ``max_rows``: each clone is fitted on at most that many of its training
+    rows (:func:`~crmkit.score.credit.folds.stratified_sample`); every test row is scored.
     """
     yv = np.asarray(y, dtype=int)
     out = np.full(len(yv), np.nan)
     for train, test in (splits if splits is not None else cv_splits(yv, folds, seed, groups)):
+        train = train[stratified_sample(yv[train], max_rows, seed)]
         model = clone(estimator).fit(X.iloc[train], yv[train])  # type: ignore[attr-defined]
         out[test] = model.predict_proba(X.iloc[test])[:, 1]
     return out

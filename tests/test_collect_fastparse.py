@@ -1,0 +1,136 @@
+"""The parsers' Arrow fast paths give, cell for cell, what the careful paths give.
+
+Each property builds a column of mixed cells (plain forms the fast path takes, and every odd
+form the careful path handles: thousands separators, brackets, percentages, 万, full-width
+digits, blanks, missing tokens, impossible dates, Excel serials, labels, bad text), once as
+Python objects and once Arrow-backed as the CSV reader gives it, and compares the public
+parser (with and without a precomputed text view) to the careful reference on the same cells.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crmkit.collect import parsing
+
+BLANKS = ["", " ", "NA", "n/a", "N/A", "null", "None", "nan", "-", "--", "—", "无", "#N/A", "\u3000"]
+NUMBERS = ["1,234.5", "(12)", "(1,234)", "12.5%", "12.5％", "4.5 %", "3.2万", "1.5亿", "1万元",
+           "3千元", "元", "３２００", "－５", "１２.0", "¥2,000", "￥3", "$4", "12 345", " 42 ",
+           "\u300042", "42\u3000", "bad", "abc", "1e5", "-0", "-00", "+0", "0", "-0.0", "0.0",
+           ".5", "5.", "+7", "007", "12345678901234567", "123456789012345", "1234567890123456",
+           "45000", "2024-03-31", "NaN", "inf", "-inf", "1.0", "3.5", "-12.25"]
+DATES = ["2024-03-31", "2024/3/31", "2024.03.31", "2024年3月31日", "20240331", "2024-02-30",
+         "2023-02-29", "2024-02-29", "31/03/2024", "01/02/2024", "45000", "45000.5", "2024-03",
+         "2024-03-31 10:00", "2024-03-31T10:00", "２０２４－０３－３１", " 2024-03-31 ",
+         "2024-13-01", "2024-00-10", "2024-01-00", "0000-00-00", "abc", "1678-01-01",
+         "2261-12-31", "20240230", "2024-3-1"]
+BOOLS = sorted(parsing._TRUE | parsing._FALSE) + ["TRUE", "Yes", " yes ", "1.0", "0.0", "x",
+                                                   "2", "True.0"]
+TEXTS = ["1001.0", " 12.0 ", "１２.0", "12.00", "1001", "A1001.0", "\u3000x\u3000", "None",
+         " none ", "ǅ", "ß", "Σ", "İ", "合计", "name"]
+
+
+def _numbers() -> st.SearchStrategy[str]:
+    plain = st.from_regex(r"[+-]?\d{1,12}(\.\d{1,6})?", fullmatch=True)
+    ints = st.integers(-10**14, 10**14).map(str)
+    return st.one_of(st.sampled_from(NUMBERS + BLANKS), plain, ints)
+
+
+def _dates() -> st.SearchStrategy[str]:
+    iso = st.dates(pd.Timestamp("1700-01-01").date(), pd.Timestamp("2250-12-31").date())
+    shaped = st.from_regex(r"(19|20)\d{2}-[01]\d-[0-3]\d", fullmatch=True)
+    return st.one_of(st.sampled_from(DATES + BLANKS), iso.map(lambda d: d.isoformat()), shaped)
+
+
+def _codes(codes: str) -> st.SearchStrategy[str]:
+    words = sorted(set(parsing._code_lookup(codes)) | set(parsing._code_lookup(codes).values()))
+    forms = st.sampled_from(words).flatmap(lambda w: st.sampled_from(
+        [w, w.upper(), w.title(), f" {w} ", w + "\u3000"]))
+    return st.one_of(forms, st.sampled_from(BLANKS + ["xyz", "合计"]), st.text(max_size=6))
+
+
+def _columns(cells: st.SearchStrategy[str]) -> st.SearchStrategy[list[str | None]]:
+    return st.lists(st.one_of(cells, st.none()), min_size=0, max_size=40)
+
+
+def _forms(cells: list[str | None]) -> list[pd.Series]:
+    obj = pd.Series(cells, dtype=object)
+    return [obj, obj.astype("string"), obj.fillna("").astype("string")]
+
+
+def _same(fast: tuple[pd.Series, pd.Series], ref: tuple[pd.Series, pd.Series]) -> None:
+    (v, b), (rv, rb) = fast, ref
+    assert v.dtype == rv.dtype
+    assert b.tolist() == rb.tolist()
+    pd.testing.assert_series_equal(v, rv, check_dtype=True, check_exact=True)
+
+
+def _check(cells: list[str | None], fast, careful) -> None:
+    ref = careful(pd.Series(cells, dtype=object))
+    for s in _forms(cells):
+        if s.isna().any() and s.dtype != object:
+            ref_s = careful(s)  # the careful path on the same (Arrow-backed) column
+        else:
+            ref_s = ref
+        _same(fast(s, None), ref_s)
+        _same(fast(s, parsing.text_view(s)), ref_s)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_columns(_numbers()), st.booleans(), st.sampled_from([1.0, 1e4, 1e8]))
+def test_parse_number_fast_equals_careful(cells, percent, factor):
+    _check(cells, lambda s, t: parsing.parse_number(s, percent=percent, factor=factor, text=t),
+           lambda s: parsing._number_careful(s, percent=percent, factor=factor))
+
+
+@settings(max_examples=60, deadline=None)
+@given(_columns(_numbers()))
+def test_parse_int_fast_equals_careful(cells):
+    def careful(s):
+        vals, bad = parsing._number_careful(s)
+        frac = vals.notna() & (vals != vals.round())
+        bad = bad | frac
+        return vals.mask(bad).round().astype("Int64"), bad
+
+    _check(cells, lambda s, t: parsing.parse_int(s, text=t), careful)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_columns(_dates()))
+def test_parse_date_fast_equals_careful(cells):
+    _check(cells, lambda s, t: parsing.parse_date(s, text=t), parsing._date_careful)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_columns(st.one_of(st.sampled_from(BOOLS + BLANKS), st.text(max_size=4))))
+def test_parse_bool_fast_equals_careful(cells):
+    _check(cells, lambda s, t: parsing.parse_bool(s, text=t), parsing._bool_careful)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_columns(_codes("industry")), st.sampled_from(["industry", "product", "channel"]))
+def test_parse_code_fast_equals_careful(cells, codes):
+    _check(cells, lambda s, t: parsing.parse_code(s, codes, text=t),
+           lambda s: parsing._code_careful(s, codes))
+
+
+@settings(max_examples=60, deadline=None)
+@given(_columns(st.one_of(st.sampled_from(TEXTS + BLANKS), st.text(max_size=8),
+                          st.from_regex(r"\d{1,6}\.0", fullmatch=True))), st.booleans())
+def test_parse_text_fast_equals_careful(cells, identifier):
+    _check(cells, lambda s, t: parsing.parse_text(s, identifier=identifier, text=t),
+           lambda s: parsing._text_careful(s, identifier=identifier))
+
+
+def test_plain_cells_take_the_fast_path_and_odd_ones_the_careful():
+    s = pd.Series(["1234.5", "1,234.5", "2024-03-31", ""], dtype="string")
+    plain, vals = parsing.fastparse.plain_numbers(parsing.fastparse.arrow_text(s))
+    assert plain.tolist() == [True, False, False, False] and vals.tolist() == [1234.5]
+    plain, _ = parsing.fastparse.plain_dates(parsing.fastparse.arrow_text(s))
+    assert plain.tolist() == [False, False, True, False]
+    vals, bad = parsing.parse_date(pd.Series(["2024-02-30", "2024/2/29"], dtype="string"))
+    assert bad.tolist() == [True, False] and vals.iloc[1] == pd.Timestamp("2024-02-29")
+    assert np.isnan(parsing.parse_number(pd.Series(["-0", "x"]))[0].iloc[1])

@@ -117,3 +117,61 @@ def test_chunked_assignment_agrees_with_one_block(labelled):
     chunked = full.model.assign(topic, full.codes, chunk=500)
     assert (one[0] == chunked[0]).mean() >= 0.99
     np.testing.assert_allclose(one[1], chunked[1], atol=0.05)
+
+
+def _score_reference(tokens, lex, window):
+    """One text's sentiment as it was scored: a Python loop over its tokens."""
+    from crmkit.voice.sentiment import BOUNDARIES, CONTRASTS, INTENSIFIERS, NEGATORS
+
+    total, n_pos, n_neg, boost = 0.0, 0, 0, 1.0
+    for i, tok in enumerate(tokens):
+        if tok in CONTRASTS:
+            boost = 1.5
+            continue
+        w = lex.get(tok)
+        if w is None:
+            continue
+        for j in range(i - 1, max(i - 1 - window, -1), -1):
+            if tokens[j] in BOUNDARIES:
+                break
+            if tokens[j] in NEGATORS:
+                w = -w
+                break
+        if i and tokens[i - 1] in INTENSIFIERS:
+            w *= 1.5
+        w *= boost
+        total += w
+        n_pos += w > 0
+        n_neg += w < 0
+    return total, n_pos, n_neg
+
+
+_WORDS = ["满意", "慢", "很", "不", "没有", "但是", "，", "。", "审批", "利率", "good", "not",
+          "very", "but", "贵", "及时", "x"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_WORDS), max_size=12), max_size=8),
+       st.integers(0, 5))
+def test_vectorised_sentiment_equals_the_token_loop(docs, window):
+    from crmkit.voice.sentiment import lexicon, sentiment_scores
+
+    got = sentiment_scores(docs, window=window)
+    ref = [_score_reference(d, lexicon(), window) for d in docs]
+    assert got["sentiment_raw"].tolist() == [r[0] for r in ref]
+    assert got["n_positive"].tolist() == [r[1] for r in ref]
+    assert got["n_negative"].tolist() == [r[2] for r in ref]
+
+
+def test_codes_give_the_lists_tokens_and_tfidf(labelled):
+    from crmkit.voice.codes import TokenCodes
+    from crmkit.voice.segment import theme_codes
+
+    _, _, full = labelled
+    lists = full.distinct_tokens
+    assert TokenCodes.from_lists(lists).lists() == lists
+    topic = theme_codes(full.token_codes)
+    assert topic.lists() == theme_tokens(lists)
+    a = full.model.tfidf(topic)
+    b = full.model.vectorizer_.transform(theme_tokens(lists))
+    assert (a != b).nnz == 0 and np.array_equal(a.indices, b.indices)

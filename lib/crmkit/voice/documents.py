@@ -18,8 +18,9 @@ import pandas as pd
 from crmkit.core.dates import as_timestamp
 from crmkit.core.masking import mask_text
 from crmkit.params.voice import VoiceParams
+from crmkit.voice.codes import TokenCodes
 from crmkit.voice.errors import VoiceError
-from crmkit.voice.segment import theme_tokens, tokenize
+from crmkit.voice.segment import theme_codes, tokenize_codes
 from crmkit.voice.sentiment import sentiment_scores
 from crmkit.voice.themes import ThemeModel, keyword_theme, load_theme_names, name_themes
 
@@ -100,13 +101,19 @@ class VoiceAnalysis:
     docs: pd.DataFrame          #: text_table + masked text, sentiment, theme columns
     themes: pd.DataFrame        #: one row per NMF component (name, top terms, match, n_texts)
     model: ThemeModel | None    #: None when there were too few texts for themes
-    distinct_tokens: list[list[str]]  #: tokens of each distinct masked text
-    codes: np.ndarray           #: row of ``docs`` -> its entry in ``distinct_tokens``
+    token_codes: TokenCodes     #: tokens of each distinct masked text, as codes
+    codes: np.ndarray           #: row of ``docs`` -> its distinct text in ``token_codes``
+
+    @property
+    def distinct_tokens(self) -> list[list[str]]:
+        """Token lists of the distinct texts (built on request)."""
+        return self.token_codes.lists()
 
     @property
     def tokens(self) -> list[list[str]]:
-        """Tokens of each text of ``docs`` (shared lists, built on request)."""
-        return [self.distinct_tokens[c] for c in self.codes]
+        """Tokens of each text of ``docs`` (built on request)."""
+        lists = self.distinct_tokens
+        return [lists[c] for c in self.codes]
 
 
 def distinct_masked(text: pd.Series, names: list[str] | tuple[str, ...] = ()
@@ -150,17 +157,18 @@ def analyse_texts(docs: pd.DataFrame, params: VoiceParams | None = None,
     out["text_masked"], uniq, codes = distinct_masked(out["text"], names)
     if mask_pii:
         out["text"] = out["text_masked"]
-    tokens = tokenize(uniq, None if p.user_dict is None else str(p.user_dict))
+    tokens = tokenize_codes(uniq, None if p.user_dict is None else str(p.user_dict))
     senti = sentiment_scores(tokens, window=p.negation_window, extra_lexicon=p.lexicon)
     out["sentiment"] = senti["sentiment"].to_numpy()[codes]
     out["sentiment_raw"] = senti["sentiment_raw"].to_numpy()[codes]
     out["sentiment_label"] = senti["label"].to_numpy()[codes]
     table = load_theme_names(p.theme_names)
-    topic = theme_tokens(tokens)
-    nonempty = np.array([bool(d) for d in topic])[codes]
+    topic = theme_codes(tokens)
+    nonempty = (topic.lengths > 0)[codes]
     model: ThemeModel | None = None
     if nonempty.sum() >= max(p.min_texts, p.n_themes):
-        fit_docs = [topic[c] for c in codes[fit_rows(nonempty, p.fit_sample, p.seed)]]
+        rows = codes[fit_rows(nonempty, p.fit_sample, p.seed)]
+        fit_docs = _shared(topic, rows)
         model = ThemeModel(p.n_themes, p.min_df, p.max_df, p.max_features, p.seed).fit(
             fit_docs)
         del fit_docs
@@ -169,7 +177,7 @@ def analyse_texts(docs: pd.DataFrame, params: VoiceParams | None = None,
         code = np.where(comp >= 0, themes["theme"].to_numpy()[comp], None)
     else:  # too few texts for a model: keyword themes from the name table
         comp, weight = np.full(len(codes), -1), np.zeros(len(codes))
-        code = keyword_theme(topic, table)[codes]
+        code = keyword_theme(topic.lists(), table)[codes]
         themes = table[["theme", "name_zh", "name_en", "action_zh", "action_en"]].assign(
             component=-1, match=np.nan, top_terms="")
     out["component"] = comp
@@ -182,3 +190,10 @@ def analyse_texts(docs: pd.DataFrame, params: VoiceParams | None = None,
     counts = out["theme"].value_counts()
     themes = themes.assign(n_texts=themes["theme"].map(counts).fillna(0).astype(int))
     return VoiceAnalysis(out, themes, model, tokens, codes)
+
+
+def _shared(topic: TokenCodes, rows: np.ndarray) -> list[list[str]]:
+    """Token lists of ``rows``, one list per distinct text shared by its repeats."""
+    uniq, inverse = np.unique(rows, return_inverse=True)
+    lists = topic.lists(uniq)
+    return [lists[i] for i in inverse]

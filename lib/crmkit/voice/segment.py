@@ -16,10 +16,14 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
+from crmkit.voice.codes import TokenCodes, VocabBuilder
 from crmkit.voice.files import data_file, read_lines
 from crmkit.voice.sentiment import BOUNDARIES, CONTRASTS, INTENSIFIERS, NEGATORS, lexicon
 
-__all__ = ["Segmenter", "segmenter", "tokenize", "theme_tokens", "stop_words", "BOUNDARIES"]
+__all__ = ["Segmenter", "segmenter", "tokenize", "tokenize_codes", "theme_tokens", "theme_codes",
+           "stop_words", "BOUNDARIES"]
 
 _KEEP = re.compile(r"^(?:[\u4e00-\u9fff]+|[a-z][a-z'-]*)$")
 
@@ -91,11 +95,39 @@ def tokenize(texts: Iterable[str | None], user_dict: str | Path | None = None
     return out
 
 
+def tokenize_codes(texts: list[str | None], user_dict: str | Path | None = None,
+                   chunk: int = 20_000) -> TokenCodes:
+    """Tokens (with clause boundaries) of each text as :class:`TokenCodes`; texts are
+    segmented ``chunk`` at a time and kept as codes, never as one list of strings per text."""
+    seg = segmenter(None if user_dict is None else str(user_dict))
+    builder = VocabBuilder()
+    parts = [builder.add([seg.tokens(t) for t in texts[i:i + chunk]])
+             for i in range(0, len(texts), chunk)]
+    return builder.finish(parts)
+
+
+def _topic_stop() -> frozenset[str]:
+    return stop_words() | set(lexicon()) | NEGATORS | INTENSIFIERS | CONTRASTS
+
+
+def _is_topic(t: str, stop: frozenset[str]) -> bool:
+    return (t not in stop and t not in BOUNDARIES
+            and not (len(t) == 1 and "\u4e00" <= t <= "\u9fff") and len(t) > 1)
+
+
 def theme_tokens(tokens: list[list[str]]) -> list[list[str]]:
     """Topic-bearing tokens: no boundaries, stop words, single Chinese characters, sentiment
     terms, negators or intensifiers (tone is measured separately; left in, it would split
     every topic into a praise theme and a complaint theme)."""
-    stop = stop_words() | set(lexicon()) | NEGATORS | INTENSIFIERS | CONTRASTS
-    return [[t for t in doc if t not in stop and t not in BOUNDARIES
-             and not (len(t) == 1 and "\u4e00" <= t <= "\u9fff") and len(t) > 1]
-            for doc in tokens]
+    stop = _topic_stop()
+    return [[t for t in doc if _is_topic(t, stop)] for doc in tokens]
+
+
+def theme_codes(tc: TokenCodes) -> TokenCodes:
+    """:func:`theme_tokens` of texts given as codes (a filter on the vocabulary)."""
+    stop = _topic_stop()
+    keep = np.array([_is_topic(t, stop) for t in tc.vocab.tolist()], bool)[tc.codes]
+    lengths = np.bincount(tc.doc[keep], minlength=len(tc))
+    offsets = np.zeros(len(tc) + 1, np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return TokenCodes(tc.vocab, tc.codes[keep], offsets)

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from crmkit.voice.codes import TokenCodes
 from crmkit.voice.errors import VoiceError
 from crmkit.voice.files import data_file
 
@@ -58,34 +59,10 @@ def lexicon(extra: str | None = None) -> dict[str, float]:
     return out
 
 
-def _score(tokens: list[str], lex: dict[str, float], window: int) -> tuple[float, int, int]:
-    total, n_pos, n_neg, boost = 0.0, 0, 0, 1.0
-    for i, tok in enumerate(tokens):
-        if tok in CONTRASTS:
-            boost = 1.5
-            continue
-        w = lex.get(tok)
-        if w is None:
-            continue
-        for j in range(i - 1, max(i - 1 - window, -1), -1):
-            prev = tokens[j]
-            if prev in BOUNDARIES:
-                break
-            if prev in NEGATORS:
-                w = -w
-                break
-        if i and tokens[i - 1] in INTENSIFIERS:
-            w *= 1.5
-        w *= boost
-        total += w
-        n_pos += w > 0
-        n_neg += w < 0
-    return total, n_pos, n_neg
-
-
-def sentiment_scores(tokens: list[list[str]], *, window: int = 3,
+def sentiment_scores(tokens: list[list[str]] | TokenCodes, *, window: int = 3,
                      extra_lexicon: str | Path | None = None) -> pd.DataFrame:
-    """Sentiment of each tokenised text (tokens from :func:`crmkit.voice.segment.tokenize`).
+    """Sentiment of each tokenised text (tokens from :func:`crmkit.voice.segment.tokenize`,
+    as lists or :class:`~crmkit.voice.codes.TokenCodes`).
 
     Returns
     -------
@@ -93,11 +70,49 @@ def sentiment_scores(tokens: list[list[str]], *, window: int = 3,
     (``negative`` / ``neutral`` / ``positive``), ``n_positive`` and ``n_negative`` (matched
     terms after negation), one row per text in order.
     """
+    tc = tokens if isinstance(tokens, TokenCodes) else TokenCodes.from_lists(tokens)
     lex = lexicon(None if extra_lexicon is None else str(extra_lexicon))
-    rows = [_score(doc, lex, window) for doc in tokens]
-    raw = np.array([r[0] for r in rows], float)
+    raw, n_pos, n_neg = _scores(tc, lex, window)
     label = np.where(raw >= LABEL_THRESHOLD, "positive",
                      np.where(raw <= -LABEL_THRESHOLD, "negative", "neutral"))
     return pd.DataFrame({"sentiment_raw": raw, "sentiment": raw / (1 + np.abs(raw)),
-                         "label": label, "n_positive": [r[1] for r in rows],
-                         "n_negative": [r[2] for r in rows]})
+                         "label": label, "n_positive": n_pos, "n_negative": n_neg})
+
+
+def _scores(tc: TokenCodes, lex: dict[str, float], window: int
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per text: S and the counts of positive and negative contributions (the method of the
+    module doc, vectorised over all tokens: each rule is a shift within the text)."""
+    n = len(tc)
+    words = tc.vocab.tolist()
+    weight = np.array([lex.get(w, np.nan) for w in words], float)
+    flag = {name: np.array([w in group for w in words], bool)
+            for name, group in (("neg", NEGATORS), ("int", INTENSIFIERS), ("con", CONTRASTS),
+                                ("bnd", BOUNDARIES))}
+    c, pos = tc.codes, tc.position
+    contrast = flag["con"][c]
+    # a contrast word earlier in the same text: running count minus the count at its start
+    before = np.concatenate([[0], np.cumsum(contrast)])
+    seen = before[:-1] - np.repeat(before[tc.offsets[:-1]], tc.lengths)
+    hit = np.flatnonzero(~np.isnan(weight[c]) & ~contrast)
+    w = weight[c[hit]]
+    flip = np.zeros(len(hit), bool)
+    open_ = np.ones(len(hit), bool)          # no boundary or negator met yet looking back
+    for k in range(1, window + 1):
+        ok = open_ & (pos[hit] >= k)
+        prev = c[hit[ok] - k]
+        idx = np.flatnonzero(ok)
+        stop_b, stop_n = flag["bnd"][prev], flag["neg"][prev]
+        flip[idx[stop_n]] = True
+        open_[idx[stop_b | stop_n]] = False
+    w = np.where(flip, -w, w)
+    first = pos[hit] >= 1
+    intens = np.zeros(len(hit), bool)
+    intens[first] = flag["int"][c[hit[first] - 1]]
+    w = np.where(intens, w * 1.5, w)
+    w = w * np.where(seen[hit] > 0, 1.5, 1.0)
+    doc = np.repeat(np.arange(n), tc.lengths)[hit]
+    raw = np.bincount(doc, weights=w, minlength=n).astype(float)
+    n_pos = np.bincount(doc[w > 0], minlength=n).astype(np.int64)
+    n_neg = np.bincount(doc[w < 0], minlength=n).astype(np.int64)
+    return raw, n_pos, n_neg

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit.core.resources import resource_path
+from crmkit.voice.codes import TokenCodes
 from crmkit.voice.errors import VoiceError
 
 __all__ = ["ThemeModel", "load_theme_names", "name_themes", "keyword_theme", "THEME_COLUMNS"]
@@ -86,7 +87,29 @@ class ThemeModel:
         """Theme weights ``W`` (texts x themes)."""
         return self.nmf_.transform(self.vectorizer_.transform(tokens))
 
-    def assign(self, tokens: list[list[str]], codes: np.ndarray | None = None,
+    def tfidf(self, tc: TokenCodes):  # noqa: ANN201 - a scipy sparse matrix
+        """TF-IDF rows of texts given as codes: the numbers ``vectorizer_.transform`` gives
+        for their token lists (same counts, ``1 + log tf``, IDF, unit rows), built without
+        a Python loop over the texts."""
+        import scipy.sparse as sp
+        from sklearn.preprocessing import normalize
+
+        col = np.full(len(tc.vocab), -1, np.int64)
+        vocab = self.vectorizer_.vocabulary_
+        for i, t in enumerate(tc.vocab.tolist()):
+            col[i] = vocab.get(t, -1)
+        cols = col[tc.codes]
+        known = cols >= 0
+        x = sp.csr_matrix((np.ones(int(known.sum())), (tc.doc[known], cols[known])),
+                          shape=(len(tc), len(vocab)), dtype=np.float64)
+        x.sum_duplicates()
+        x.sort_indices()
+        np.log(x.data, x.data)
+        x.data += 1.0
+        x.data *= self.vectorizer_.idf_[x.indices]
+        return normalize(x, norm="l2", copy=False)
+
+    def assign(self, tokens: list[list[str]] | TokenCodes, codes: np.ndarray | None = None,
                chunk: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Each text's theme number (-1 without a known term) and that theme's share of W.
 
@@ -96,9 +119,12 @@ class ThemeModel:
         for the distinct texts, ``chunk`` at a time (NMF's solver stops on the whole block, so
         W agrees with the one-block solution to its tolerance, not bit for bit).
         """
-        if codes is None:
+        if codes is None and not isinstance(tokens, TokenCodes):
             return _best(self.transform(tokens))
-        x = self.vectorizer_.transform(tokens)
+        x = (self.tfidf(tokens) if isinstance(tokens, TokenCodes)
+             else self.vectorizer_.transform(tokens))
+        if codes is None:
+            codes = np.arange(x.shape[0])
         if chunk is None or len(codes) <= chunk:
             return _best(self.nmf_.transform(x[codes]))
         parts = [_best(self.nmf_.transform(x[i:i + chunk])) for i in range(0, x.shape[0], chunk)]

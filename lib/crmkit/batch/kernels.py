@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crmkit.params import Params
+from crmkit.report.pdf import CARDS_PDF_ENV
 
 if TYPE_CHECKING:
     from crmkit.batch.session import KernelSession
 
-__all__ = ["execute_notebook", "ipc_kernel_manager", "STATIC_WIDGETS_ENV", "KERNEL_ARGUMENTS"]
+__all__ = ["execute_notebook", "ipc_kernel_manager", "kernel_environment", "STATIC_WIDGETS_ENV",
+           "KERNEL_ARGUMENTS"]
 
 #: Set to "1" in a kernel's environment to make the slider panels static.
 STATIC_WIDGETS_ENV = "CRMKIT_STATIC_WIDGETS"
@@ -30,6 +34,26 @@ def _skip_iri_grammars() -> None:
 
 
 _skip_iri_grammars()
+
+
+@contextlib.contextmanager
+def kernel_environment() -> Iterator[None]:
+    """Variables a batch kernel inherits while it starts: static slider panels (live ipywidgets
+    in a kernel nobody looks at only add comm traffic, and an Output-widget cell was seen to
+    leave the client waiting on an idle kernel until the cell timeout), and the client cards
+    PDF left to the runner, which prints it beside the report notebook
+    (:mod:`crmkit.batch.cards`)."""
+    wanted = {STATIC_WIDGETS_ENV: "1", CARDS_PDF_ENV: "runner"}
+    previous = {k: os.environ.get(k) for k in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def ipc_kernel_manager() -> type:
@@ -73,21 +97,17 @@ def execute_notebook(nb: Path, out: Path, params_file: Path, params: Params,
     # kernel idle, the client waiting), so it is opt-in via CRMKIT_KERNEL_IPC=1.
     ipc = os.environ.get("CRMKIT_KERNEL_IPC") == "1" and os.name == "posix"
     extra: dict[str, Any] = {"kernel_manager_class": ipc_kernel_manager()} if ipc else {}
-    # Headless kernels get static widget panels (see crmkit.widgets.static_widgets): live
-    # ipywidgets in a kernel nobody looks at only add comm traffic, and an Output-widget cell
-    # was seen to leave the client waiting on an idle kernel until the cell timeout.
-    previous = os.environ.get(STATIC_WIDGETS_ENV)
-    os.environ[STATIC_WIDGETS_ENV] = "1"  # inherited by the kernel this call starts
     try:
-        if session is not None:  # its live kernel: Papermill neither starts nor stops it
-            extra = {"km": session.kernel(params.batch.start_timeout_seconds)}
-        pm.execute_notebook(
-            str(nb), str(tmp), parameters={"params_file": str(params_file)},
-            kernel_name="python3", cwd=str(nb.parent), progress_bar=False,
-            shutdown_kernel="immediate", start_timeout=params.batch.start_timeout_seconds,
-            execution_timeout=params.batch.cell_timeout_seconds, engine_name=ENGINE,
-            silent_seconds=params.batch.silent_kernel_seconds,
-            extra_arguments=KERNEL_ARGUMENTS, **extra)
+        with kernel_environment():  # inherited by the kernel this call starts
+            if session is not None:  # its live kernel: Papermill neither starts nor stops it
+                extra = {"km": session.kernel(params.batch.start_timeout_seconds)}
+            pm.execute_notebook(
+                str(nb), str(tmp), parameters={"params_file": str(params_file)},
+                kernel_name="python3", cwd=str(nb.parent), progress_bar=False,
+                shutdown_kernel="immediate", start_timeout=params.batch.start_timeout_seconds,
+                execution_timeout=params.batch.cell_timeout_seconds, engine_name=ENGINE,
+                silent_seconds=params.batch.silent_kernel_seconds,
+                extra_arguments=KERNEL_ARGUMENTS, **extra)
     except Exception:
         if session is not None:
             session.discard()
@@ -99,9 +119,4 @@ def execute_notebook(nb: Path, out: Path, params_file: Path, params: Params,
             session.discard()
         tmp.unlink(missing_ok=True)
         raise
-    finally:
-        if previous is None:
-            os.environ.pop(STATIC_WIDGETS_ENV, None)
-        else:
-            os.environ[STATIC_WIDGETS_ENV] = previous
     os.replace(tmp, out)

@@ -20,7 +20,7 @@ from crmkit.core.store import atomic_write
 from crmkit.params import Params
 
 __all__ = ["file_hash", "input_files", "input_hashes", "package_versions", "stage_fingerprint",
-           "read_manifest", "write_manifest", "MANIFEST"]
+           "read_manifest", "write_manifest", "stage_models", "MANIFEST"]
 
 MANIFEST = "manifest.json"
 _PACKAGES = ("crmkit", "pandas", "numpy", "scikit-learn", "papermill", "matplotlib", "seaborn",
@@ -100,3 +100,12 @@ def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> Path:
     text = json.dumps(manifest, ensure_ascii=False, indent=2, default=str)
     return atomic_write(Path(run_dir) / MANIFEST,
                         lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def stage_models(stage_dir: Path) -> dict[str, Any]:
+    """The stage's model decisions (``models.json``: method used, AUC, gate, fallback)."""
+    path = stage_dir / "models.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, ValueError):
+        return {}

@@ -19,6 +19,7 @@ from multiprocessing import Manager, get_context
 from pathlib import Path
 from typing import Any
 
+from crmkit.batch.cards import CardsPrint
 from crmkit.batch.interrupt import (
     Interrupted,
     kill_kernels,
@@ -27,16 +28,17 @@ from crmkit.batch.interrupt import (
     worker_init,
 )
 from crmkit.batch.kernels import execute_notebook
-from crmkit.batch.session import KernelSession, kernel_per_portfolio
 from crmkit.batch.manifest import (
     input_hashes,
     package_versions,
     read_manifest,
     stage_fingerprint,
+    stage_models,
     write_manifest,
 )
 from crmkit.batch.progress import Printer, portfolio_done, print_summary
 from crmkit.batch.results import PortfolioRun, StageRun
+from crmkit.batch.session import KernelSession, kernel_per_portfolio
 from crmkit.collect.sql import redact, redact_url
 from crmkit.core.errors import CrmkitError, ParametersError
 from crmkit.core.resources import resource_path
@@ -78,17 +80,6 @@ def expand_params(paths: list[Path]) -> list[Path]:
     if not out:
         raise ParametersError(f"no parameters files found in {', '.join(map(str, paths))}.")
     return out
-
-
-def _models(stage_dir: Path) -> dict[str, Any]:
-    """The stage's model decisions (``models.json``: method used, AUC, gate, fallback)."""
-    import json
-
-    path = stage_dir / "models.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    except (OSError, ValueError):
-        return {}
 
 
 def _emit(events: Any, *item: object) -> None:
@@ -136,7 +127,7 @@ def run_portfolio(params_file: str | Path, stages: list[str] | None = None,
 def _run_stages(run: PortfolioRun, params: Params, params_file: Path, books: dict[str, Path],
                 stages: list[str] | None, resume: bool, events: Any,
                 session: KernelSession | None = None) -> PortfolioRun:
-    out_dir = ensure_dir(params.run_dir / "notebooks")
+    ensure_dir(params.run_dir / "notebooks")
     for stale in params.run_dir.rglob(".*.part*"):  # left by a run that was killed
         stale.unlink(missing_ok=True)
     old = read_manifest(params.run_dir).get("stages", {})
@@ -149,6 +140,26 @@ def _run_stages(run: PortfolioRun, params: Params, params_file: Path, books: dic
         "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "stages": dict(old),
     }
+    # the cards PDF prints in a process of its own from the end of diagnose (batch.cards)
+    cards = CardsPrint(params, REPORT_STAGE in books and (not stages or REPORT_STAGE in stages))
+    try:
+        _stage_loop(run, params, params_file, books, stages, resume, events, session, old,
+                    inputs, manifest, cards)
+    except BaseException:
+        cards.stop()
+        raise
+    cards.wait()  # a print the report stage did not wait for (it failed, or was skipped)
+    manifest["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    manifest["ok"] = run.ok
+    write_manifest(params.run_dir, manifest)
+    return run
+
+
+def _stage_loop(run: PortfolioRun, params: Params, params_file: Path, books: dict[str, Path],
+                stages: list[str] | None, resume: bool, events: Any,
+                session: KernelSession | None, old: dict[str, Any], inputs: dict[str, Any],
+                manifest: dict[str, Any], cards: CardsPrint) -> None:
+    out_dir = params.run_dir / "notebooks"
     previous = ""
     for stage, nb in books.items():
         if stages and stage not in stages:
@@ -163,6 +174,8 @@ def _run_stages(run: PortfolioRun, params: Params, params_file: Path, books: dic
             run.stages.append(StageRun(stage, True, 0.0, str(out), skipped=True))
             _emit(events, params.portfolio, stage, "skipped", 0.0)
             continue
+        if stage == REPORT_STAGE:
+            cards.start()  # if the diagnose stage did not run now (its cards page is older)
         _emit(events, params.portfolio, stage, "started", 0.0)
         t0 = time.perf_counter()
         attempts, error = 0, ""
@@ -176,8 +189,10 @@ def _run_stages(run: PortfolioRun, params: Params, params_file: Path, books: dic
                 error = _describe(exc)
                 if not any(k in error for k in _TRANSIENT):
                     break
+        if stage == "diagnose" and not error:
+            cards.start()
         if not error and stage == REPORT_STAGE:
-            error = _export(out, params)
+            error = _export(out, params) or cards.wait()
         secs = time.perf_counter() - t0
         run.stages.append(StageRun(stage, not error, secs, str(out), error, attempts))
         _emit(events, params.portfolio, stage, "ok" if not error else "failed", secs)
@@ -188,15 +203,11 @@ def _run_stages(run: PortfolioRun, params: Params, params_file: Path, books: dic
             "error": error,
             "outputs": sorted(str(p) for p in stage_dir.rglob("*") if p.is_file()
                               and not p.name.startswith(".")) if stage_dir.is_dir() else [],
-            "models": _models(stage_dir),
+            "models": stage_models(stage_dir),
         }
         write_manifest(params.run_dir, manifest)
         if error:
             break
-    manifest["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    manifest["ok"] = run.ok
-    write_manifest(params.run_dir, manifest)
-    return run
 
 
 def _export(executed: Path, params: Params) -> str:

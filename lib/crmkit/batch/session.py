@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from crmkit.batch.kernels import KERNEL_ARGUMENTS, STATIC_WIDGETS_ENV, ipc_kernel_manager
+from crmkit.batch.kernels import KERNEL_ARGUMENTS, ipc_kernel_manager, kernel_environment
 
 __all__ = ["KernelSession", "KERNEL_MODE_ENV", "kernel_per_portfolio", "RESET_CODE"]
 
@@ -107,17 +107,10 @@ class KernelSession:
 
         ipc = os.environ.get("CRMKIT_KERNEL_IPC") == "1" and os.name == "posix"
         km = (ipc_kernel_manager() if ipc else AsyncKernelManager)(kernel_name="python3")
-        previous = os.environ.get(STATIC_WIDGETS_ENV)
-        os.environ[STATIC_WIDGETS_ENV] = "1"  # inherited by the kernel (static slider panels)
-        try:
+        with kernel_environment():  # inherited by the kernel (static slider panels, ...)
             run_sync(km.start_kernel)(
                 extra_arguments=[*KERNEL_ARGUMENTS, "--HistoryManager.hist_file=:memory:"],
                 cwd=str(self.cwd))
-        finally:
-            if previous is None:
-                os.environ.pop(STATIC_WIDGETS_ENV, None)
-            else:
-                os.environ[STATIC_WIDGETS_ENV] = previous
         self.km, self.used = km, False
         self.starts += 1
 

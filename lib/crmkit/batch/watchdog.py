@@ -126,12 +126,21 @@ class WatchedEngine(NBClientEngine):
         client = WatchedClient(nb_man, timeout=timeout, startup_timeout=start_timeout,
                                kernel_name=kernel_name, log=logger, log_output=log_output,
                                stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
+        # Papermill rewrites the whole notebook, charts included, as each cell starts and ends
+        # (2-3 CPU-s a portfolio); the batch writes a hidden temporary file nobody reads until
+        # the notebook completes, when Papermill saves it once more (also after an error).
+        nb_man.save = _no_save
         try:
             return client.execute()
         finally:  # a kernel given as ``km`` (crmkit.batch.session) lives on: close our client
+            del nb_man.save
             if not client.owns_km and client.kc is not None:
                 client.kc.stop_channels()
                 client.kc = None
+
+
+def _no_save(**_: Any) -> None:
+    """Stands in for ``NotebookExecutionManager.save`` while the cells run."""
 
 
 papermill_engines.register(ENGINE, WatchedEngine)

@@ -16,28 +16,38 @@ The pieces live in ``report_html``, ``report_pdf``, ``report_xlsx``, ``report_ma
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crmkit.core.branding import brand_of
 from crmkit.core.errors import CrmkitError
 from crmkit.core.i18n import check_lang
 from crmkit.report.html import export_html
-from crmkit.report.mask import mask_frame, pii_columns
 from crmkit.report.pdf import export_pdf
 from crmkit.report.sanitize import sanitize_html
-from crmkit.report.xlsx import write_workbook
 
 if TYPE_CHECKING:
     from crmkit.params import Params
+    from crmkit.report.mask import mask_frame, pii_columns
+    from crmkit.report.xlsx import write_workbook
 
 __all__ = ["export_report", "export_html", "export_pdf", "write_workbook", "mask_frame",
            "pii_columns", "sanitize_html", "REPORT_FORMATS"]
 
 #: Formats :func:`export_report` can write.
 REPORT_FORMATS: tuple[str, ...] = ("html", "pdf")
+#: Re-exported on first use: the workbook writer imports the warn stage's labels (and with
+#: them matplotlib), which exporting a report does not need.
+_LAZY = {"write_workbook": "xlsx", "mask_frame": "mask", "pii_columns": "mask"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'crmkit.report.export' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"crmkit.report.{_LAZY[name]}"), name)
 
 
 def export_report(executed_notebook: Path, out_dir: Path, lang: str | None = None,

@@ -28,9 +28,13 @@ from crmkit.core.fonts import pdf_font_path
 from crmkit.core.i18n import t
 from crmkit.core.store import atomic_write
 
-__all__ = ["export_pdf", "export_cards_pdf", "page_css", "PDF_FONT_FAMILY"]
+__all__ = ["export_pdf", "export_cards_pdf", "page_css", "PDF_FONT_FAMILY", "CARDS_PDF_ENV"]
 
 log = logging.getLogger(__name__)
+
+#: ``runner`` in a batch kernel's environment: the report stage leaves the client cards PDF to
+#: the batch runner, which prints it in a process of its own while the report notebook runs.
+CARDS_PDF_ENV = "CRMKIT_CARDS_PDF"
 
 #: The family the report's CSS names first; the PDF maps it to the bundled font.
 PDF_FONT_FAMILY = "Noto Sans CJK SC"

@@ -117,6 +117,10 @@ class ChurnParams(Section):
     gbm_learning_rate: float = Field(0.05, gt=0, le=1)
     gbm_max_leaf_nodes: int = Field(15, ge=2, le=255)
     cv_folds: int = Field(5, ge=2, le=20, description="folds of the out-of-fold AUC")
+    fit_max_rows: int | None = Field(100_000, ge=1_000, description=(
+        "each model (out-of-fold and final) is fitted on at most this many training clients, "
+        "a sample stratified by the label; the out-of-fold AUC still covers every client. "
+        "null: all"))
     min_events: int = Field(10, ge=2, description="fewer churners (or stayers): rules score")
     min_auc: float = Field(0.60, ge=0.5, le=1.0, description=(
         "model gate: out-of-fold AUC below this -> churn base rates by client size"))

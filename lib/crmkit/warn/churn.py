@@ -5,6 +5,8 @@ live and no new business in the horizon), trains on features at ``obs_date = as_
 horizon_months`` for the clients active then (label at ``as_of``), reports the out-of-fold AUC
 (stratified K-fold), refits on all of them and scores every client active at ``as_of`` on its
 features at ``as_of``. Clients with no live facility at ``as_of`` get NaN (nothing to lose).
+Above ``churn.fit_max_rows`` training clients every model (each fold's and the final one) is
+fitted on a sample of that many, stratified by the label; the AUC covers every client.
 
 Models (``churn.model``): ``logistic`` — median imputation, standardisation and L2 logistic
 regression in one :class:`~sklearn.pipeline.Pipeline` (coefficients per standard deviation);
@@ -25,13 +27,16 @@ from sklearn.impute import SimpleImputer
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.base import clone
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from crmkit.core.i18n import check_lang
 from crmkit.params.churn import ChurnParams
+from crmkit.score.aggregate import shared_lookups
+from crmkit.score.credit.folds import stratified_sample
 from crmkit.warn.churn_data import (
     FEATURE_LABELS,
     RULE_LABELS,
@@ -163,7 +168,8 @@ def _rules_table(p: ChurnParams) -> pd.DataFrame:
 
 
 def fit_churn(tables: dict[str, pd.DataFrame], as_of: object,
-              params: ChurnParams | None = None) -> ChurnResult:
+              params: ChurnParams | None = None,
+              features: pd.DataFrame | None = None) -> ChurnResult:
     """Label, validate, fit and score churn (see the module docstring).
 
     Parameters
@@ -176,9 +182,18 @@ def fit_churn(tables: dict[str, pd.DataFrame], as_of: object,
         horizon_months``, scores on features at ``as_of``.
     params
         The ``churn:`` section (defaults: :class:`~crmkit.params.churn.ChurnParams`).
+    features
+        ``client_features(tables, as_of)`` when already computed (the score stage saved
+        them): not computed again.
     """
     p = params or ChurnParams()
     as_of = _ts(as_of, "as_of")
+    with shared_lookups():  # features at two dates: each table's ids mapped to clients once
+        return _fit(tables, as_of, p, features)
+
+
+def _fit(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, p: ChurnParams,
+         features: pd.DataFrame | None) -> ChurnResult:
     obs = as_of - pd.DateOffset(months=p.horizon_months)
     book = Book(tables, as_of)
     past = features_at(book, obs, p.horizon_months)
@@ -188,7 +203,7 @@ def fit_churn(tables: dict[str, pd.DataFrame], as_of: object,
     y = label.to_numpy(dtype=bool)[pop]
     n1, n = int(y.sum()), int(pop.sum())
     counts = {"population": n, "churned": n1, "retained": n - n1}
-    now = features_at(book, as_of, p.horizon_months)
+    now = features_at(book, as_of, p.horizon_months, features)
     active = now["active"].to_numpy(dtype=bool)
     training = X_train.assign(churned=y)
     span = f"{obs.date()} → {as_of.date()}"
@@ -211,9 +226,13 @@ def fit_churn(tables: dict[str, pd.DataFrame], as_of: object,
 
     model = _pipeline(p)
     folds = StratifiedKFold(n_splits=p.cv_folds, shuffle=True, random_state=p.seed)
+    rows = stratified_sample(y, p.fit_max_rows, p.seed)  # churn.fit_max_rows
     with threadpool_limits(limits=p.n_threads):
-        oof = cross_val_predict(model, X_train, y, cv=folds, method="predict_proba")[:, 1]
-        model.fit(X_train, y)
+        oof = _out_of_fold(model, X_train, y, folds, p.fit_max_rows, p.seed)
+        if len(rows) < len(y):
+            model.fit(X_train.iloc[rows], y[rows])
+        else:
+            model.fit(X_train, y)
         prob = pd.Series(model.predict_proba(design_matrix(now, p))[:, 1], index=now.index)
         importance, kind = _importance(model, X_train, y, p)
     auc = float(roc_auc_score(y, oof))
@@ -243,6 +262,18 @@ def fit_churn(tables: dict[str, pd.DataFrame], as_of: object,
     scores = _scores(prob, active, label, now.index)
     return ChurnResult(scores["churn_probability"], "model", auc, messages, counts, importance,
                        kind, list(p.features), obs, as_of, scores, training, model)
+
+
+def _out_of_fold(model: Pipeline, X: pd.DataFrame, y: np.ndarray, folds: StratifiedKFold,
+                 max_rows: int | None, seed: int) -> np.ndarray:
+    """``cross_val_predict``'s P(churn), each fold's model fitted on at most ``max_rows`` of
+    its training rows (a stratified sample); every row is predicted."""
+    out = np.full(len(y), np.nan)
+    for train, test in folds.split(X, y):
+        train = train[stratified_sample(y[train], max_rows, seed)]
+        fitted = clone(model).fit(X.iloc[train], y[train])
+        out[test] = fitted.predict_proba(X.iloc[test])[:, 1]
+    return out
 
 
 _SEGMENT = "size_class"

@@ -30,6 +30,7 @@ from crmkit.core.dates import as_timestamp
 from crmkit.core.errors import ChurnError
 from crmkit.core.i18n import check_lang, header
 from crmkit.params.churn import ChurnRules
+from crmkit.score.aggregate import lookup
 from crmkit.score.features import LIVE_STATUSES, client_features
 
 __all__ = ["churn_label", "active_clients", "churn_features", "rules_score", "feature_label",
@@ -114,7 +115,7 @@ class Book:
     def __post_init__(self) -> None:
         self.idx, fac = _client_index(self.tables), _facilities(self.tables)
         self.fac = fac
-        self.owner = self.idx.get_indexer(fac["client_id"].astype("string"))
+        self.owner = lookup(self.idx, fac["client_id"])
         self.start = fac["start_date"]
         status = fac["status"]
         bal = fac["outstanding"] if "outstanding" in fac.columns else pd.Series(np.nan,
@@ -130,8 +131,7 @@ class Book:
         last = pd.Series(pd.NaT, index=fac.index, dtype="datetime64[ns]")
         if rep is not None and len(rep) and "paid_date" in rep.columns:
             ok = (rep["paid_date"] <= self.snapshot).to_numpy(dtype=bool, na_value=False)
-            pos = pd.Index(fac["facility_id"].astype("string")).get_indexer(
-                rep.loc[ok, "facility_id"].astype("string"))
+            pos = lookup(fac["facility_id"], rep["facility_id"])[ok]
             paid = pd.Series(rep.loc[ok, "paid_date"].to_numpy(dtype="datetime64[ns]"))
             by_fac = paid[pos >= 0].groupby(pos[pos >= 0]).max()
             last.iloc[by_fac.index.to_numpy()] = by_fac.to_numpy()
@@ -158,7 +158,7 @@ class Book:
         if needs is not None and len(needs):
             done = (needs["fulfilled"].astype("boolean").fillna(False)
                     & (needs["request_date"] > lo) & (needs["request_date"] <= when))
-            owner = self.idx.get_indexer(needs["client_id"].astype("string"))
+            owner = lookup(self.idx, needs["client_id"])
             out |= self.any_by_client(done.to_numpy(dtype=bool, na_value=False), owner)
         return out
 
@@ -226,7 +226,7 @@ def _interactions_between(tables, idx, lo, hi) -> np.ndarray:
     if it is None or len(it) == 0:
         return np.zeros(len(idx))
     keep = ((it["date"] > lo) & (it["date"] <= hi)).to_numpy(dtype=bool, na_value=False)
-    pos = idx.get_indexer(it.loc[keep, "client_id"].astype("string"))
+    pos = lookup(idx, it["client_id"])[keep]
     return np.bincount(pos[pos >= 0], minlength=len(idx)).astype(float)
 
 
@@ -239,17 +239,21 @@ def _months_since_new_business(book: Book, when: pd.Timestamp) -> np.ndarray:
     if needs is not None and len(needs):
         done = (needs["fulfilled"].astype("boolean").fillna(False)
                 & (needs["request_date"] <= when)).to_numpy(dtype=bool, na_value=False)
-        owner = book.idx.get_indexer(needs.loc[done, "client_id"].astype("string"))
+        owner = lookup(book.idx, needs["client_id"])[done]
         asked = pd.Series(needs.loc[done, "request_date"].to_numpy(dtype="datetime64[ns]"))
         by = asked[owner >= 0].groupby(owner[owner >= 0]).max().reindex(latest.index)
         latest = pd.concat([latest, by], axis=1).max(axis=1)
     return ((when - latest) / pd.Timedelta(days=1)).to_numpy(dtype=float) / _MONTH_DAYS
 
 
-def features_at(book: Book, when: pd.Timestamp, horizon_months: int) -> pd.DataFrame:
-    """:func:`churn_features` on a prepared :class:`Book`."""
+def features_at(book: Book, when: pd.Timestamp, horizon_months: int,
+                features: pd.DataFrame | None = None) -> pd.DataFrame:
+    """:func:`churn_features` on a prepared :class:`Book`; ``features`` are
+    ``client_features(book.tables, when, snapshot_date=book.snapshot)`` when the caller has
+    them (the score stage's, at the data date)."""
     tables = book.tables
-    X = client_features(tables, when, snapshot_date=book.snapshot)
+    X = (client_features(tables, when, snapshot_date=book.snapshot) if features is None
+         else features.copy())
     idx = book.idx
     pit = _pit_facilities(book, when)
     for c in pit.columns:

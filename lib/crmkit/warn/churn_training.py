@@ -165,8 +165,10 @@ def _importance(coef: pd.DataFrame) -> pd.DataFrame:
                        ).reset_index(drop=True)
 
 
-def fitted_churn(tables: dict[str, pd.DataFrame], params: Params) -> ChurnResult:
-    """Churn probability of every active client from the pipeline ``crmkit fit`` saved.
+def fitted_churn(tables: dict[str, pd.DataFrame], params: Params,
+                 features: pd.DataFrame | None = None) -> ChurnResult:
+    """Churn probability of every active client from the pipeline ``crmkit fit`` saved
+    (``features``: ``client_features(tables, as_of)`` when the caller has them).
 
     Raises
     ------
@@ -177,7 +179,7 @@ def fitted_churn(tables: dict[str, pd.DataFrame], params: Params) -> ChurnResult
     folder, path, fit = saved_fit(params, "churn")
     num, cat = list(fit["numeric"]), list(fit["categorical"])
     as_of = _ts(params.as_of, "as_of")
-    now = features_at(Book(tables, as_of), as_of, params.churn.horizon_months)
+    now = features_at(Book(tables, as_of), as_of, params.churn.horizon_months, features)
     missing = [c for c in [*num, *cat] if c not in now.columns]
     if missing:
         have = [c for c in now.columns if c != "active"]
@@ -210,14 +212,15 @@ def fitted_churn(tables: dict[str, pd.DataFrame], params: Params) -> ChurnResult
                        training, model)
 
 
-def run_churn(tables: dict[str, pd.DataFrame], params: Params
-              ) -> tuple[ChurnResult, dict[str, object]]:
+def run_churn(tables: dict[str, pd.DataFrame], params: Params,
+              features: pd.DataFrame | None = None) -> tuple[ChurnResult, dict[str, object]]:
     """The warn stage's churn scores and the ``models.json`` entry that says where they came
     from (see the module doc). A fitted model below ``churn.min_auc`` is not used: the stage
-    then fits on the contract tables, and says so."""
+    then fits on the contract tables, and says so. ``features``: the client features at
+    ``as_of`` (the score stage's), not computed again."""
     p = params.churn
     if p.training is not None:
-        churn = fitted_churn(tables, params)
+        churn = fitted_churn(tables, params, features)
         path = model_dir(params, p.training) / "churn_model.joblib"
         if churn.auc is not None and churn.auc >= p.min_auc:
             return churn, {"method": "fitted", "source": "crmkit fit", "auc": churn.auc,
@@ -229,7 +232,7 @@ def run_churn(tables: dict[str, pd.DataFrame], params: Params
                 "tables instead.")
     else:
         note = None
-    churn = fit_churn(tables, params.as_of, p)
+    churn = fit_churn(tables, params.as_of, p, features)
     info: dict[str, object] = {"method": churn.method, "auc": churn.auc, "min_auc": p.min_auc,
                                "fallback": churn.method != "model",
                                "message_en": churn.messages["en"]}

@@ -32,7 +32,7 @@ import pandas as pd
 
 from crmkit.core.dates import as_timestamp
 from crmkit.core.errors import WarningError
-from crmkit.score.aggregate import by_client, client_codes, client_index, table_or_none
+from crmkit.score.aggregate import by_client, client_codes, client_index, lookup, table_or_none
 from crmkit.score.aggregate import days as to_days
 from crmkit.score.features import LIVE_STATUSES, client_features, milestone_delay_days
 
@@ -83,8 +83,7 @@ def _milestones(tables, idx: pd.Index, as_of: pd.Timestamp
         return None
     pr = pr.drop_duplicates("project_id")
     pcodes = client_codes(idx, pr["client_id"])
-    ppos = pd.Index(pr["project_id"].astype("string")).get_indexer(
-        ms["project_id"].astype("string"))
+    ppos = lookup(pr["project_id"], ms["project_id"])
     codes = np.where(ppos >= 0, pcodes[ppos], -1)
     delay, due = milestone_delay_days(ms, as_of)
     return ms, codes, delay, (codes >= 0) & due & _recent(ms, as_of)
@@ -140,7 +139,8 @@ def _tier_downgrade(tier: pd.Series, prev: pd.Series) -> np.ndarray:
 
 
 def client_metrics(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timestamp,
-                   extra: pd.DataFrame | None = None) -> pd.DataFrame:
+                   extra: pd.DataFrame | None = None,
+                   features: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per client: the client features, the warning metrics and ``extra``'s columns.
 
     Parameters
@@ -153,6 +153,8 @@ def client_metrics(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timestam
         Optional columns from other stages (``score``, ``score_prev``, ``score_change``,
         ``tier``, ``tier_prev``, ``tier_downgrade``, ``pd``, ``churn_probability``, ``llcr``...),
         indexed by ``client_id`` or with a ``client_id`` column; clients absent get NaN.
+    features
+        ``client_features(tables, as_of)`` when already computed (not computed again).
 
     Returns
     -------
@@ -160,7 +162,7 @@ def client_metrics(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timestam
         Index ``client_id`` (the clients table's order).
     """
     as_of = as_timestamp(as_of, "as_of")
-    out = client_features(tables, as_of)
+    out = client_features(tables, as_of) if features is None else features.copy()
     idx = client_index(tables)
     out["oldest_open_complaint_days"] = _open_complaint_days(tables, idx, as_of)
     out["milestone_delay_share"] = _milestone_delay_share(tables, idx, as_of)
@@ -245,7 +247,7 @@ def facility_metrics(tables: dict[str, pd.DataFrame],
     })
     rep = table_or_none(tables, "repayments")
     if rep is not None:
-        pos = fidx.get_indexer(rep["facility_id"].astype("string"))
+        pos = lookup(fidx, rep["facility_id"])
         due = (rep["due_date"] <= as_of).to_numpy(dtype=bool, na_value=False)
         keep = (pos >= 0) & due
         r = rep.loc[keep]

@@ -20,6 +20,7 @@ from crmkit.collect.tables import load_clean
 from crmkit.core.store import load_indexed, record_model, save_table
 from crmkit.params import Params
 from crmkit.relate import limit_uses
+from crmkit.score.aggregate import shared_lookups
 from crmkit.score.stage import load_features
 from crmkit.tier.gates import covenant_breach
 from crmkit.voice.alerts import theme_alert_metrics
@@ -86,9 +87,11 @@ def _indexed(df: pd.DataFrame) -> pd.DataFrame:
     return _indexed_by(df, "client_id")
 
 
-def current_snapshot(params: Params, churn: ChurnResult | None = None) -> pd.DataFrame:
-    """This run's per-client results (index client_id): :data:`SNAPSHOT_COLUMNS`."""
-    features = load_features(params)
+def current_snapshot(params: Params, churn: ChurnResult | None = None,
+                     features: pd.DataFrame | None = None) -> pd.DataFrame:
+    """This run's per-client results (index client_id): :data:`SNAPSHOT_COLUMNS`
+    (``features``: the score stage's, when already loaded)."""
+    features = load_features(params) if features is None else features
     scores = load_indexed(params, "score", "scores")
     credit = load_indexed(params, "score", "credit")
     tiers = load_indexed(params, "tier", "tiers")
@@ -126,11 +129,18 @@ def _pd_history(params: Params, current: pd.DataFrame) -> pd.DataFrame:
 
 def run(params: Params) -> WarnStage:
     """Evaluate the early warnings of this run and store its snapshot (see module doc)."""
-    lang, as_of = params.language, params.as_of
     tables = load_clean(params)
-    churn, churn_info = run_churn(tables, params)  # the crmkit fit model with churn.training
+    with shared_lookups():  # features, churn and metrics map each table's ids to clients once
+        return _run(params, tables)
+
+
+def _run(params: Params, tables: dict[str, pd.DataFrame]) -> WarnStage:
+    lang, as_of = params.language, params.as_of
+    features = load_features(params)  # the score stage's client features at as_of
+    # the crmkit fit model with churn.training
+    churn, churn_info = run_churn(tables, params, features)
     record_model(params, "warn", "churn", churn_info)
-    current = current_snapshot(params, churn)
+    current = current_snapshot(params, churn, features)
     path = params.history_path
     prev_date = previous_as_of(path, params.portfolio, as_of) if path.exists() else None
     previous = load_snapshot(path, params.portfolio, prev_date) if prev_date else None
@@ -148,11 +158,10 @@ def run(params: Params) -> WarnStage:
     extra = extra.join(themes[[c for c in themes.columns if c not in extra.columns]])
     # large-exposure limits: the client's and its group's use of the limit (relate stage)
     extra = extra.join(limit_uses(tables, params))
-    metrics = client_metrics(tables, as_of, extra)
+    metrics = client_metrics(tables, as_of, extra, features)
     fm = facility_metrics(tables, as_of)
     evaluation = evaluate_rules(metrics, fm, params.warning)
     table = alerts(metrics, fm, params.warning, as_of, lang, evaluation=evaluation)
-    features = load_features(params)
     table = rank_alerts(dedupe_alerts(table, params.warning), features["exposure"])
     # alerts a manager acknowledged in the dashboard are marked, not shown as new
     table = mark_acknowledged(table, load_acknowledgements(path, params.portfolio), as_of)

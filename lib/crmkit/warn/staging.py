@@ -28,6 +28,7 @@ import pyarrow as pa
 from crmkit.core.errors import WarningError
 from crmkit.core.i18n import check_lang, t
 from crmkit.params.warning import StagingParams, WarningParams
+from crmkit.score.aggregate import lookup
 from crmkit.warn.labels import WARNING_LABELS  # noqa: F401  (registers the labels)
 from crmkit.warn.rules import TOLERANCE, facility_frame
 
@@ -67,7 +68,7 @@ class _Mapper:
                     if index.name == "facility_id" else self.client_ids)
             if not index.is_unique:
                 series = series[~index.duplicated(keep="last")]
-            pos = pd.Index(series.index.astype("string")).get_indexer(keys)
+            pos = lookup(series.index, keys)  # Arrow hash join (index unique here)
             if index.is_unique:
                 self.cache[id(index)] = (index, pos)
         raw = series.to_numpy(dtype=float, na_value=np.nan)

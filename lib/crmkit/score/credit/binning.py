@@ -33,6 +33,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from crmkit.core.errors import CreditError
+from crmkit.score.aggregate import lookup
 from crmkit.score.credit.shrinkage import shrink_single, trend_shrunk_events
 
 __all__ = ["WoeBinner", "FeatureBins", "woe_iv", "MISSING", "OTHER", "DIRECTIONS"]
@@ -105,7 +106,7 @@ class FeatureBins:
             idx[np.isnan(x)] = self.missing_index
             return idx
         st = s.astype("string")
-        codes = pd.Index(self.categories, dtype="string").get_indexer(st).astype(np.int64)
+        codes = lookup(pd.Index(self.categories, dtype="string"), st)
         missing = st.isna().to_numpy()
         return np.where(codes >= 0, codes,
                         np.where(missing, self.missing_index, self.missing_index - 1))

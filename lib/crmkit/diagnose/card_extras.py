@@ -58,11 +58,14 @@ def _groups(frame: pd.DataFrame | None, ids: set[str]) -> dict[str, pd.DataFrame
     return {str(k): g for k, g in sub.groupby(sub["client_id"].astype("string"))}
 
 
-def _rating(credit: pd.DataFrame | None, lang: str) -> dict[str, dict]:
+def _rating(credit: pd.DataFrame | None, lang: str, ids: set[str]) -> dict[str, dict]:
+    """Rating of the carded clients ``ids`` only (not a row loop over the whole book)."""
     if credit is None or len(credit) == 0:
         return {}
     frame = credit.set_index(credit["client_id"].astype("string")) if "client_id" in credit \
         else credit
+    frame = frame.loc[pd.Series(frame.index.astype("string")).isin(ids).to_numpy(
+        dtype=bool, na_value=False)]
     texts = reason_texts(frame, lang) if "reason_1" in frame else pd.DataFrame(index=frame.index)
     out: dict[str, dict] = {}
     n = CARD_LIMITS["reasons"]
@@ -89,7 +92,7 @@ def add_card_details(cards: list[dict], *, lang: str, credit: pd.DataFrame | Non
     ids = {str(c["client_id"]) for c in cards}
     needs = _until(needs, "request_date", as_of)
     surveys = _until(surveys, "survey_date", as_of)
-    rating = _rating(credit, lang)
+    rating = _rating(credit, lang, ids)
     fac = _groups(facilities, ids)
     need = _groups(needs, ids)
     surv = _groups(surveys, ids)

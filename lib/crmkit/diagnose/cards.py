@@ -52,6 +52,21 @@ def _row(frame: pd.DataFrame | None, cid: str) -> dict:
     return {k: _py(frame[k].iloc[pos]) for k in frame.columns}
 
 
+def _rows(frame: pd.DataFrame | None, ids: list[str]) -> dict[str, dict]:
+    """:func:`_row` of each of ``ids`` (the first row of a repeated id), column by column."""
+    if frame is None:
+        return {}
+    index = frame.index if frame.index.is_unique else frame.index[~frame.index.duplicated()]
+    pos = index.get_indexer(ids)
+    found = [(cid, p) for cid, p in zip(ids, pos, strict=True) if p >= 0]
+    if not frame.index.is_unique:  # positions in the de-duplicated index -> in the frame
+        first = np.flatnonzero(~frame.index.duplicated())
+        found = [(cid, int(first[p])) for cid, p in found]
+    take = [p for _, p in found]
+    cols = {k: [_py(v) for v in frame[k].iloc[take]] for k in frame.columns}
+    return {cid: {k: cols[k][i] for k in frame.columns} for i, (cid, _) in enumerate(found)}
+
+
 def _records(frame: pd.DataFrame | None, cid: str,
              groups: dict[str, np.ndarray] | None = None) -> list[dict]:
     if frame is None or len(frame) == 0:
@@ -164,8 +179,8 @@ def client_card(client_id: str, diag: pd.DataFrame, *, clients: pd.DataFrame | N
         Optional: the clients table (``legal_rep``, ``credit_code``, ``group_name``) and the
         client features (``committed``, ``tenure_years``, ``complaints_12m``, ...).
     drivers
-        Optional long table of score drivers (:func:`crmkit.score.difference.top_drivers`: client_id,
-        kind lift/drag, rank, dimension, effect, label_zh, label_en).
+        Optional long table of score drivers (:func:`crmkit.score.difference.top_drivers`:
+        client_id, kind lift/drag, rank, dimension, effect, label_zh, label_en).
     alerts, actions
         Optional frames with ``client_id`` (open alerts; the action plan): the client's rows,
         worst alert first, as lists of dicts.
@@ -225,7 +240,10 @@ def client_cards(diag: pd.DataFrame, *, clients: pd.DataFrame | None = None,
     groups = {name: _by_client(f, order, name)
               for name, f in (("drivers", drivers), ("alerts", alerts), ("actions", actions))}
     day = None if as_of is None else pd.Timestamp(as_of).date().isoformat()
-    return [_card(cid, _row(diag, cid), client=_row(clients, cid), feats=_row(features, cid),
+    rows = {name: _rows(f, order) for name, f in (("diag", diag), ("clients", clients),
+                                                   ("features", features))}
+    return [_card(cid, rows["diag"].get(cid, {}), client=rows["clients"].get(cid, {}),
+                  feats=rows["features"].get(cid, {}),
                   drivers=_records(drivers, cid, groups["drivers"]),
                   alerts=_records(alerts, cid, groups["alerts"]),
                   actions=_records(actions, cid, groups["actions"]), as_of=day,

@@ -144,7 +144,9 @@ out = {"imports_cpu_s": cpu() - c0, "imports_wall_s": wall() - w0}
 p = load_params(sys.argv[1])
 c0, w0 = cpu(), wall()
 for s, m in mods.items():
+    c1 = cpu()
     m.run(p)
+    out[f"{s}_cpu_s"] = cpu() - c1
 out |= {"runs_cpu_s": cpu() - c0, "runs_wall_s": wall() - w0}
 print(json.dumps({k: round(v, 2) for k, v in out.items()}))
 """
@@ -152,7 +154,9 @@ print(json.dumps({k: round(v, 2) for k, v in out.items()}))
 
 def floor(pfile: Path) -> dict[str, Any]:
     """The floor without notebooks: importing every stage package once, and every stage's
-    ``run(params)`` in turn in one process (no charts, no export)."""
+    ``run(params)`` in turn in one process (no charts, no export), with each stage's CPU
+    seconds (the report stage's include the client cards PDF, which ``crmkit run`` prints in
+    a process of its own beside the report notebook: :mod:`crmkit.batch.cards`)."""
     proc = subprocess.run([sys.executable, "-c", FLOOR, str(pfile)], check=True, cwd=ROOT,
                           capture_output=True, text=True, env={**os.environ,
                                                                **_fresh_font_cache()})

@@ -91,24 +91,30 @@ def parse_csv(text: str, path: Path, sep: str) -> tuple[pd.DataFrame, pd.Series]
     return frame, pd.Series(starts, dtype="int64")
 
 
-def parse_csv_fast(text: str, sep: str) -> tuple[pd.DataFrame, pd.Series] | None:
+def parse_csv_fast(text: str, sep: str, data: bytes | None = None
+                   ) -> tuple[pd.DataFrame, pd.Series] | None:
     """:func:`parse_csv` by Arrow's (multithreaded) CSV reader, for the common file whose every
     record is one physical line, with Arrow-backed text columns; ``None`` when the file needs the careful reader (a quoted line break, blank
     or separator-only lines, ragged rows, a bare ``\\r`` line end, a quoted header), so the
-    frame, its text cells and its line numbers are always those :func:`parse_csv` gives."""
+    frame, its text cells and its line numbers are always those :func:`parse_csv` gives.
+    ``data``, if given, is ``text`` in UTF-8 (the bytes read), so it is not encoded again."""
     import pyarrow as pa
     import pyarrow.compute as pc
     from pyarrow import csv as pacsv
 
-    head, nl, _ = text.partition("\n")
-    if not nl or '"' in head or text.count("\r") != text.count("\r\n"):
+    end = text.find("\n")
+    head = text[:end]
+    if data is None:
+        data = text.encode("utf-8")
+    # in UTF-8 no multi-byte character holds a CR or LF byte: count them in the bytes
+    if end < 0 or '"' in head or data.count(b"\r") != data.count(b"\r\n"):
         return None
     names = _header_names(next(csv.reader([head.rstrip("\r")], delimiter=sep)))
-    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    lines = data.count(b"\n") + (0 if text.endswith("\n") else 1)
     cols = [f"c{i}" for i in range(len(names))]
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(text.encode("utf-8")),
+            pa.py_buffer(data),
             read_options=pacsv.ReadOptions(column_names=cols, skip_rows=1,
                                            block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=False),
@@ -120,12 +126,17 @@ def parse_csv_fast(text: str, sep: str) -> tuple[pd.DataFrame, pd.Series] | None
     if table.num_rows + 1 != lines:
         return None
     if table.num_rows and table.num_columns:
-        blank = None
+        rows = None  # positions of the records blank so far (None: all records)
         for col in table.columns:
-            empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(col)), 0)
-            blank = empty if blank is None else pc.and_(blank, empty)
-        if pc.any(blank).as_py():
-            return None
+            if rows is not None:
+                col = col.take(rows)
+            empty = pc.or_(pc.equal(pc.binary_length(col), 0), pc.utf8_is_space(col))
+            rows = pc.indices_nonzero(empty) if rows is None else \
+                pc.filter(rows, empty)
+            if not len(rows):
+                break
+        else:
+            return None  # a blank or separator-only record
     # Arrow-backed text columns (``string[pyarrow]``), as read: no copy into Python objects
     frame = pd.DataFrame({i: pd.arrays.ArrowStringArray(col)
                           for i, col in enumerate(table.columns)}) \

@@ -96,10 +96,11 @@ def _text_cells(s: pd.Series) -> pd.Series:
 
 #: Cheaper prefilter on the cells as written: a totals label's first non-space character is a
 #: totals word's (t, g, s, 合, 总, 小, 共) or one that NFKC may change; an ASCII letter or digit
-#: or a common CJK ideograph (both NFKC-stable) other than those cannot start one.
+#: or a common CJK ideograph (both NFKC-stable) other than those cannot start one, nor is a
+#: blank cell one.
 _OTHER_START = (r"^[\s\p{Z}\x{0b}\x{1c}-\x{1f}\x{85}]*[0-9a-fh-ru-zA-FH-RU-Z"
                 r"\x{4e00}-\x{5170}\x{5172}-\x{5407}\x{5409}-\x{5c0e}\x{5c10}-\x{603a}"
-                r"\x{603c}-\x{9fff}]")
+                r"\x{603c}-\x{9fff}]|^[\s\p{Z}\x{0b}\x{1c}-\x{1f}\x{85}]*$")
 
 
 def _maybe_totals(text: pd.Series) -> np.ndarray:

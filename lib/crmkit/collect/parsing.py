@@ -16,6 +16,8 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from crmkit.collect import fastparse
 from crmkit.core.contract import CODES
@@ -47,8 +49,23 @@ _TOKEN_LEN = max(map(len, MISSING_TOKENS))
 def _as_text(s: pd.Series) -> pd.Series:
     """Text view of a column: stripped strings, ``<NA>`` where missing."""
     out = s.astype("string").str.strip()
-    # only a short cell can case-fold to a token (case folding never shortens a string), and
-    # an ASCII one only if its lower case is one: the exact test runs on these few cells
+    arr = fastparse.arrow_text(out)
+    if arr is None:
+        return _as_text_pandas(out)
+    # only a short cell can case-fold to a token (case folding never shortens a string): the
+    # exact test runs once per distinct short cell
+    short = pc.less_equal(pc.utf8_length(arr), _TOKEN_LEN)
+    distinct = pc.unique(arr.filter(pc.fill_null(short, False))).to_pylist()
+    tokens = [v for v in distinct if v.casefold() in MISSING_TOKENS]
+    if not tokens:
+        return out
+    missing = pc.is_in(arr, value_set=pa.array(tokens, type=pa.string()))
+    kept = pc.if_else(missing, pa.scalar(None, pa.string()), arr)
+    return pd.Series(pd.arrays.ArrowStringArray(kept), index=s.index, name=s.name)
+
+
+def _as_text_pandas(out: pd.Series) -> pd.Series:
+    """:func:`_as_text` of a stripped column not backed by Arrow."""
     lower = out.str.lower()
     maybe = ((out.str.len() <= _TOKEN_LEN)
              & (lower.isin(MISSING_TOKENS) | ~out.str.isascii())).fillna(False)

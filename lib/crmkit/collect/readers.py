@@ -173,16 +173,20 @@ def _read_csv(path: Path, encoding: str) -> RawTable:
     except OSError as exc:
         raise UnreadableSourceError(f"{path}: cannot read the file ({exc.strerror}).") from None
     text, used = read_csv_text(data, path, encoding)
-    if not text.strip():
+    if not text or text.isspace():
         raise UnreadableSourceError(f"{path}: the file is empty; it needs a header row.")
-    first = text.splitlines()[0]
+    end = text.find("\n")  # the first line, without splitting the whole file
+    first = (text if end < 0 else text[:end + 1]).splitlines()[0]
     sep = ","
     if "," not in first:
         for cand in ("\t", ";", "|"):
             if cand in first:
                 sep = cand
                 break
-    fast = parse_csv_fast(text, sep)  # Arrow's reader; None sends the file to the careful one
+    utf8 = codecs.lookup(used).name in ("utf-8", "utf-8-sig")
+    raw = (data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data) \
+        if utf8 else None  # the text's UTF-8 bytes as read: not encoded again
+    fast = parse_csv_fast(text, sep, raw)  # Arrow's reader; None: the careful one
     frame, rows = fast if fast is not None else parse_csv(text, path, sep)
     return RawTable(frame.reset_index(drop=True), rows.reset_index(drop=True), path.name, used)
 

@@ -175,3 +175,16 @@ def test_codes_give_the_lists_tokens_and_tfidf(labelled):
     a = full.model.tfidf(topic)
     b = full.model.vectorizer_.transform(theme_tokens(lists))
     assert (a != b).nnz == 0 and np.array_equal(a.indices, b.indices)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["授信额度", "放款", "很", "不满意", "审批", "慢", "，", "。",
+                                 " ", "\r\n", "Mr.", "Wang", "ok", "3.5%", "-", "!", "贷后管理",
+                                 "利率"]), max_size=15))
+def test_cut_by_blocks_equals_jieba_on_the_whole_text(parts):
+    from crmkit.voice.segment import _KEEP, BOUNDARIES, segmenter
+
+    seg = segmenter()
+    text = "".join(parts)
+    whole = [t.strip() for t in seg._tk.lcut(text.lower(), HMM=False)]
+    assert seg.tokens(text) == [t for t in whole if t in BOUNDARIES or _KEEP.match(t)]

@@ -84,11 +84,11 @@ def lookup(keys: pd.Series | pd.Index, ids: pd.Series) -> np.ndarray:
     k, i = (_arrow_data(keys), _arrow_data(ids)) if memo is not None else (None, None)
     hit = memo.get((id(k), id(i))) if k is not None and i is not None else None
     if hit is not None and hit[0] is k and hit[1] is i:
-        return hit[2].copy()
+        return hit[2].astype(np.int64)
     pos = pc.index_in(_arrow(ids), value_set=_arrow(keys))
     out = pos.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    if memo is not None and k is not None and i is not None:
-        memo[(id(k), id(i))] = (k, i, out.copy())
+    if memo is not None and k is not None and i is not None:  # kept as int32: half the memory
+        memo[(id(k), id(i))] = (k, i, out.astype(np.int32 if len(keys) < 2**31 else np.int64))
     return out
 
 

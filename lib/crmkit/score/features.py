@@ -181,23 +181,27 @@ def _interactions(tables, idx, as_of) -> dict[str, np.ndarray]:
                                          "unresolved_complaints")}
         out["mean_response_hours"] = nan_array(n)
         return out
+    # masks over the whole table (no copy of its rows), counts of the rows each selects
     codes = client_codes(idx, it["client_id"])
     keep = (codes >= 0) & (it["date"] <= as_of).to_numpy(dtype=bool, na_value=False)
-    used = ["date", "type", "resolved", "resolved_date", "response_hours"]  # not the notes
-    it, c = it.loc[keep, used], codes[keep]
-    recent = (it["date"] > as_of - pd.DateOffset(months=12)).to_numpy(dtype=bool,
-                                                                       na_value=False)
+    recent = keep & (it["date"] > as_of - pd.DateOffset(months=12)).to_numpy(dtype=bool,
+                                                                              na_value=False)
     kind = it["type"].astype("string")
     complaint = kind.eq("complaint").to_numpy(dtype=bool, na_value=False)
     service = kind.isin(["complaint", "service"]).to_numpy(dtype=bool, na_value=False)
     resolved = (it["resolved"].astype("boolean").fillna(False).to_numpy(dtype=bool)
                 & ~(it["resolved_date"] > as_of).to_numpy(dtype=bool, na_value=False))
     hours = it["response_hours"].astype(float).to_numpy()
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(codes[mask], minlength=n).astype(float)
+
+    timed = recent & service
     return {
-        "interactions_12m": by_client(c, recent.astype(float), "sum", n, 0),
-        "complaints_12m": by_client(c, (recent & complaint).astype(float), "sum", n, 0),
-        "unresolved_complaints": by_client(c, (complaint & ~resolved).astype(float), "sum", n, 0),
-        "mean_response_hours": by_client(c[recent & service], hours[recent & service], "mean", n),
+        "interactions_12m": count(recent),
+        "complaints_12m": count(recent & complaint),
+        "unresolved_complaints": count(keep & complaint & ~resolved),
+        "mean_response_hours": by_client(codes[timed], hours[timed], "mean", n),
     }
 
 
@@ -310,8 +314,8 @@ def client_features(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timesta
     clients = tables["clients"]
     n = len(idx)
     cols: dict[str, np.ndarray | pd.Series] = {}
-    for c in IDENTITY:
-        cols[c] = (clients[c].astype("string").to_numpy() if c in clients.columns
+    for c in IDENTITY:  # kept Arrow-backed: no round trip through Python str objects
+        cols[c] = (clients[c].astype("string").array if c in clients.columns
                    else np.full(n, pd.NA, dtype=object))
     onboard = clients["onboarding_date"] if "onboarding_date" in clients.columns else None
     for block in (_financial(tables, idx, as_of), _repayment(tables, idx, as_of, snap),

@@ -180,7 +180,7 @@ def _run(params: Params, tables: dict[str, pd.DataFrame]) -> WarnStage:
         stage_moves = migration_matrix(before.astype("string"),
                                        stages["stage"].astype("string"), normalize=False,
                                        order=["1", "2", "3"])
-    plan = action_plan(table, tables, as_of, params.warning, lang=lang)
+    plan = action_plan(table, tables, as_of, params.warning, lang=lang, facilities=fm)
     _save(params, table, notes, stages, plan, churn, change, migration)
     save_table(params, "warn", "ecl", ecl.reset_index())
     if stage_moves is not None:

@@ -188,3 +188,45 @@ def test_cut_by_blocks_equals_jieba_on_the_whole_text(parts):
     text = "".join(parts)
     whole = [t.strip() for t in seg._tk.lcut(text.lower(), HMM=False)]
     assert seg.tokens(text) == [t for t in whole if t in BOUNDARIES or _KEEP.match(t)]
+
+
+def _associations_reference(docs, outcomes):
+    """theme_associations as it was: Index.isin and reindex per theme and outcome."""
+    neg = docs.loc[(docs["sentiment_label"] == "negative") & docs["theme"].notna()]
+    speakers = pd.Index(docs["client_id"].dropna().unique())
+    rows = []
+    for theme, grp in neg.groupby("theme"):
+        mention = speakers.isin(grp["client_id"].unique())
+        for outcome in ("low_csat", "detractor", "churned"):
+            y = outcomes[outcome].reindex(speakers)
+            known, yv = y.notna().to_numpy(), y.fillna(False).to_numpy(bool)
+            a, b = int((mention & known & yv).sum()), int((mention & known & ~yv).sum())
+            c, d = int((~mention & known & yv).sum()), int((~mention & known & ~yv).sum())
+            if a + b and c + d:
+                rows.append((theme, outcome, a, b, c, d))
+    return rows
+
+
+@settings(max_examples=100, deadline=None)
+@given(_docs(), st.lists(st.sampled_from([True, False, None]), min_size=15, max_size=15))
+def test_associations_equal_the_per_theme_reference(docs, flags):
+    from crmkit.voice import theme_associations
+
+    idx = pd.Index(["c1", "c2", "c3", "c4", "c9"], dtype="string", name="client_id")
+    outcomes = pd.DataFrame({k: pd.array(flags[i * 5:(i + 1) * 5], dtype="boolean")
+                             for i, k in enumerate(("low_csat", "detractor", "churned"))},
+                            index=idx)
+    got = theme_associations(docs, outcomes)
+    ref = _associations_reference(docs, outcomes)
+    assert [(r.theme, r.outcome, r.events_with, r.n_with - r.events_with, r.events_without,
+             r.n_without - r.events_without) for r in got.itertuples()] == ref
+
+
+@settings(max_examples=150, deadline=None)
+@given(_docs(), st.booleans(), st.lists(st.integers(0, 5), min_size=60, max_size=60))
+def test_date_order_equals_sort_values(docs, ascending, ids):
+    from crmkit.voice.summary import date_order
+
+    docs = docs.assign(doc_id=pd.array([f"S:{i}" for i in ids[:len(docs)]], dtype="string"))
+    ref = docs.sort_values(["date", "doc_id"], ascending=ascending)
+    assert list(docs.take(date_order(docs, ascending)).index) == list(ref.index)

@@ -22,6 +22,7 @@ from crmkit.voice.codes import TokenCodes
 from crmkit.voice.errors import VoiceError
 from crmkit.voice.segment import theme_codes, tokenize_codes
 from crmkit.voice.sentiment import sentiment_scores
+from crmkit.voice.summary import date_order
 from crmkit.voice.themes import ThemeModel, keyword_theme, load_theme_names, name_themes
 
 __all__ = ["text_table", "analyse_texts", "VoiceAnalysis", "DOC_COLUMNS", "person_names",
@@ -81,7 +82,8 @@ def text_table(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timestamp,
     docs["quarter"] = docs["date"].dt.to_period("Q").astype("string")
     for col in ("csat", "nps"):
         docs[col] = pd.to_numeric(docs[col], errors="coerce").astype("Float64")
-    docs = docs[list(DOC_COLUMNS)].sort_values(["date", "doc_id"]).reset_index(drop=True)
+    docs = docs[list(DOC_COLUMNS)]
+    docs = docs.take(date_order(docs)).reset_index(drop=True)
     clients = tables.get("clients")
     if clients is not None:
         info = clients.set_index("client_id")[["relationship_manager", "industry"]]

@@ -19,7 +19,20 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["theme_shares", "sentiment_by", "theme_trend", "theme_associations",
-           "client_outcomes", "example_quotes", "client_voice"]
+           "client_outcomes", "example_quotes", "client_voice", "date_order"]
+
+
+def date_order(docs: pd.DataFrame, ascending: bool = True) -> np.ndarray:
+    """Positions of ``docs`` sorted by ``date`` then ``doc_id``, missing values last, ties in
+    their order: what ``sort_values(["date", "doc_id"])`` gives, by Arrow's sort (pandas
+    ranks every string key through a categorical first)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    way = "ascending" if ascending else "descending"
+    table = pa.table({"date": pa.array(docs["date"]), "doc_id": pa.array(docs["doc_id"])})
+    keys = [("date", way, "at_end"), ("doc_id", way, "at_end")]
+    return pc.sort_indices(table, sort_keys=keys).to_numpy()
 
 
 def theme_shares(docs: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
@@ -105,13 +118,18 @@ def theme_associations(docs: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFra
 
     neg = docs.loc[(docs["sentiment_label"] == "negative") & docs["theme"].notna()]
     speakers = pd.Index(docs["client_id"].dropna().unique())
+    who = speakers.get_indexer(neg["client_id"])          # -1: no client
+    themes = neg["theme"].to_numpy(object)
+    ys = {}
+    for outcome in ("low_csat", "detractor", "churned"):
+        y = outcomes[outcome].reindex(speakers)
+        ys[outcome] = (y.notna().to_numpy(), y.fillna(False).to_numpy(bool))
     rows = []
-    for theme, grp in neg.groupby("theme"):
-        mention = speakers.isin(grp["client_id"].unique())
-        for outcome in ("low_csat", "detractor", "churned"):
-            y = outcomes[outcome].reindex(speakers)
-            known = y.notna().to_numpy()
-            yv = y.fillna(False).to_numpy(bool)
+    for theme in sorted(set(themes.tolist())):
+        mention = np.zeros(len(speakers), bool)
+        hit = who[themes == theme]
+        mention[hit[hit >= 0]] = True
+        for outcome, (known, yv) in ys.items():
             a, b = int((mention & known & yv).sum()), int((mention & known & ~yv).sum())
             c, d = int((~mention & known & yv).sum()), int((~mention & known & ~yv).sum())
             if a + b == 0 or c + d == 0:
@@ -130,7 +148,7 @@ def example_quotes(docs: pd.DataFrame, n: int = 3, tone: str = "negative") -> pd
     """Up to ``n`` recent quotes per theme of the given tone (most recent first), from the
     ``text`` column (already masked when the run masks personal data)."""
     d = docs.loc[(docs["sentiment_label"] == tone) & docs["theme"].notna()]
-    d = d.sort_values(["date", "doc_id"], ascending=False).groupby("theme").head(n)
+    d = d.take(date_order(d, ascending=False)).groupby("theme").head(n)
     cols = ["theme", "theme_name_zh", "theme_name_en", "client_id", "date", "source", "text",
             "sentiment"]
     return d[cols].sort_values(["theme", "date"], ascending=[True, False]).reset_index(drop=True)
@@ -143,7 +161,8 @@ def client_voice(docs: pd.DataFrame, n_last: int = 3) -> pd.DataFrame:
     One vectorised pass: the main theme is the most frequent theme (ties: the one met first,
     most recent first); the comment dicts are built only for the ``n_last`` rows shown.
     """
-    d = docs.sort_values(["date", "doc_id"], ascending=False)
+    cols = ["client_id", "date", "theme", "sentiment", "sentiment_label"]
+    d = docs[cols].assign(_row=np.arange(len(docs))).take(date_order(docs, ascending=False))
     d = d.loc[d["client_id"].notna()]
     client = d["client_id"]
     g = d.groupby(client)
@@ -151,7 +170,7 @@ def client_voice(docs: pd.DataFrame, n_last: int = 3) -> pd.DataFrame:
     out = pd.DataFrame({"n_texts": g.size(), "sentiment": g["sentiment"].mean(),
                         "negative_share": neg.groupby(client).mean()})
     out["main_theme"] = _main_theme(d).reindex(out.index).astype("string")
-    out["last_comments"] = _last_comments(d, n_last).reindex(out.index)
+    out["last_comments"] = _last_comments(d, docs["text"], n_last).reindex(out.index)
     return out
 
 
@@ -165,15 +184,17 @@ def _main_theme(d: pd.DataFrame) -> pd.Series:
     return c.drop_duplicates("client_id").set_index("client_id")["theme"]
 
 
-def _last_comments(d: pd.DataFrame, n_last: int) -> pd.Series:
-    """The first ``n_last`` rows of each client in ``d``'s order, as lists of dicts."""
+def _last_comments(d: pd.DataFrame, text: pd.Series, n_last: int) -> pd.Series:
+    """The first ``n_last`` rows of each client in ``d``'s order, as lists of dicts (the
+    text from ``text`` by the row number ``_row``)."""
     last = d.groupby("client_id", sort=False).head(n_last)
     last = last.sort_values("client_id", kind="stable")
     dates = last["date"].dt.strftime("%Y-%m-%d").astype(object)
     dates = dates.where(last["date"].notna(), None)
     theme = last["theme"].astype(object).where(last["theme"].notna(), None)
+    texts = text.iloc[last["_row"].to_numpy()].astype(object).tolist()
     rows = [{"date": a, "text": b, "theme": c, "sentiment": e} for a, b, c, e in zip(
-        dates.tolist(), last["text"].astype(object).tolist(), theme.tolist(),
+        dates.tolist(), texts, theme.tolist(),
         last["sentiment_label"].astype(object).tolist(), strict=True)]
     ids = last["client_id"].to_numpy(object)
     if not len(ids):

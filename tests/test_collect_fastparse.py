@@ -134,3 +134,35 @@ def test_plain_cells_take_the_fast_path_and_odd_ones_the_careful():
     vals, bad = parsing.parse_date(pd.Series(["2024-02-30", "2024/2/29"], dtype="string"))
     assert bad.tolist() == [True, False] and vals.iloc[1] == pd.Timestamp("2024-02-29")
     assert np.isnan(parsing.parse_number(pd.Series(["-0", "x"]))[0].iloc[1])
+
+
+@settings(max_examples=60, deadline=None)
+@given(_columns(st.one_of(st.sampled_from(BLANKS + TEXTS), st.text(max_size=5))))
+def test_text_view_equals_the_pandas_reference(cells):
+    s = pd.Series(cells, dtype=object)
+    ref = parsing._as_text_pandas(s.astype("string").str.strip())
+    pd.testing.assert_series_equal(parsing._as_text(s), ref, check_exact=True)
+
+
+TOTALS = ["合计", "总计", "小计", "共计", "总合计", "Total", "TOTALS", "Grand Total", "subtotal",
+          "ＴＯＴＡＬ", "⼩计", "合计：", "小计（万元）", "total(万元)", "t o t a l", "\u3000合计",
+          "合 计", "tota", "totally", "service", "true", "gross", "s", "t", "ｇrand total"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(TOTALS + BLANKS), st.text(max_size=6), st.none()),
+                max_size=30))
+def test_totals_prefilter_keeps_every_totals_row(cells):
+    from crmkit.collect import layout
+
+    frame = pd.DataFrame({"a": pd.Series(cells, dtype=object)})
+    got = layout.totals_rows(frame)
+    old = layout._OTHER_START
+    try:
+        layout._OTHER_START = "a^"  # matches nothing: every cell goes to the exact test
+        ref = layout.totals_rows(frame)
+    finally:
+        layout._OTHER_START = old
+    assert got[0].tolist() == ref[0].tolist()
+    pd.testing.assert_series_equal(got[1], ref[1])
+    pd.testing.assert_series_equal(got[2], ref[2])

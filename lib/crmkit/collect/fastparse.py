@@ -30,16 +30,12 @@ _DATE = r"^\d{4}-\d{2}-\d{2}$"
 _YEARS = (1678, 2261)
 
 
-def arrow_text(text: pd.Series) -> pa.Array | None:
-    """The Arrow string array under a text view, or ``None`` if it is not one."""
-    if not isinstance(text.dtype, pd.StringDtype):
+def arrow_text(text: pd.Series) -> pa.Array | pa.ChunkedArray | None:
+    """The Arrow strings under a text view (no copy), or ``None`` if it is not Arrow-backed."""
+    if not isinstance(text.dtype, pd.StringDtype) or text.dtype.storage != "pyarrow":
         return None
     arr = pa.array(text.array)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if pa.types.is_large_string(arr.type) or pa.types.is_string_view(arr.type):
-        arr = arr.cast(pa.string())
-    return arr if pa.types.is_string(arr.type) else None
+    return arr if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) else None
 
 
 def matches(arr: pa.Array, pattern: str) -> np.ndarray:
@@ -95,14 +91,11 @@ def _checked_days(sub: pa.Array) -> np.ndarray:
     return np.where(ok, days, np.datetime64("NaT"))
 
 
-def exact_lookup(arr: pa.Array, table: Mapping[str, str]) -> tuple[np.ndarray, np.ndarray]:
-    """Mask of the cells that are exactly a key of ``table`` and their values (object array,
-    for the masked cells)."""
+def exact_lookup(arr: pa.Array | pa.ChunkedArray, table: Mapping[str, str | bool]
+                 ) -> tuple[np.ndarray, pa.Array | pa.ChunkedArray]:
+    """Mask of the cells that are exactly a key of ``table``, and for every cell its value
+    (null where the cell is not a key)."""
     keys = list(table)
-    idx = pc.index_in(arr, value_set=pa.array(keys, type=pa.string()))
+    idx = pc.index_in(arr, value_set=pa.array(keys, type=arr.type))
     hit = pc.is_valid(idx).to_numpy(zero_copy_only=False)
-    if not hit.any():
-        return hit, np.empty(0, dtype=object)
-    values = np.array([table[k] for k in keys], dtype=object)
-    pos = pc.drop_null(idx).to_numpy(zero_copy_only=False)
-    return hit, values[pos]
+    return hit, pc.take(pa.array([table[k] for k in keys]), idx)

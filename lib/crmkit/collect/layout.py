@@ -94,13 +94,17 @@ def _text_cells(s: pd.Series) -> pd.Series:
     return s.astype("string")
 
 
-#: Cheaper prefilter on the cells as written: a totals label's first non-space character is a
-#: totals word's (t, g, s, 合, 总, 小, 共) or one that NFKC may change; an ASCII letter or digit
-#: or a common CJK ideograph (both NFKC-stable) other than those cannot start one, nor is a
-#: blank cell one.
-_OTHER_START = (r"^[\s\p{Z}\x{0b}\x{1c}-\x{1f}\x{85}]*[0-9a-fh-ru-zA-FH-RU-Z"
-                r"\x{4e00}-\x{5170}\x{5172}-\x{5407}\x{5409}-\x{5c0e}\x{5c10}-\x{603a}"
-                r"\x{603c}-\x{9fff}]|^[\s\p{Z}\x{0b}\x{1c}-\x{1f}\x{85}]*$")
+#: Cheaper prefilter on the cells as written: a totals label starts (after spaces) with a
+#: totals word's first two letters (to, gr, su, 合, 总, 小, 共) or with characters NFKC may
+#: change; an ASCII character or a common CJK ideograph (both NFKC-stable) that cannot begin
+#: such a word, or a blank cell, rules a cell out.
+_SP = r"[\s\p{Z}\x{0b}\x{1c}-\x{1f}\x{85}]*"
+_OTHER_START = (
+    "^" + _SP + r"(?:$|[0-9a-fh-ru-zA-FH-RU-Z\x{4e00}-\x{5170}\x{5172}-\x{5407}"
+    r"\x{5409}-\x{5c0e}\x{5c10}-\x{603a}\x{603c}-\x{9fff}]"
+    "|[tT]" + _SP + r"[\x21-\x4e\x50-\x6e\x70-\x7e]"
+    "|[gG]" + _SP + r"[\x21-\x51\x53-\x71\x73-\x7e]"
+    "|[sS]" + _SP + r"[\x21-\x54\x56-\x74\x76-\x7e])")
 
 
 def _maybe_totals(text: pd.Series) -> np.ndarray:

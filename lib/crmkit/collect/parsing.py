@@ -59,8 +59,8 @@ def _as_text(s: pd.Series) -> pd.Series:
     tokens = [v for v in distinct if v.casefold() in MISSING_TOKENS]
     if not tokens:
         return out
-    missing = pc.is_in(arr, value_set=pa.array(tokens, type=pa.string()))
-    kept = pc.if_else(missing, pa.scalar(None, pa.string()), arr)
+    missing = pc.is_in(arr, value_set=pa.array(tokens, type=arr.type))
+    kept = pc.if_else(missing, pa.scalar(None, arr.type), arr)
     return pd.Series(pd.arrays.ArrowStringArray(kept), index=s.index, name=s.name)
 
 
@@ -99,22 +99,33 @@ def is_missing(s: pd.Series, text: pd.Series | None = None) -> pd.Series:
     return s.isna() if text is None else text.isna()
 
 
-def _combine(s: pd.Series, text: pd.Series, plain: np.ndarray, vals: np.ndarray,
+def _combine(s: pd.Series, text: pd.Series, plain: np.ndarray,
+             vals: np.ndarray | pa.Array | pa.ChunkedArray,
              careful: Callable[[pd.Series], tuple[pd.Series, pd.Series]],
              dtype: str) -> tuple[pd.Series, pd.Series]:
-    """The fast path's ``vals`` for the ``plain`` cells, missing for blank ones, and the
-    careful parser's result (``careful`` of the sub-column) for every other cell."""
-    np_dtype = dtype if dtype in ("float64", "datetime64[ns]") else object
-    fill = {"float64": np.nan, "datetime64[ns]": np.datetime64("NaT")}.get(dtype, pd.NA)
-    out = np.full(len(s), fill, dtype=np_dtype)
-    out[plain] = vals
-    bad = np.zeros(len(s), dtype=bool)
+    """The fast path's values for the ``plain`` cells (``vals``: numpy, for those cells; or
+    Arrow, for every cell), missing for blank ones, and the careful parser's result
+    (``careful`` of the sub-column) for every other cell."""
     rest = ~plain & text.notna().to_numpy(dtype=bool)
-    if rest.any():
-        v, b = careful(s[rest])
-        out[rest] = v.to_numpy(dtype=np_dtype)
-        bad[rest] = b.to_numpy(dtype=bool)
-    return pd.Series(out, index=s.index, dtype=dtype), pd.Series(bad, index=s.index)
+    bad = np.zeros(len(s), dtype=bool)
+    sub = careful(s[rest]) if rest.any() else None
+    if sub is not None:
+        bad[rest] = sub[1].to_numpy(dtype=bool)
+    if dtype == "string":
+        out = pd.Series(pd.arrays.ArrowStringArray(vals), index=s.index)
+    elif dtype == "boolean":
+        known = pc.fill_null(vals, False).to_numpy(zero_copy_only=False)
+        out = pd.Series(pd.arrays.BooleanArray(known, ~plain), index=s.index)
+    else:
+        arr = np.full(len(s), np.datetime64("NaT") if dtype[0] == "d" else np.nan,
+                      dtype=dtype)
+        arr[plain] = vals
+        if sub is not None:
+            arr[rest] = sub[0].to_numpy(dtype=dtype)
+        return pd.Series(arr, index=s.index), pd.Series(bad, index=s.index)
+    if sub is not None:
+        out.iloc[np.flatnonzero(rest)] = sub[0].to_numpy(dtype=object)
+    return out, pd.Series(bad, index=s.index)
 
 
 def header_unit(header: str) -> float | None:

@@ -188,7 +188,7 @@ def collect_table(raw: RawTable, t: Table, mapping: dict[str, str] | None = None
     for later, earlier in _ORDERED_DATES.get(t.name, ()):
         if later in parsed and earlier in parsed:
             bad = (parsed[later] < parsed[earlier]).fillna(False).to_numpy(dtype=bool)
-            shown = parsed[later].dt.strftime("%Y-%m-%d")
+            shown = parsed[later][bad].dt.strftime("%Y-%m-%d").reindex(parsed[later].index)
             issues.append(_issue(
                 t, src, rows, bad, later, "inconsistent", shown,
                 f"{src} row {{row}}: {later} {{value}} is before {earlier}; check both dates"))

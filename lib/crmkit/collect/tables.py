@@ -306,7 +306,9 @@ def collect(params: Params) -> CollectResult:
         elif name == "relationships":
             _quarantine(oc, self_links(oc))
         outcomes[name] = oc
-    _check_orphans(outcomes)
+        del raw
+        _check_orphans(name, outcomes)
+        _keep_quarantined_raw(oc)
     return _assemble(outcomes, notes)
 
 
@@ -321,32 +323,37 @@ def _quarantine(oc: TableOutcome, found: list[tuple[np.ndarray, str, pd.Series, 
         oc.clean = oc.clean.drop(index=oc.clean.index.intersection(np.flatnonzero(mask)))
 
 
-def _check_orphans(outcomes: dict[str, TableOutcome]) -> None:
-    for name in TABLE_ORDER:
-        oc = outcomes.get(name)
-        if oc is None:
+def _check_orphans(name: str, outcomes: dict[str, TableOutcome]) -> None:
+    """Quarantine the rows of table ``name`` whose parent id is not among the parent table's
+    kept rows. Tables are collected parents first (``TABLE_ORDER``), so a row whose parent was
+    quarantined is an orphan too."""
+    oc = outcomes[name]
+    t = TABLES[name]
+    for col, parent in dict(t.foreign_keys).items():
+        parent_oc = outcomes.get(parent)
+        if parent_oc is None:
             continue
-        t = TABLES[name]
-        fks = dict(t.foreign_keys)
-        for col, parent in fks.items():
-            parent_oc = outcomes.get(parent)
-            if parent_oc is None:
-                continue
-            known = set(parent_oc.clean[TABLES[parent].key[0]].dropna())
-            vals = oc.clean[col]
-            bad = (vals.notna() & ~vals.isin(known)).to_numpy(dtype=bool)
-            if not bad.any():
-                continue
-            idx = oc.clean.index[bad]
-            mask = np.zeros(oc.rows_read, dtype=bool)
-            mask[idx] = True
-            issue = _issue(t, oc.source, oc.rows, mask, col, "orphan",
-                           oc.raw[col].astype("string"),
-                           f"{oc.source} row {{row}}, column '{t.column(col).header}': "
-                           f"{{value!r}} is not in {parent} (or that row was quarantined); "
-                           f"add the {parent} row or correct the id")
-            oc.issues = _concat([oc.issues, issue])
-            oc.clean = oc.clean.drop(index=idx)
+        known = parent_oc.clean[TABLES[parent].key[0]].dropna().unique()
+        vals = oc.clean[col]
+        bad = (vals.notna() & ~vals.isin(known)).to_numpy(dtype=bool)
+        if not bad.any():
+            continue
+        idx = oc.clean.index[bad]
+        mask = np.zeros(oc.rows_read, dtype=bool)
+        mask[idx] = True
+        issue = _issue(t, oc.source, oc.rows, mask, col, "orphan", oc.raw[col],
+                       f"{oc.source} row {{row}}, column '{t.column(col).header}': "
+                       f"{{value!r}} is not in {parent} (or that row was quarantined); "
+                       f"add the {parent} row or correct the id")
+        oc.issues = _concat([oc.issues, issue])
+        oc.clean = oc.clean.drop(index=idx)
+
+
+def _keep_quarantined_raw(oc: TableOutcome) -> None:
+    """Once a table's checks are done, keep the raw cells of its quarantined rows only (the
+    quarantine file shows them); the rest would only hold memory (GBs at 1M clients)."""
+    pos = np.unique(oc.issues.index.to_numpy(dtype=np.int64)) if len(oc.issues) else []
+    oc.raw = oc.raw.take(pos) if len(pos) else oc.raw.iloc[:0]
 
 
 def _assemble(outcomes: dict[str, TableOutcome], notes: list[str]) -> CollectResult:

@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from typing import IO
 
 from crmkit.params import Params
 from crmkit.report.pdf import CARDS_PDF_ENV
@@ -39,7 +40,7 @@ class CardsPrint:
         self.wanted = wanted and "pdf" in params.batch.report_formats
         self.timeout = params.batch.cell_timeout_seconds
         self.proc: subprocess.Popen[bytes] | None = None
-        self._log: tempfile._TemporaryFileWrapper[bytes] | None = None
+        self._log: IO[bytes] | None = None
 
     def start(self) -> None:
         """Start printing the cards page, if wanted and not started yet."""

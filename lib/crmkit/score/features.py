@@ -102,19 +102,19 @@ def _instalments(tables, idx, as_of) -> pd.DataFrame | None:
     if rep is None or fac is None:
         return None
     codes = facility_clients(idx, fac, rep["facility_id"])
-    due = rep["due_date"]
-    keep = (codes >= 0) & (due <= as_of).to_numpy(dtype=bool, na_value=False)
-    r = rep.loc[keep, ["due_date", "paid_date", "amount_due", "amount_paid"]]
-    paid = (r["paid_date"] <= as_of).to_numpy(dtype=bool, na_value=False)
-    end = r["paid_date"].where(paid, as_of)
-    due_amt = r["amount_due"].astype(float)
-    full = r["amount_paid"].astype(float).fillna(due_amt) + _PAID_TOLERANCE >= due_amt
-    on_time = paid & (r["paid_date"] <= r["due_date"]).to_numpy(dtype=bool, na_value=False)
+    t = np.datetime64(as_of.to_datetime64(), "ns")
+    due = rep["due_date"].to_numpy(dtype="datetime64[ns]")
+    keep = (codes >= 0) & (due <= t)  # NaT compares False, as a missing date is not due
+    due, when = due[keep], rep["paid_date"].to_numpy(dtype="datetime64[ns]")[keep]
+    due_amt = rep["amount_due"].to_numpy(dtype=float, na_value=np.nan)[keep]
+    got = rep["amount_paid"].to_numpy(dtype=float, na_value=np.nan)[keep]
+    paid = when <= t
+    full = np.where(np.isnan(got), due_amt, got) + _PAID_TOLERANCE >= due_amt
     return pd.DataFrame({
         "_c": codes[keep],
-        "late": np.maximum(days(end - r["due_date"]), 0.0),
-        "dpd_now": np.where(paid, 0.0, days(as_of - r["due_date"])),
-        "on_time": (on_time & full.to_numpy(dtype=bool, na_value=False)).astype(float),
+        "late": np.maximum((np.where(paid, when, t) - due) / _DAY, 0.0),
+        "dpd_now": np.where(paid, 0.0, (t - due) / _DAY),
+        "on_time": (paid & (when <= due) & full).astype(float),
     })
 
 

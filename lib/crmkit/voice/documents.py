@@ -60,7 +60,8 @@ def text_table(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timestamp,
             "type": it["type"].astype("string"),
             "complaint_category": it.get("complaint_category", pd.Series(
                 pd.NA, index=it.index, dtype="string")).astype("string"),
-            "csat": pd.NA, "nps": pd.NA, "text": it["notes"].astype("string")})
+            "csat": _numbers(None, it.index), "nps": _numbers(None, it.index),
+            "text": it["notes"].astype("string")})
         parts.append(f)
     sv = tables.get("surveys")
     if "surveys" in sources and sv is not None and "feedback" in sv:
@@ -70,20 +71,23 @@ def text_table(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timestamp,
             "source": "surveys", "client_id": sv["client_id"].astype("string"),
             "date": sv["survey_date"], "type": "survey",
             "complaint_category": pd.Series(pd.NA, index=sv.index, dtype="string"),
-            "csat": sv["csat"], "nps": sv["nps"], "text": sv["feedback"].astype("string")})
+            "csat": _numbers(sv["csat"], sv.index), "nps": _numbers(sv["nps"], sv.index),
+            "text": sv["feedback"].astype("string")})
         parts.append(f)
     if not parts:
         raise VoiceError("No text to analyse: give interactions with a 'notes' column or "
                          "surveys with 'feedback' (and list them under voice.sources).")
     docs = pd.concat(parts, ignore_index=True)
     docs["text"] = docs["text"].str.strip()
-    docs = docs.loc[docs["text"].fillna("").str.len() > 0]
-    docs = docs.loc[docs["date"].isna() | (docs["date"] <= end)].copy()
-    docs["quarter"] = docs["date"].dt.to_period("Q").astype("string")
-    for col in ("csat", "nps"):
-        docs[col] = pd.to_numeric(docs[col], errors="coerce").astype("Float64")
+    keep = ((docs["text"].str.len() > 0).fillna(False)
+            & (docs["date"].isna() | (docs["date"] <= end))).to_numpy(bool)
+    rows = np.flatnonzero(keep)                        # filter and sort in one take
+    docs = docs.take(rows[date_order(docs.iloc[rows][["date", "doc_id"]])])
+    docs = docs.reset_index(drop=True)
+    codes, dates = pd.factorize(docs["date"])          # each distinct date formatted once
+    quarter = pd.Series(dates).dt.to_period("Q").astype("string")
+    docs["quarter"] = pd.Series(quarter.array.take(codes, allow_fill=True), index=docs.index)
     docs = docs[list(DOC_COLUMNS)]
-    docs = docs.take(date_order(docs)).reset_index(drop=True)
     clients = tables.get("clients")
     if clients is not None:
         info = clients.set_index("client_id")[["relationship_manager", "industry"]]
@@ -94,6 +98,13 @@ def text_table(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timestamp,
         t.index = t.index.astype("string")
         docs = docs.join(t, on="client_id")
     return docs
+
+
+def _numbers(values: pd.Series | None, index: pd.Index) -> pd.Series:
+    """``values`` as nullable floats (unparsable: missing); ``None``: all missing."""
+    if values is None:
+        return pd.Series(pd.NA, index=index, dtype="Float64")
+    return pd.to_numeric(values, errors="coerce").astype("Float64")
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from IPython.display import Markdown
+from IPython.display import Image, Markdown
 from matplotlib.figure import Figure
 
 from crmkit.core.i18n import register, t
@@ -15,6 +15,7 @@ from crmkit.relate import (
     limit_view,
     relationship_tree_map,
 )
+from crmkit.report.reuse import stage_chart
 from crmkit.tier.chart_base import money
 
 __all__ = ["group_tables", "group_sheets"]
@@ -50,7 +51,8 @@ def _limits_sentence(params: Params, limits: pd.DataFrame, lang: str) -> str:
 
 
 def group_tables(params: Params, lang: str, n: int = 10
-                 ) -> tuple[Markdown, pd.DataFrame, pd.DataFrame, pd.DataFrame, Figure] | None:
+                 ) -> tuple[Markdown, pd.DataFrame, pd.DataFrame, pd.DataFrame,
+                            Figure | Image] | None:
     """The section's sentence, the concentration table, the ``n`` largest groups, the limits
     table and the relationship tree map; None when the relate stage has not run."""
     if not table_path(params, "relate", "groups").is_file():
@@ -61,8 +63,8 @@ def group_tables(params: Params, lang: str, n: int = 10
             concentration_view(load_table(params, "relate", "concentration"), lang),
             group_view(load_table(params, "relate", "groups"), lang, n=n),
             limit_view(limits, lang, n=n, tier1_capital=params.limits.tier1_capital),
-            relationship_tree_map(load_table(params, "relate", "need_modules"), params.relate,
-                                  lang))
+            stage_chart(params, "relate", "relationship_treemap", lambda: relationship_tree_map(
+                load_table(params, "relate", "need_modules"), params.relate, lang)))
 
 
 def group_sheets(params: Params, lang: str) -> dict[str, pd.DataFrame]:

@@ -4,7 +4,7 @@ stage)."""
 from __future__ import annotations
 
 import pandas as pd
-from IPython.display import Markdown
+from IPython.display import Image, Markdown
 from matplotlib.figure import Figure
 
 from crmkit.collect import load_clean
@@ -20,6 +20,7 @@ from crmkit.needs import (
 )
 from crmkit.params import Params
 from crmkit.report.content import first_column_as_index
+from crmkit.report.reuse import stage_chart
 
 __all__ = ["needs_tables", "needs_sheets"]
 
@@ -45,7 +46,8 @@ register({
 
 
 def needs_tables(params: Params, lang: str, n: int = 15
-                 ) -> tuple[Markdown, pd.DataFrame, Figure, pd.DataFrame, pd.DataFrame] | None:
+                 ) -> tuple[Markdown, pd.DataFrame, Figure | Image, pd.DataFrame,
+                            pd.DataFrame] | None:
     """The section's sentence, the ``n`` likeliest needs, the needs-by-month chart, the
     backtest figures and the recommended high-potential clients; None when the needs stage
     has not run."""
@@ -65,7 +67,9 @@ def needs_tables(params: Params, lang: str, n: int = 15
         backtest=said)
     return (Markdown(sentence),
             first_column_as_index(forecast_view(forecast, lang, clients, n=n)),
-            needs_by_month_chart(forecast, lang), backtest_view(bt, lang),
+            stage_chart(params, "needs", "needs_by_month",
+                        lambda: needs_by_month_chart(forecast, lang)),
+            backtest_view(bt, lang),
             first_column_as_index(potential_view(potential, lang, clients,
                                                  n=params.needs.top_n)))
 

@@ -13,6 +13,7 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from crmkit.core.errors import UnreadableSourceError
@@ -107,10 +108,11 @@ def parse_csv_fast(text: str, sep: str, data: bytes | None = None
     if data is None:
         data = text.encode("utf-8")
     # in UTF-8 no multi-byte character holds a CR or LF byte: count them in the bytes
-    if end < 0 or '"' in head or data.count(b"\r") != data.count(b"\r\n"):
+    if end < 0 or '"' in head or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
         return None
     names = _header_names(next(csv.reader([head.rstrip("\r")], delimiter=sep)))
-    lines = data.count(b"\n") + (0 if text.endswith("\n") else 1)
+    newlines = int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n")))
+    lines = newlines + (0 if text.endswith("\n") else 1)
     cols = [f"c{i}" for i in range(len(names))]
     try:
         table = pacsv.read_csv(

@@ -1,11 +1,12 @@
-"""Exact copies among a table's rows, found without comparing every row on every column."""
+"""Exact copies among a table's rows (found without comparing every row on every column) and
+the text of repeated keys."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["exact_copies"]
+__all__ = ["exact_copies", "key_text"]
 
 
 def exact_copies(filled: pd.DataFrame, rows: pd.Series, key: list[str]
@@ -31,3 +32,11 @@ def exact_copies(filled: pd.DataFrame, rows: pd.Series, key: list[str]
     group = sub.groupby(list(sub.columns), sort=False, dropna=False).ngroup().to_numpy()
     first_rows[involved] = rows[involved].groupby(group).transform("first").to_numpy()
     return dup, first_rows
+
+
+def key_text(keys: pd.DataFrame, n: int) -> pd.Series:
+    """``key1/key2`` text of the given rows (blank for a missing part), on a length-``n``
+    positional index: built only for the rows that are reported, column by column."""
+    parts = [keys[c].astype("string").fillna("") for c in keys.columns]
+    text = parts[0].str.cat(parts[1:], sep="/") if len(parts) > 1 else parts[0]
+    return text.reindex(pd.RangeIndex(n))

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["arrow_text", "plain_numbers", "plain_dates", "exact_lookup", "matches"]
+__all__ = ["arrow_text", "isin", "plain_numbers", "plain_dates", "exact_lookup", "matches"]
 
 #: A plain decimal: sign, digits, optional fraction. With at most 15 characters a cell has at
 #: most 15 digits, an integer exact in a float, scaled by one power of ten that pandas' parser
@@ -99,3 +99,13 @@ def exact_lookup(arr: pa.Array | pa.ChunkedArray, table: Mapping[str, str | bool
     idx = pc.index_in(arr, value_set=pa.array(keys, type=arr.type))
     hit = pc.is_valid(idx).to_numpy(zero_copy_only=False)
     return hit, pc.take(pa.array([table[k] for k in keys]), idx)
+
+
+def isin(vals: pd.Series, known: pd.Series) -> np.ndarray:
+    """Where ``vals`` is one of the non-missing ``known`` values; by Arrow's hash lookup when
+    both are Arrow strings (pandas would go through a Python list of the values)."""
+    a, k = arrow_text(vals), arrow_text(known)
+    if a is None or k is None:
+        return vals.isin(known.dropna().unique()).to_numpy(dtype=bool)
+    found = pc.is_in(a, value_set=pc.unique(pc.drop_null(k)).cast(a.type), skip_nulls=True)
+    return pc.fill_null(found, False).to_numpy(zero_copy_only=False)

@@ -27,8 +27,8 @@ def implausible_repayments(oc: TableOutcome, checks: RepaymentChecks
         bad = early > checks.paid_early_days_max
         mask = np.zeros(n, dtype=bool)
         mask[c.index[bad.fillna(False).to_numpy(dtype=bool)]] = True
-        shown = pd.Series("", index=range(n), dtype="string")
-        shown[c.index] = early.astype("Int64").astype("string")
+        shown = pd.Series("", index=range(n), dtype="string")  # text for reported rows only
+        shown[mask] = early[bad.fillna(False)].astype("Int64").astype("string").to_numpy()
         out.append((mask, "paid_date", shown,
                     f"{oc.source} row {{row}}: paid {{value}} days before the due date (more "
                     f"than checks.repayments.paid_early_days_max = "
@@ -38,8 +38,8 @@ def implausible_repayments(oc: TableOutcome, checks: RepaymentChecks
         bad = ratio > checks.paid_ratio_max
         mask = np.zeros(n, dtype=bool)
         mask[c.index[bad.fillna(False).to_numpy(dtype=bool)]] = True
-        shown = pd.Series("", index=range(n), dtype="string")
-        shown[c.index] = ratio.map(lambda v: f"{v:g}", na_action="ignore").astype("string")
+        shown = pd.Series("", index=range(n), dtype="string")  # text for reported rows only
+        shown[mask] = ratio[bad.fillna(False)].map(lambda v: f"{v:g}").to_numpy(dtype=object)
         out.append((mask, "amount_paid", shown,
                     f"{oc.source} row {{row}}: paid {{value}} times the amount due (more than "
                     f"checks.repayments.paid_ratio_max = {checks.paid_ratio_max:g}); check "

@@ -25,6 +25,8 @@ import pandas as pd
 
 from crmkit.collect import parsing
 from crmkit.collect.duplicates import exact_copies as _exact_copies
+from crmkit.collect.duplicates import key_text as _key_text
+from crmkit.collect.fastparse import isin
 from crmkit.collect.layout import totals_rows
 from crmkit.collect.messages import fix_hint as _fix_hint
 from crmkit.collect.messages import range_text as _range_text
@@ -219,14 +221,6 @@ def collect_table(raw: RawTable, t: Table, mapping: dict[str, str] | None = None
                         pd.Series(completeness, name=t.name))
 
 
-def _key_text(keys: pd.DataFrame, n: int) -> pd.Series:
-    """``key1/key2`` text of the given rows (blank for a missing part), on a length-``n``
-    positional index: built only for the rows that are reported, column by column."""
-    parts = [keys[c].astype("string").fillna("") for c in keys.columns]
-    text = parts[0].str.cat(parts[1:], sep="/") if len(parts) > 1 else parts[0]
-    return text.reindex(pd.RangeIndex(n))
-
-
 def _totals_first(t: Table, raw: RawTable, rows: pd.Series, issues: pd.DataFrame
                   ) -> pd.DataFrame:
     """A totals row gets one issue, ``totals_row``, instead of its blank or odd cells'."""
@@ -333,9 +327,9 @@ def _check_orphans(name: str, outcomes: dict[str, TableOutcome]) -> None:
         parent_oc = outcomes.get(parent)
         if parent_oc is None:
             continue
-        known = parent_oc.clean[TABLES[parent].key[0]].dropna().unique()
         vals = oc.clean[col]
-        bad = (vals.notna() & ~vals.isin(known)).to_numpy(dtype=bool)
+        parent_ids = parent_oc.clean[TABLES[parent].key[0]]
+        bad = vals.notna().to_numpy(dtype=bool) & ~isin(vals, parent_ids)
         if not bad.any():
             continue
         idx = oc.clean.index[bad]

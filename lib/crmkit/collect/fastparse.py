@@ -24,7 +24,6 @@ __all__ = ["arrow_text", "isin", "plain_numbers", "plain_dates", "exact_lookup",
 #: and Arrow's both round correctly: the two give the same float.
 _NUMBER = r"^[+-]?\d+(\.\d+)?$"
 _NUMBER_LEN = 15
-_NEG_ZERO = r"^-0+$"  # pandas reads ``-0`` as the integer 0 or as -0.0 depending on the column
 _DATE = r"^\d{4}-\d{2}-\d{2}$"
 #: Years whose every day fits pandas' nanosecond timestamps (1677-09-21 .. 2262-04-11).
 _YEARS = (1678, 2261)
@@ -44,15 +43,18 @@ def matches(arr: pa.Array, pattern: str) -> np.ndarray:
     return hit.to_numpy(zero_copy_only=False)
 
 
-def plain_numbers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def plain_numbers(arr: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """Mask of the plain decimal cells and their values (float64, for the masked cells)."""
-    short = pc.fill_null(pc.less_equal(pc.utf8_length(arr), _NUMBER_LEN), False)
-    plain = (matches(arr, _NUMBER) & short.to_numpy(zero_copy_only=False)
-             & ~matches(arr, _NEG_ZERO))
+    short = pc.less_equal(pc.binary_length(arr), _NUMBER_LEN)
+    plain = matches(arr, _NUMBER) & pc.fill_null(short, False).to_numpy(zero_copy_only=False)
     if not plain.any():
         return plain, np.empty(0)
-    vals = pc.cast(arr.filter(pa.array(plain)), pa.float64())
-    return plain, vals.to_numpy(zero_copy_only=False)
+    vals = pc.cast(arr.filter(pa.array(plain)), pa.float64()).to_numpy(zero_copy_only=False)
+    neg_zero = (vals == 0) & np.signbit(vals)
+    if neg_zero.any():  # pandas reads ``-0`` as 0 or -0.0 depending on the column
+        plain[np.flatnonzero(plain)[neg_zero]] = False
+        vals = vals[~neg_zero]
+    return plain, vals
 
 
 def plain_dates(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:

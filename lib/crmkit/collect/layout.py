@@ -10,7 +10,7 @@ stage quarantines as ``totals_row`` (never a client: crmkit adds up the rows its
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import numpy as np
 import pandas as pd
@@ -124,16 +124,18 @@ def _maybe_totals(text: pd.Series) -> np.ndarray:
     return pos[hit.to_numpy(zero_copy_only=False)]
 
 
-def totals_rows(frame: pd.DataFrame) -> tuple[np.ndarray, pd.Series, pd.Series]:
+def totals_rows(frame: pd.DataFrame, skip: Collection[object] = ()
+                ) -> tuple[np.ndarray, pd.Series, pd.Series]:
     """Which rows of a raw table are totals rows: a mask, and for each row the label found and
-    the column holding it (``<NA>`` where none)."""
+    the column holding it (``<NA>`` where none). ``skip``: columns known to hold no label (every
+    cell read as a number, date or yes-no)."""
     n = len(frame)
     mask = np.zeros(n, dtype=bool)
     label = pd.Series(pd.NA, index=frame.index, dtype="string")
     column = pd.Series(pd.NA, index=frame.index, dtype="string")
     for col in frame.columns:
         s = frame[col]
-        if not (s.dtype == object or isinstance(s.dtype, pd.StringDtype)):
+        if col in skip or not (s.dtype == object or isinstance(s.dtype, pd.StringDtype)):
             continue
         text = _text_cells(s)
         pos = _maybe_totals(text)  # the exact test below runs on these few cells only

@@ -57,8 +57,8 @@ _ORDERED_DATES: dict[str, tuple[tuple[str, str], ...]] = {
     "milestones": (("planned_end", "planned_start"), ("actual_end", "actual_start")),
     "interactions": (("resolved_date", "date"),),
 }
-
-
+#: Kinds whose cells, once all read, cannot hold a totals label (合计, Total, ...).
+_READ_AS_VALUES = ("int", "float", "money", "rate", "date", "bool")
 
 
 # --------------------------------------------------------------------------- mapping
@@ -152,6 +152,7 @@ def collect_table(raw: RawTable, t: Table, mapping: dict[str, str] | None = None
     issues: list[pd.DataFrame] = []
     completeness: dict[str, float] = {}
     n = len(frame)
+    no_label: set[str] = set()  # columns whose every cell was read as a number, date or yes-no
     for c in t.columns:
         if c.name not in frame:
             completeness[c.name] = 0.0
@@ -163,6 +164,8 @@ def collect_table(raw: RawTable, t: Table, mapping: dict[str, str] | None = None
         vals, bad = _parse_column(cells[c.name], c, factors.get(c.name, 1.0),
                                   None if c.name in (values or {}) else text)
         bad = bad.to_numpy(dtype=bool)
+        if c.kind in _READ_AS_VALUES and c.name not in (values or {}) and not bad.any():
+            no_label.add(c.name)
         parsed[c.name] = vals
         where = f"{src} row {{row}}, column '{c.header}'"
         if c.required:
@@ -201,7 +204,9 @@ def collect_table(raw: RawTable, t: Table, mapping: dict[str, str] | None = None
                                     [k for k in t.key if k in raw_text])
     issues.append(_issue(t, src, rows, dup, "*", "duplicate_row", first_rows,
                          f"{src} row {{row}}: exact copy of row {{value}}; delete the copy"))
-    issue_frame = _totals_first(t, raw, rows, _concat(issues))
+    issue_frame = _totals_first(t, raw, rows, _concat(issues), {  # source names of no_label
+        col for col, name in zip([c for c in raw.frame.columns if str(c) not in set(ignored)],
+                                 frame.columns, strict=True) if name in no_label})
     bad_rows = np.zeros(n, dtype=bool)
     bad_rows[issue_frame.index.unique()] = True
     # key duplicates among rows that are otherwise valid
@@ -221,10 +226,10 @@ def collect_table(raw: RawTable, t: Table, mapping: dict[str, str] | None = None
                         pd.Series(completeness, name=t.name))
 
 
-def _totals_first(t: Table, raw: RawTable, rows: pd.Series, issues: pd.DataFrame
-                  ) -> pd.DataFrame:
+def _totals_first(t: Table, raw: RawTable, rows: pd.Series, issues: pd.DataFrame,
+                  no_label: set[object]) -> pd.DataFrame:
     """A totals row gets one issue, ``totals_row``, instead of its blank or odd cells'."""
-    mask, label, column = totals_rows(raw.frame.reset_index(drop=True))
+    mask, label, column = totals_rows(raw.frame.reset_index(drop=True), no_label)
     if not mask.any():
         return issues
     where = column[mask].iloc[0]

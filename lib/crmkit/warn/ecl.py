@@ -87,7 +87,7 @@ def expected_credit_loss(stages: pd.DataFrame, facilities: pd.DataFrame,
     if missing:
         raise WarningError(f"expected_credit_loss: the facilities table lacks {missing}; "
                            "collect the full facilities table (see docs/data-contract.md)")
-    fac = facilities.drop_duplicates("facility_id").set_index("facility_id")
+    fac = facilities[sorted(need)].drop_duplicates("facility_id").set_index("facility_id")
     fac.index = fac.index.astype("string")
     idx = stages.index.astype("string")
     f = fac.reindex(idx)

@@ -32,12 +32,13 @@ CSV_CASES = [
 @pytest.mark.parametrize("text", CSV_CASES)
 def test_arrow_csv_reads_what_the_careful_reader_reads(text: str) -> None:
     sep = ";" if ";" in text.splitlines()[0] else ","
-    fast = parse_csv_fast(text, sep)
+    fast = parse_csv_fast(text[:text.find("\n")], text.encode("utf-8"), sep)
     if fast is None:  # handed to the careful reader: nothing to compare
         assert any(x in text for x in ("\n\n", "\n,\n", ",,\n", '"1\n'))
         return
     frame, rows = parse_csv(text, Path("x.csv"), sep)
-    pd.testing.assert_frame_equal(fast[0], frame)
+    assert all(dtype == "string" for dtype in fast[0].dtypes)  # Arrow-backed text cells
+    pd.testing.assert_frame_equal(fast[0].astype(object), frame)
     pd.testing.assert_series_equal(fast[1], rows)
 
 

@@ -92,27 +92,24 @@ def parse_csv(text: str, path: Path, sep: str) -> tuple[pd.DataFrame, pd.Series]
     return frame, pd.Series(starts, dtype="int64")
 
 
-def parse_csv_fast(text: str, sep: str, data: bytes | None = None
-                   ) -> tuple[pd.DataFrame, pd.Series] | None:
-    """:func:`parse_csv` by Arrow's (multithreaded) CSV reader, for the common file whose every
-    record is one physical line, with Arrow-backed text columns; ``None`` when the file needs the careful reader (a quoted line break, blank
-    or separator-only lines, ragged rows, a bare ``\\r`` line end, a quoted header), so the
-    frame, its text cells and its line numbers are always those :func:`parse_csv` gives.
-    ``data``, if given, is ``text`` in UTF-8 (the bytes read), so it is not encoded again."""
+def parse_csv_fast(head: str, data: bytes, sep: str) -> tuple[pd.DataFrame, pd.Series] | None:
+    """:func:`parse_csv` by Arrow's (multithreaded) CSV reader, with Arrow-backed text columns,
+    for the common file whose every record is one physical line: ``data`` is the file as UTF-8
+    bytes, ``head`` its first line as text. ``None`` when the file needs the careful reader
+    (a quoted line break, blank or separator-only lines, ragged rows, a bare ``\\r`` line end,
+    a quoted header, bytes that are not UTF-8), so the frame, its text cells and its line
+    numbers are always those :func:`parse_csv` gives."""
     import pyarrow as pa
     import pyarrow.compute as pc
     from pyarrow import csv as pacsv
 
-    end = text.find("\n")
-    head = text[:end]
-    if data is None:
-        data = text.encode("utf-8")
     # in UTF-8 no multi-byte character holds a CR or LF byte: count them in the bytes
-    if end < 0 or '"' in head or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
+    if b"\n" not in data or '"' in head or (
+            b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
         return None
     names = _header_names(next(csv.reader([head.rstrip("\r")], delimiter=sep)))
     newlines = int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n")))
-    lines = newlines + (0 if text.endswith("\n") else 1)
+    lines = newlines + (0 if data.endswith(b"\n") else 1)
     cols = [f"c{i}" for i in range(len(names))]
     try:
         table = pacsv.read_csv(

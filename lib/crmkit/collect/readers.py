@@ -172,22 +172,58 @@ def _read_csv(path: Path, encoding: str) -> RawTable:
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableSourceError(f"{path}: cannot read the file ({exc.strerror}).") from None
+    fast = _read_utf8(data, path, encoding)  # the common case, without decoding the file
+    if fast is not None:
+        return fast
     text, used = read_csv_text(data, path, encoding)
     if not text or text.isspace():
         raise UnreadableSourceError(f"{path}: the file is empty; it needs a header row.")
     end = text.find("\n")  # the first line, without splitting the whole file
-    first = (text if end < 0 else text[:end + 1]).splitlines()[0]
-    sep = ","
+    sep = _separator(text if end < 0 else text[:end + 1])
+    utf8 = codecs.lookup(used).name in ("utf-8", "utf-8-sig")
+    raw = (data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data) \
+        if utf8 else text.encode("utf-8")  # the text's UTF-8 bytes: as read if they are
+    fast_frame = parse_csv_fast(text[:end], raw, sep) if end >= 0 else None
+    frame, rows = fast_frame if fast_frame is not None else parse_csv(text, path, sep)
+    return RawTable(frame.reset_index(drop=True), rows.reset_index(drop=True), path.name, used)
+
+
+def _separator(first_lines: str) -> str:
+    """The separator of a CSV file from the text up to its first line feed."""
+    first = first_lines.splitlines()[0]
     if "," not in first:
         for cand in ("\t", ";", "|"):
             if cand in first:
-                sep = cand
-                break
-    utf8 = codecs.lookup(used).name in ("utf-8", "utf-8-sig")
-    raw = (data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data) \
-        if utf8 else None  # the text's UTF-8 bytes as read: not encoded again
-    fast = parse_csv_fast(text, sep, raw)  # Arrow's reader; None: the careful one
-    frame, rows = fast if fast is not None else parse_csv(text, path, sep)
+                return cand
+    return ","
+
+
+def _read_utf8(data: bytes, path: Path, encoding: str) -> RawTable | None:
+    """:func:`_read_csv` of a UTF-8 file read by Arrow, which checks the bytes (only the header
+    line is decoded here); ``None`` sends the file to the decoding route, which then gives the
+    same table or the error (other encodings, UTF-16, blank first line, anything odd)."""
+    used = "utf-8-sig" if encoding == "auto" else encoding
+    try:
+        codec = codecs.lookup(used).name
+    except LookupError:
+        return None
+    if codec not in ("utf-8", "utf-8-sig") or data[:2] in (codecs.BOM_UTF16_LE,
+                                                           codecs.BOM_UTF16_BE) \
+            or b"\x00" in data[:4096]:
+        return None
+    body = data[len(codecs.BOM_UTF8):] if codec == "utf-8-sig" and data.startswith(
+        codecs.BOM_UTF8) else data
+    end = body.find(b"\n")
+    try:
+        head = body[:end].decode("utf-8") if end >= 0 else ""
+    except UnicodeDecodeError:
+        return None
+    if not head.strip():
+        return None
+    fast = parse_csv_fast(head, body, _separator(head + "\n"))
+    if fast is None:
+        return None
+    frame, rows = fast
     return RawTable(frame.reset_index(drop=True), rows.reset_index(drop=True), path.name, used)
 
 

@@ -7,6 +7,9 @@ analyse N texts (segmentation, masking, sentiment, TF-IDF, NMF). ::
 
     .venv/bin/python benchmarks/bench_voice.py            # 10,000 texts, seeds 1-3
     .venv/bin/python benchmarks/bench_voice.py --texts 2000
+    # the voice stage alone on a cached run_all portfolio (collect and tier already run):
+    # CPU seconds and peak memory of crmkit.voice.run, printed as JSON
+    .venv/bin/python benchmarks/bench_voice.py --clients 100000
 """
 
 from __future__ import annotations
@@ -21,11 +24,41 @@ from crmkit.sample.texts import labelled_texts
 from crmkit.voice import analyse_texts, evaluate_texts, segment
 
 
+def stage(n: int) -> dict[str, float]:
+    """CPU seconds, wall seconds and peak MiB of ``crmkit.voice.run`` on run_all's cached
+    ``n``-client portfolio (its collect and tier outputs must exist)."""
+    import os
+    import resource
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import run_all
+
+    from crmkit.params import load_params
+    from crmkit.voice import run
+
+    params = load_params(run_all.PARAMS, run_all._overrides(n, "csv"))
+    t0, c0 = time.perf_counter(), os.times()
+    run(params)
+    c1 = os.times()
+    return {"clients": n, "cpu": round(c1.user - c0.user + c1.system - c0.system, 2),
+            "wall": round(time.perf_counter() - t0, 2),
+            "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--texts", type=int, default=10_000)
     ap.add_argument("--eval-texts", type=int, default=2_000)
+    ap.add_argument("--clients", type=int, default=None,
+                    help="time the voice stage on run_all's cached portfolio of this size")
     args = ap.parse_args()
+    if args.clients:
+        import json
+
+        print(json.dumps(stage(args.clients)))                      # noqa: T201
+        return
     rows = []
     for split in (None, "dev", "held"):
         for seed in (1, 2, 3):

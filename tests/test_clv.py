@@ -119,13 +119,23 @@ def test_margin_by_hand(facilities):
     assert m.loc["d", "margin"] == 0
 
 
+def _explicit(g: float, loss: float, p: float, r: float, d: float, horizon: int = 3000) -> float:
+    """Year by year: margin g while retained and performing, loss p x LGD x EAD in the year of
+    default (the client was performing at its start), discounted."""
+    q = r / (1 + d)
+    return sum(g * q ** t * (1 - p) ** t - p * loss * q ** t * (1 - p) ** (t - 1)
+               for t in range(1, horizon + 1))
+
+
 def test_missing_pd_makes_clv_na_unless_filled(facilities):
     out = risk_adjusted_clv(facilities, None, as_of=dt.date(2026, 9, 30), index=["a", "b"])
     assert np.isnan(out.loc["a", "clv"]) and out.loc["b", "clv"] == 0
     filled = risk_adjusted_clv(facilities, None, params=ClvParams(missing_pd=0.01),
                                as_of=dt.date(2026, 9, 30), index=["a"])
-    # margin 31.7, r = 0.9, d = 0.08: 31.7 * 0.9 / 0.18 = 158.5
-    assert filled.loc["a", "clv"] == pytest.approx(158.5)
+    # before credit loss 60 + 10 - 32.5 = 37.5; LGD x EAD 580, PD .01, r = 0.9, d = 0.08:
+    # 37.5 x .891/(1.08 - .891) - 5.8 x (.9/1.08) / (1 - .891/1.08) = 176.786 - 27.619
+    assert filled.loc["a", "clv"] == pytest.approx(_explicit(37.5, 580, 0.01, 0.9, 0.08))
+    assert filled.loc["a", "clv"] == pytest.approx(149.1667, abs=1e-3)
 
 
 def test_clv_with_churn_adjusted_retention(facilities):
@@ -133,16 +143,22 @@ def test_clv_with_churn_adjusted_retention(facilities):
     churn = pd.Series({"a": 0.3})
     out = risk_adjusted_clv(facilities, pd_, churn, as_of=dt.date(2026, 9, 30),
                             index=["a", "c"])
-    # a: r = 1 - 0.3 = 0.7 -> 31.7 * 0.7 / (1.08 - 0.7) = 58.3947; c: default r = 0.9
+    # a: r = 1 - 0.3 = 0.7; c: default r = 0.9, PD .5, before loss 5 - 2.5, LGD x EAD 40
     assert out.loc["a", "retention"] == pytest.approx(0.7)
-    assert out.loc["a", "clv"] == pytest.approx(31.7 * 0.7 / 0.38)
-    assert out.loc["c", "clv"] == pytest.approx(-17.5 * 0.9 / 0.18)
+    assert out.loc["a", "clv"] == pytest.approx(_explicit(37.5, 580, 0.01, 0.7, 0.08))
+    assert out.loc["c", "clv"] == pytest.approx(_explicit(2.5, 40, 0.5, 0.9, 0.08))
+    # the old perpetuity of the yearly expected loss gave -17.5 x .9/.18 = -87.5: more than
+    # the 40 the bank can lose on c at all
+    assert -40 < out.loc["c", "clv"] < 0
 
 
 def test_clv_finite_horizon_from_params(facilities):
     p = DiagnoseParams(clv={"horizon_years": 2, "missing_pd": 0.01})
     out = risk_adjusted_clv(facilities, params=p, as_of=dt.date(2026, 9, 30), index=["a"])
-    assert out.loc["a", "clv"] == pytest.approx(31.7 * (0.9 / 1.08 + 0.81 / 1.08 ** 2))
+    assert out.loc["a", "clv"] == pytest.approx(_explicit(37.5, 580, 0.01, 0.9, 0.08, 2))
+    # by hand: t=1 (37.5 x .891 - 5.8 x .9) / 1.08, t=2 (37.5 x .891^2 - 5.8 x .9 x .891) / 1.08^2
+    assert out.loc["a", "clv"] == pytest.approx(
+        (37.5 * .891 - 5.8 * .9) / 1.08 + (37.5 * .891 ** 2 - 5.8 * .9 * .891) / 1.08 ** 2)
 
 
 def test_retention_cap_and_clip():
@@ -184,4 +200,26 @@ def test_defaulted_client_clv_is_the_one_off_loss(facilities):
     out = risk_adjusted_clv(facilities, pd_, as_of=dt.date(2026, 9, 30), index=["a", "c"])
     # c is in default: loss LGD x EAD = 0.40 x 100 = 40 once, not -... / (1 + d - r) forever
     assert out.loc["c", "clv"] == pytest.approx(-40.0)
-    assert out.loc["a", "clv"] == pytest.approx(31.7 * 0.9 / 0.18)
+    assert out.loc["a", "clv"] == pytest.approx(_explicit(37.5, 580, 0.01, 0.9, 0.08))
+
+
+@settings(max_examples=80, deadline=None)
+@given(g=st.floats(-1e3, 1e4), pd_=st.floats(0, 0.99), r=st.floats(0, 0.99),
+       d=st.floats(0, 0.3), horizon=st.one_of(st.none(), st.integers(1, 40)))
+def test_default_ends_the_relationship(g, pd_, r, d, horizon):
+    """Closed form = year-by-year sum; the loss over the relationship never exceeds LGD x EAD;
+    without credit risk it is the plain formula."""
+    from crmkit.diagnose.clv import _survival_clv
+
+    lgd_ead = 1000.0
+    m = pd.DataFrame({"interest_income": [g + 10.0], "fee_income": [0.0],
+                      "funding_cost": [10.0], "exposure": [2000.0], "lgd": [0.5],
+                      "pd": [pd_], "expected_loss": [pd_ * lgd_ead], "retention": [r]})
+    p = ClvParams(discount_rate=d, horizon_years=horizon)
+    got = float(_survival_clv(m, p)[0])
+    assert got == pytest.approx(_explicit(g, lgd_ead, pd_, r, d, horizon or 3000),
+                                rel=1e-7, abs=1e-6)
+    no_margin = float(_survival_clv(m.assign(interest_income=10.0), p)[0])
+    assert -lgd_ead - 1e-9 <= no_margin <= 0
+    safe = float(_survival_clv(m.assign(pd=0.0, expected_loss=0.0), p)[0])
+    assert safe == pytest.approx(g * float(clv_factor(r, d, horizon)), rel=1e-9, abs=1e-9)

@@ -14,7 +14,7 @@ with ``c`` = ``clv.funding_rate``, ``LGD_f`` from ``clv.lgd`` by the facility's 
 
 **Convention.** Retention is applied from the first year on: the client is still a client in
 year ``t`` with probability :math:`r^t`, and year ``t``'s margin is discounted by
-:math:`(1+d)^t`:
+:math:`(1+d)^t`. Without credit risk (PD = 0):
 
 .. math::
 
@@ -26,6 +26,19 @@ indexing, :math:`\sum_{t\ge1} m\,r^{t-1}/(1+d)^t`, would give :math:`m/(1+d-r)`,
 :math:`1/r`; it is *not* used here.) Example: ``m=100, r=0.9, d=0.1`` gives 450 for an infinite
 horizon and ``100*0.9/1.1 + 100*0.81/1.21 = 148.76`` for two years.
 
+**Default ends the relationship.** A client defaults at most once: with the yearly PD ``p`` it
+is still performing after ``t`` years with probability :math:`(1-p)^t`, earns the margin before
+credit loss :math:`g` (interest + fees - funding) only while performing, and the loss
+:math:`L=\sum_f LGD_f B_f` falls in the year of default:
+
+.. math::
+
+    CLV = g\,S(q') - p\,L\,\frac{r}{1+d}\sum_{t=0}^{T-1} q'^{\,t},\qquad
+    q' = \frac{r\,(1-p)}{1+d},\quad S(q') = \sum_{t=1}^{T} q'^{\,t}
+
+so the credit loss counted over the whole relationship never exceeds :math:`L` (charging
+:math:`p\,L` every year of a perpetuity would: a watch-list client with PD 20 % would lose
+several times its exposure). With ``p = 0`` this is the formula above.
 **Per-client retention.** When a churn probability is given (and ``clv.use_churn``),
 :math:`r_i = \min(\max(1 - p_{churn,i}, 0), \text{retention\_cap})` (cap 0.99 keeps the
 infinite sum finite and no client is kept forever); clients without a churn probability use
@@ -204,6 +217,23 @@ def client_retention(index: pd.Index, churn: pd.Series | pd.DataFrame | None = N
     return r
 
 
+def _survival_clv(m: pd.DataFrame, p: ClvParams) -> np.ndarray:
+    """CLV with default as the end of the relationship (module doc): margin before credit loss
+    while performing, the loss LGD x EAD once, in the year of default."""
+    r = m["retention"].to_numpy(dtype=float)
+    pd_ = m["pd"].to_numpy(dtype=float)
+    gross = (m["interest_income"] + m["fee_income"] - m["funding_cost"]).to_numpy(dtype=float)
+    lgd_ead = m["lgd"].fillna(0.0).to_numpy(dtype=float) * m["exposure"].to_numpy(dtype=float)
+    # no exposure at risk: no loss whatever the PD (an unknown PD x 0 is 0, as in the margin)
+    loss = np.where(lgd_ead == 0, 0.0, pd_ * lgd_ead)
+    alive = r * (1.0 - np.clip(np.nan_to_num(pd_, nan=0.0), 0.0, 1.0))
+    earn = clv_factor(alive, p.discount_rate, p.horizon_years)
+    # sum_{t=0}^{T-1} q'^t = 1 + S(q') - q'^T (T infinite: 1 + S)
+    q = alive / (1.0 + p.discount_rate)
+    first = 1.0 + earn - (0.0 if p.horizon_years is None else q ** p.horizon_years)
+    return gross * earn - loss * (r / (1.0 + p.discount_rate)) * first
+
+
 def risk_adjusted_clv(facilities: pd.DataFrame | None,
                       pd_: pd.Series | pd.DataFrame | None = None,
                       churn: pd.Series | pd.DataFrame | None = None,
@@ -220,8 +250,7 @@ def risk_adjusted_clv(facilities: pd.DataFrame | None,
     p = _clv_params(params)
     out = client_margin(facilities, pd_, p, as_of=as_of, index=index)
     out["retention"] = client_retention(out.index, churn, p).to_numpy()
-    factor = clv_factor(out["retention"].to_numpy(), p.discount_rate, p.horizon_years)
-    clv = out["margin"].to_numpy() * factor
+    clv = _survival_clv(out, p)
     # A client in default (PD = 1) is in work-out: its loss LGD x EAD is realised once, not
     # charged again every year of a relationship it no longer has.
     defaulted = (out["pd"] >= 1).fillna(False).to_numpy(dtype=bool)

@@ -10,7 +10,7 @@ Usage::
     .venv/bin/python benchmarks/compare_outputs.py compare /tmp/before /tmp/after
 
     # a run of the committed code, untouched by the working tree:
-    git archive HEAD lib | tar -x -C /tmp/base
+    git archive HEAD lib templates | tar -x -C /tmp/base   # templates: the voice theme names
     PYTHONPATH=/tmp/base/lib .venv/bin/python benchmarks/compare_outputs.py run /tmp/before
 
 ``run`` takes ``--params`` (default ``parameters/sample.yaml``) and ``--stages``. ``compare``

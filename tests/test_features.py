@@ -229,6 +229,18 @@ def test_earlier_as_of_uses_only_earlier_records(tables):
     assert c1["max_milestone_delay_days"] == 60 and c1["delayed_milestones"] == 1
 
 
+def test_statements_count_from_their_publication(tables):
+    """FY2025 statements are known from 2026-04-30 (year end + 120 days), not from 2025."""
+    before = client_features(tables, "2026-04-29").loc["C1"]
+    after = client_features(tables, "2026-04-30").loc["C1"]
+    assert before["fiscal_year"] == 2024 and before["total_assets"] == 1000
+    assert after["fiscal_year"] == 2025 and after["total_assets"] == 1200
+    late = client_features(tables, "2026-04-30", statement_lag_days=180).loc["C1"]
+    assert late["fiscal_year"] == 2024
+    # a year-end cohort (the credit model's training rows) cannot see that year's statement
+    assert client_features(tables, "2025-09-30").loc["C1", "fiscal_year"] == 2024
+
+
 def test_snapshot_date_keeps_status_out_of_earlier_features(tables):
     early = "2026-06-30"
     assert bool(client_features(tables, early).loc["C2", "in_default"])  # status counts

@@ -26,6 +26,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from crmkit.core.dates import published_year
 from crmkit.core.errors import CrmkitError
 
 __all__ = ["NeedsError", "known_at", "as_ts", "first_hits", "smoothed_rate", "published_year",
@@ -86,14 +87,6 @@ def _dates(df: pd.DataFrame, col: str, table: str) -> pd.Series:
     except (ValueError, TypeError):
         raise NeedsError(f"{table}.{col}: not a date column; collect the tables first "
                          "(crmkit collect) so dates are parsed") from None
-
-
-def published_year(as_of: pd.Timestamp, lag_days: int) -> int:
-    """The latest fiscal year whose statements are known at ``as_of``."""
-    year = as_of.year
-    while pd.Timestamp(year, 12, 31) + pd.Timedelta(days=lag_days) > as_of:
-        year -= 1
-    return year
 
 
 def known_at(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timestamp,

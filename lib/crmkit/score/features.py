@@ -23,7 +23,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from crmkit.core.dates import as_timestamp
+from crmkit.core.dates import STATEMENT_LAG_DAYS, as_timestamp, published_year
 from crmkit.core.errors import CrmkitError
 from crmkit.core.feature_columns import (
     BOOL_FEATURES,
@@ -58,7 +58,10 @@ _DAY = np.timedelta64(1, "D")
 
 
 # -- blocks ----------------------------------------------------------------------------------
-def _financial(tables, idx, as_of) -> dict[str, np.ndarray]:
+def _financial(tables, idx, as_of,
+               lag_days: int = STATEMENT_LAG_DAYS) -> dict[str, np.ndarray]:
+    """The latest annual statement known at ``as_of`` (published: year end + ``lag_days``), and
+    the revenue growth against the year before it."""
     n = len(idx)
     fin = table_or_none(tables, "financials")
     out = {c: nan_array(n) for c in FINANCIAL}
@@ -67,7 +70,7 @@ def _financial(tables, idx, as_of) -> dict[str, np.ndarray]:
     codes = client_codes(idx, fin["client_id"])
     year = pd.to_numeric(fin["fiscal_year"], errors="coerce").to_numpy(dtype=float,
                                                                         na_value=np.nan)
-    keep = (codes >= 0) & (year <= as_of.year)
+    keep = (codes >= 0) & (year <= published_year(as_of, lag_days))
     cols = ["total_assets", "total_liabilities", "current_assets", "current_liabilities",
             "revenue", "net_income", "ebitda", "operating_cash_flow", "interest_expense",
             "debt_service"]
@@ -288,7 +291,8 @@ def _needs(tables, idx, as_of) -> dict[str, np.ndarray]:
 
 # -- public ----------------------------------------------------------------------------------
 def client_features(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timestamp, *,
-                    snapshot_date: dt.date | pd.Timestamp | None = None) -> pd.DataFrame:
+                    snapshot_date: dt.date | pd.Timestamp | None = None,
+                    statement_lag_days: int = STATEMENT_LAG_DAYS) -> pd.DataFrame:
     """One row of features per client, from records dated on or before ``as_of``.
 
     Parameters
@@ -302,6 +306,10 @@ def client_features(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timesta
         The date facility statuses refer to (the data extraction date). When given and later
         than ``as_of``, a facility's "default" status is not used for ``in_default`` (it may
         have defaulted after ``as_of``). Default: statuses are taken to hold at ``as_of``.
+    statement_lag_days
+        Annual statements count from their fiscal year end plus this many days (120: the end
+        of April), so a cohort observed on 30 September 2025 sees FY2024, not the FY2025
+        figures published in 2026 (which would carry the default they are to predict).
 
     Returns
     -------
@@ -318,7 +326,8 @@ def client_features(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timesta
         cols[c] = (clients[c].astype("string").array if c in clients.columns
                    else np.full(n, pd.NA, dtype=object))
     onboard = clients["onboarding_date"] if "onboarding_date" in clients.columns else None
-    for block in (_financial(tables, idx, as_of), _repayment(tables, idx, as_of, snap),
+    for block in (_financial(tables, idx, as_of, statement_lag_days),
+                  _repayment(tables, idx, as_of, snap),
                   _facilities(tables, idx, as_of), _interactions(tables, idx, as_of),
                   _surveys(tables, idx, as_of), _projects(tables, idx, as_of),
                   _needs(tables, idx, as_of)):

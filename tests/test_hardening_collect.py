@@ -323,3 +323,24 @@ def test_defect10_header_row_on_a_csv_is_refused(tmp_path: Path) -> None:
     path = _csv(tmp_path, "标题\nclient_id,client_name\nC1,甲\n")
     with pytest.raises(UnreadableSourceError, match=r"t\.csv: 'header_row:' is for xlsx sheets"):
         read_table(SourceSpec(path=path, header_row=2), "clients")
+
+
+def test_a_date_outside_the_storable_years_is_an_invalid_cell_not_a_crash(tmp_path: Path
+                                                                          ) -> None:
+    """``1600-01-01`` (a typo) cannot be held as a date; it is reported, the run goes on."""
+    import pandas as pd
+
+    from crmkit.collect.parsing import parse_date
+
+    dates, bad = parse_date(pd.Series(["2024-01-01", "1600-01-01", "2300/1/1", "1600年1月1日"],
+                                      dtype=object))
+    assert dates.iloc[0] == pd.Timestamp("2024-01-01") and dates.iloc[1:].isna().all()
+    assert bad.tolist() == [False, True, True, True]
+    p = _portfolio(tmp_path)
+    _edit_repayment(tmp_path, 5, due_date="1600-01-01")
+    result = run(load_params(p))
+    issue = result.issues[(result.issues["table"] == "repayments")
+                          & (result.issues["reason"] == "invalid_type")
+                          & (result.issues["row"] == 5)]
+    assert issue["column"].tolist() == ["due_date"]
+    assert "1600-01-01" in issue["message"].iloc[0] and "YYYY-MM-DD" in issue["message"].iloc[0]

@@ -41,6 +41,7 @@ _FALSE = {"false", "f", "no", "n", "0", "否", "未解决", "未满足", "×", "
 _CELL_UNITS = {"万元": 1e4, "万": 1e4, "亿元": 1e8, "亿": 1e8, "千元": 1e3, "元": 1.0}
 _HEADER_UNIT = re.compile(r"[（(]\s*(万元|亿元|千元|元|万|亿|百万元)\s*[)）]")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_FIRST_DAY, _LAST_DAY = pd.Timestamp("1678-01-01"), pd.Timestamp("2261-12-31")
 
 
 _TOKEN_LEN = max(map(len, MISSING_TOKENS))
@@ -232,8 +233,9 @@ def _date_careful(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         if not todo.any():
             break
         parsed = pd.to_datetime(t[todo], format=fmt, errors="coerce")
-        ok = parsed.notna()
-        out.loc[ok[ok].index] = parsed[ok].to_numpy()
+        # a year pandas' nanosecond dates cannot hold (1600-01-01: a typo) is unreadable
+        ok = parsed.notna() & parsed.between(_FIRST_DAY, _LAST_DAY)
+        out.loc[ok[ok].index] = parsed[ok].to_numpy().astype("datetime64[ns]")
         todo = todo & out.isna()
     bad = (text.notna() | (s.notna() if s.dtype.kind in "fiu" else False)) & out.isna()
     return out, pd.Series(np.asarray(bad, dtype=bool), index=s.index)

@@ -70,12 +70,15 @@ register({
         "table is in the Excel workbook."),
     "report.p.method": (
         "综合得分：差异矩阵法，各维度指标标准化至 0–100 后加权；违约概率：基于还款历史的 WOE "
-        "逻辑回归评分卡，交叉验证 AUC {auc}；CLV = m·r/(1+d−r)，m 为扣除资金成本与预期损失"
-        "（PD×LGD×EAD）后的年度收益；预警规则与阈值见参数文件。",
+        "逻辑回归评分卡，交叉验证 AUC {auc}；CLV：客户以留存率 r 留下、每年以 1−PD 保持正常，"
+        "正常年份赚取扣除资金成本后的收益，违约当年一次性损失 LGD×EAD，按折现率 d 折现"
+        "（违约结束客户关系，信用损失合计不超过 LGD×EAD）；预警规则与阈值见参数文件。",
         "Composite score: the difference matrix, indicators scaled to 0–100 and weighted; "
         "PD: a WOE logistic scorecard on repayment history, out-of-fold AUC {auc}; "
-        "CLV = m·r/(1+d−r) with m the yearly margin after funding cost and expected loss "
-        "(PD×LGD×EAD); warning rules and thresholds as in the parameters file."),
+        "CLV: the margin after funding cost, earned while the client stays (retention r) and "
+        "performs (1−PD a year), the loss LGD×EAD once in the year of default, discounted at d "
+        "(a default ends the relationship: losses never add up to more than LGD×EAD); "
+        "warning rules and thresholds as in the parameters file."),
     "report.p.method_gates": (
         "风险闸门：违约或第三阶段客户层级最高为 C 且只做不良处置；违反契约（DSCR 低于契约值）、"
         "第二阶段或严重预警的客户进入关注名单，只做风险管控；违约概率高于门槛或有高级别预警的客户"

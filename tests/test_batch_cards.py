@@ -57,21 +57,23 @@ def test_no_cards_page_no_print(tmp_path: Path) -> None:
     assert job.proc is None and job.wait() == ""
 
 
-def test_a_failed_print_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _started(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, program: str) -> CardsPrint:
+    """A print of a cards page by ``program`` instead of the real one, started."""
     params = _params(tmp_path)
     _cards_page(params)
-    monkeypatch.setattr(cards_mod, "_PROGRAM", "import sys\nsys.exit('the printer broke')\n")
+    monkeypatch.setattr(cards_mod, "_PROGRAM", program)
     job = CardsPrint(params, wanted=True)
     job.start()
+    return job
+
+
+def test_a_failed_print_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    job = _started(tmp_path, monkeypatch, "import sys\nsys.exit('the printer broke')\n")
     assert job.wait() == "client cards PDF: the printer broke"
 
 
 def test_stop_ends_a_running_print(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    params = _params(tmp_path)
-    _cards_page(params)
-    monkeypatch.setattr(cards_mod, "_PROGRAM", "import time\ntime.sleep(60)\n")
-    job = CardsPrint(params, wanted=True)
-    job.start()
+    job = _started(tmp_path, monkeypatch, "import time\ntime.sleep(60)\n")
     proc = job.proc
     job.stop()
     assert proc is not None and proc.returncode is not None and job.proc is None

@@ -74,9 +74,9 @@ def fixed_unit(lang: str) -> MoneyUnit:
 def amount_texts(yuan: Iterable[float], lang: str) -> np.ndarray:
     """Money for a sentence, element-wise: ``3.20亿元`` / ``1,234万元``, ``CNY 1.25 bn`` /
     ``CNY 320.0 m``; ``-`` where missing."""
-    v = np.asarray(list(yuan) if not hasattr(yuan, "__array__") else yuan, dtype=float)
+    v = np.asarray(yuan if hasattr(yuan, "__array__") else list(yuan), dtype=float)
     if lang == "zh":
-        big = np.char.add(np.char.mod("%.2f", v / 1e8), "亿元").astype(object)
+        big = np.array([f"{x:.2f}亿元" for x in v / 1e8], dtype=object)
         small = np.array([f"{x:,.0f}万元" for x in v / 1e4], dtype=object)
         out = np.where(np.abs(v) >= 1e8, big, small)
     else:

@@ -223,9 +223,7 @@ def _survival_clv(m: pd.DataFrame, p: ClvParams) -> np.ndarray:
     r = m["retention"].to_numpy(dtype=float)
     pd_ = m["pd"].to_numpy(dtype=float)
     gross = (m["interest_income"] + m["fee_income"] - m["funding_cost"]).to_numpy(dtype=float)
-    lgd_ead = m["lgd"].fillna(0.0).to_numpy(dtype=float) * m["exposure"].to_numpy(dtype=float)
-    # no exposure at risk: no loss whatever the PD (an unknown PD x 0 is 0, as in the margin)
-    loss = np.where(lgd_ead == 0, 0.0, pd_ * lgd_ead)
+    loss = m["expected_loss"].to_numpy(dtype=float)  # PD x LGD x EAD, as client_margin has it
     alive = r * (1.0 - np.clip(np.nan_to_num(pd_, nan=0.0), 0.0, 1.0))
     earn = clv_factor(alive, p.discount_rate, p.horizon_years)
     # sum_{t=0}^{T-1} q'^t = 1 + S(q') - q'^T (T infinite: 1 + S)

@@ -99,6 +99,29 @@ def test_outputs_written_and_loaded_back(tmp_path: Path) -> None:
     assert not list(params.run_dir.rglob("*.part"))
 
 
+
+def test_load_clean_reads_only_the_columns_asked(tmp_path: Path) -> None:
+    """``columns=`` narrows the named tables (contract order), keeps every row, leaves the
+    other tables whole, and later calls in the process add columns without changing any."""
+    from crmkit.collect import required
+
+    _write(tmp_path, BASE)
+    params = load_params(_params(tmp_path))
+    write_outputs(collect(params), params)
+    full = load_clean(params)
+    required._LAST.clear()
+    part = load_clean(params, columns={"facilities": ["amount", "client_id"],
+                                       "surveys": ["nps"]})
+    assert list(part["facilities"].columns) == ["client_id", "amount"]
+    pd.testing.assert_frame_equal(part["facilities"], full["facilities"][["client_id", "amount"]])
+    assert list(part["surveys"].columns) == ["nps"] and part["surveys"].empty
+    pd.testing.assert_frame_equal(part["clients"], full["clients"])
+    again = load_clean(params)  # the missing columns read and merged in
+    for name, df in full.items():
+        pd.testing.assert_frame_equal(again[name], df)
+    with pytest.raises(ValueError, match="no column.*'limit'"):
+        load_clean(params, columns={"facilities": ["limit"]})
+
 # --------------------------------------------------------------------------- source kinds
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
 def test_csv_encodings(tmp_path: Path, encoding: str) -> None:

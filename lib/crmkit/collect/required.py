@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 import pandas as pd
 
 from crmkit.collect.outcome import CollectResult
@@ -36,34 +38,83 @@ def require_rows(tables: dict[str, pd.DataFrame], params: Params,
             f"{params.source_file or 'the parameters file'} at the right file.")
 
 
-#: The last run's clean tables read in this process: (run folder, file stamps) -> tables.
+#: The last run's clean tables read in this process: (run folder, file stamps) -> tables
+#: (each holding the columns read so far).
 _LAST: dict[tuple, dict[str, pd.DataFrame]] = {}
 
 
-def load_clean(params: Params) -> dict[str, pd.DataFrame]:
+def load_clean(params: Params,
+               columns: Mapping[str, Iterable[str]] | None = None) -> dict[str, pd.DataFrame]:
     """The clean tables the collect stage wrote for this run (all contract tables; absent
     optional tables are empty frames).
 
+    ``columns`` names, for any table, the only columns a caller needs (a large portfolio's
+    interaction notes alone are gigabytes); tables it does not name come with every column.
+
     The stages of one run in one process (a kernel running every notebook, or the stage
-    runners in turn) read the files once: the tables are kept while the files' sizes and
-    modification times stay the same, and each call gets its own copies (pandas'
+    runners in turn) read the files once: the columns read are kept while the files' sizes
+    and modification times stay the same, and each call gets its own copies (pandas'
     copy-on-write: a change to one never reaches another).
     """
-    from crmkit.core.contract import empty_frame
-    from crmkit.core.store import load_table, table_path
+    from crmkit.core.store import table_path
 
     paths = {name: table_path(params, "collect", name) for name in TABLE_ORDER}
     stamps = tuple((name, st.st_mtime_ns, st.st_size) for name, p in paths.items()
                    if p.is_file() for st in [p.stat()])
     key = (str(params.run_dir), stamps)
-    if key not in _LAST:
-        out = {}
-        for name in TABLE_ORDER:
-            if paths[name].is_file() or name in REQUIRED_TABLES:
-                out[name] = conform(name, load_table(params, "collect", name))
-            else:
-                out[name] = empty_frame(name)
-        require_rows(out, params)
+    first = key not in _LAST
+    if first:
         _LAST.clear()
-        _LAST[key] = out
-    return {name: df.copy(deep=False) for name, df in _LAST[key].items()}
+        _LAST[key] = {}
+    held = _LAST[key]
+    wanted = {name: _wanted(name, (columns or {}).get(name)) for name in TABLE_ORDER}
+    for name in TABLE_ORDER:
+        have = held.get(name)
+        missing = [c for c in wanted[name] if have is None or c not in have.columns]
+        if missing:
+            new = _read(params, name, paths[name], missing)
+            held[name] = new if have is None else _merge(name, have, new)
+    if first:
+        require_rows(held, params)
+    return {name: held[name][wanted[name]].copy(deep=False) if
+            len(wanted[name]) < held[name].shape[1] else held[name].copy(deep=False)
+            for name in TABLE_ORDER}
+
+
+def _wanted(name: str, cols: Iterable[str] | None) -> list[str]:
+    """The contract columns asked for, in the contract's order (every one when ``None``)."""
+    names = list(TABLES[name].names)
+    if cols is None:
+        return names
+    asked = list(dict.fromkeys(cols))
+    unknown = [c for c in asked if c not in names]
+    if unknown or not asked:
+        raise ValueError(f"load_clean: table {name!r} has no column(s) {unknown}; its columns "
+                         f"are {names}" if unknown else
+                         f"load_clean: name at least one column of table {name!r}")
+    return [c for c in names if c in set(asked)]
+
+
+def _read(params: Params, name: str, path, cols: list[str]) -> pd.DataFrame:
+    """Columns ``cols`` of the clean table ``name`` (an empty frame when the file is absent
+    and the table optional)."""
+    from crmkit.core.contract import empty_frame
+    from crmkit.core.store import load_table
+
+    if not path.is_file() and name not in REQUIRED_TABLES:
+        return empty_frame(name)[cols]
+    if not path.is_file():
+        return conform(name, load_table(params, "collect", name), cols)  # names the stage
+    import pyarrow.parquet as pq
+
+    present = set(pq.read_schema(path).names)
+    stored = [c for c in cols if c in present]
+    df = (pd.read_parquet(path, columns=stored) if stored else  # else: the row count only
+          pd.DataFrame(index=pd.RangeIndex(pq.read_metadata(path).num_rows)))
+    return conform(name, df, cols)
+
+
+def _merge(name: str, have: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """``have`` with ``new``'s columns, in the contract's order."""
+    both = pd.concat([have, new], axis=1)
+    return both[[c for c in TABLES[name].names if c in both.columns]]

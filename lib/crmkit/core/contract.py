@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Literal
 from crmkit.core.codes import CODES
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import pandas as pd
 
 __all__ = [
@@ -350,12 +352,17 @@ def empty_frame(name: str) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=d) for c, d in clean_dtypes(name).items()})
 
 
-def conform(name: str, df: pd.DataFrame) -> pd.DataFrame:
-    """Cast an already-valid frame to the clean dtypes, adding absent optional columns."""
+def conform(name: str, df: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """Cast an already-valid frame to the clean dtypes, adding absent optional columns;
+    ``columns``: only these contract columns (in the contract's order)."""
     import pandas as pd
 
     out = pd.DataFrame(index=df.index)
-    for col, dtype in clean_dtypes(name).items():
+    dtypes = clean_dtypes(name)
+    if columns is not None:
+        keep = set(columns)
+        dtypes = {c: d for c, d in dtypes.items() if c in keep}
+    for col, dtype in dtypes.items():
         if col not in df:
             out[col] = pd.Series(index=df.index, dtype=dtype)
             continue

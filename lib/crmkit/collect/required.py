@@ -62,8 +62,7 @@ def load_clean(params: Params,
     stamps = tuple((name, st.st_mtime_ns, st.st_size) for name, p in paths.items()
                    if p.is_file() for st in [p.stat()])
     key = (str(params.run_dir), stamps)
-    first = key not in _LAST
-    if first:
+    if key not in _LAST:
         _LAST.clear()
         _LAST[key] = {}
     held = _LAST[key]
@@ -74,8 +73,7 @@ def load_clean(params: Params,
         if missing:
             new = _read(params, name, paths[name], missing)
             held[name] = new if have is None else _merge(name, have, new)
-    if first:
-        require_rows(held, params)
+    require_rows(held, params)
     return {name: held[name][wanted[name]].copy(deep=False) if
             len(wanted[name]) < held[name].shape[1] else held[name].copy(deep=False)
             for name in TABLE_ORDER}

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from crmkit.collect.tables import load_clean
+from crmkit.core.feature_columns import IDENTITY
 from crmkit.core.store import atomic_write, load_indexed, record_model, save_table
 from crmkit.params import Params
 from crmkit.score.aggregate import shared_lookups
@@ -21,7 +22,37 @@ from crmkit.score.credit.fit import CreditResult, fit_credit_model, save_model
 from crmkit.score.difference import ScoreResult, score_clients, top_drivers
 from crmkit.score.features import client_features
 
-__all__ = ["ScoreStage", "run", "load_features"]
+__all__ = ["ScoreStage", "run", "load_features", "SCORE_COLUMNS", "merge_columns"]
+
+#: The clean-table columns the score stage reads (:func:`client_features` at every date, the
+#: default flag, the credit model's rows); the other contract columns are not loaded. A column
+#: :func:`~crmkit.score.aggregate.table_or_none` does not find is taken as NA, so a name missing
+#: here changes results silently: keep it in sync with the code (the sample comparison checks).
+SCORE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "clients": ("client_id", *IDENTITY, "onboarding_date"),
+    "financials": ("client_id", "fiscal_year", "total_assets", "total_liabilities",
+                   "current_assets", "current_liabilities", "revenue", "net_income", "ebitda",
+                   "operating_cash_flow", "interest_expense", "debt_service"),
+    "facilities": ("facility_id", "client_id", "product", "amount", "outstanding", "start_date",
+                   "interest_rate", "fees", "status"),
+    "repayments": ("facility_id", "due_date", "amount_due", "paid_date", "amount_paid"),
+    "projects": ("project_id", "client_id", "planned_start"),
+    "milestones": ("project_id", "planned_end", "actual_end", "status"),
+    "interactions": ("client_id", "date", "type", "response_hours", "resolved",
+                     "resolved_date"),
+    "surveys": ("client_id", "survey_date", "csat", "nps"),
+    "needs": ("client_id", "request_date", "fulfilled"),
+    "relationships": ("parent_id",),  # not used: the smallest column
+}
+
+
+def merge_columns(*parts: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """The union of several ``{table: columns}`` maps (first-seen order)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for part in parts:
+        for name, cols in part.items():
+            out[name] = tuple(dict.fromkeys([*out.get(name, ()), *cols]))
+    return out
 
 
 @dataclass
@@ -37,7 +68,7 @@ class ScoreStage:
 
 def run(params: Params) -> ScoreStage:
     """Features, difference-matrix scores and the credit model; saves the score tables."""
-    tables = load_clean(params)
+    tables = load_clean(params, SCORE_COLUMNS)
     with shared_lookups():  # features at as_of and at each cohort's date: ids mapped once
         features = client_features(tables, params.as_of)
         scores = score_clients(features, params.scoring)

@@ -41,7 +41,7 @@ from crmkit.relate.labels import RELATE_LABELS  # noqa: F401  (registers the lab
 from crmkit.score.features import LIVE_STATUSES
 
 __all__ = ["check_relationships", "client_groups", "guarantee_amounts", "client_exposure",
-           "group_table", "grade_order", "backstop_stage", "other_members",
+           "group_table", "group_exposure", "grade_order", "backstop_stage", "other_members",
            "group_members"]
 
 _REL = TABLES["relationships"]
@@ -254,6 +254,22 @@ def group_table(clients: pd.DataFrame, groups: pd.DataFrame, exposure: pd.DataFr
     cols = ["group_name", "in_group", "members", "member_names", "direct_exposure",
             "guarantees_inside", "guarantees_outside", "exposure", "worst_grade", "worst_stage"]
     return agg[cols].sort_values("exposure", ascending=False).reset_index()
+
+
+def group_exposure(groups: pd.DataFrame, exposure: pd.DataFrame,
+                   guarantees: pd.DataFrame) -> pd.Series:
+    """Each group's exposure (index group_id): :func:`group_table`'s ``exposure`` (members'
+    direct exposure, summed largest first, plus guarantees given outside the group) without
+    the rest of the table (names, grades, stages), for the warn stage's limit uses."""
+    gid = groups["group_id"]
+    direct = exposure["direct_exposure"].reindex(gid.index)
+    frame = pd.DataFrame({"group_id": gid.astype(object), "direct": direct})
+    frame = frame.sort_values("direct", ascending=False)
+    total = frame.groupby("group_id", sort=False)["direct"].sum()
+    parent, child = guarantees["parent_id"].map(gid), guarantees["child_id"].map(gid)
+    outside = ~(parent == child).to_numpy()
+    given = guarantees["amount"][outside].groupby(parent[outside]).sum()
+    return (total + given.reindex(total.index).fillna(0.0)).rename("exposure")
 
 
 def other_members(groups: pd.DataFrame, clients: pd.DataFrame, client_id: str) -> list[str]:

@@ -42,6 +42,7 @@ from crmkit.relate.groups import (
     check_relationships,
     client_exposure,
     client_groups,
+    group_exposure,
     group_table,
     guarantee_amounts,
 )
@@ -86,17 +87,24 @@ def expected_needs(tables: dict[str, pd.DataFrame], params: Params) -> tuple[pd.
     return forecast(tables, params.as_of, params), "forecast"
 
 
+def _exposures(tables: dict[str, pd.DataFrame], features: pd.DataFrame, params: Params
+               ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Groups, guarantee amounts and client exposures (direct, guarantees given, total)."""
+    clients = tables["clients"]
+    rel = tables.get("relationships")
+    rel = (check_relationships(rel, clients["client_id"]) if rel is not None and len(rel)
+           else None)
+    groups = client_groups(clients, rel, params.limits.control_share, params.language)
+    guar = guarantee_amounts(rel, tables.get("facilities"))
+    return groups, guar, client_exposure(features["exposure"].reindex(groups.index), guar)
+
+
 def relate_tables(tables: dict[str, pd.DataFrame], features: pd.DataFrame, params: Params,
                   grade: pd.Series | None = None) -> dict[str, pd.DataFrame]:
     """Groups, exposures, limit uses, shares, concentration and limits of a portfolio."""
     lang = params.language
     clients = tables["clients"]
-    rel = tables.get("relationships")
-    rel = (check_relationships(rel, clients["client_id"]) if rel is not None and len(rel)
-           else None)
-    groups = client_groups(clients, rel, params.limits.control_share, lang)
-    guar = guarantee_amounts(rel, tables.get("facilities"))
-    exp = client_exposure(features["exposure"].reindex(groups.index), guar)
+    groups, guar, exp = _exposures(tables, features, params)
     stage = backstop_stage(features.reindex(groups.index), tables.get("facilities"),
                            params.warning.staging)
     gtab = group_table(clients, groups, exp, guar, grade, stage, params.credit)
@@ -157,10 +165,14 @@ def run(params: Params) -> RelateStage:
     return RelateStage(**out, needs_source=source)
 
 
-
-def limit_uses(tables: dict[str, pd.DataFrame], params: Params) -> pd.DataFrame:
+def limit_uses(tables: dict[str, pd.DataFrame], params: Params,
+               features: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per client: ``client_limit_use`` and ``group_limit_use`` (see
     :func:`crmkit.relate.concentration.limit_metrics`), computed afresh from the clean tables
-    and the score features, for the warn stage's large-exposure rules."""
-    clients = relate_tables(tables, load_features(params), params)["clients"]
-    return clients.set_index("client_id")[list(LIMIT_METRICS)]
+    and the score features (``features``: when already loaded), for the warn stage's
+    large-exposure rules: :func:`relate_tables`' figures without its other tables."""
+    features = load_features(params) if features is None else features
+    groups, guar, exp = _exposures(tables, features, params)
+    use = limit_metrics(exp["exposure"], groups, group_exposure(groups, exp, guar),
+                        params.limits)
+    return use[list(LIMIT_METRICS)]

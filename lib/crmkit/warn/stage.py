@@ -14,14 +14,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from crmkit.collect.tables import load_clean
+from crmkit.core.contract import conform
 from crmkit.core.store import load_indexed, record_model, save_table
 from crmkit.params import Params
 from crmkit.relate import limit_uses
 from crmkit.score.aggregate import shared_lookups
-from crmkit.score.stage import load_features
+from crmkit.score.stage import SCORE_COLUMNS, load_features, merge_columns
 from crmkit.tier.gates import covenant_breach
 from crmkit.voice.alerts import theme_alert_metrics
 from crmkit.warn.acknowledgements import load_acknowledgements, mark_acknowledged
@@ -51,11 +54,22 @@ from crmkit.warn.history import (
 )
 from crmkit.warn.triage import dedupe_alerts, rank_alerts
 
-__all__ = ["WarnStage", "run", "current_snapshot", "SNAPSHOT_COLUMNS"]
+__all__ = ["WarnStage", "run", "current_snapshot", "SNAPSHOT_COLUMNS", "WARN_COLUMNS"]
 
 #: Client columns kept in each snapshot of the history store.
 SNAPSHOT_COLUMNS = ("total", "tier", "pd", "points", "grade", "segment", "churn_probability",
                     "exposure", "csat_latest", "nps_latest")
+
+
+#: The clean-table columns the warn stage reads (churn's features at an earlier date are the
+#: score stage's, so :data:`~crmkit.score.stage.SCORE_COLUMNS` plus these); tables not named
+#: come whole (small, and the notebook's charts read them). Interaction notes are read for
+#: complaints only (:func:`_complaints_with_notes`).
+WARN_COLUMNS: dict[str, tuple[str, ...]] = {
+    name: cols for name, cols in merge_columns(SCORE_COLUMNS, {
+        "clients": ("client_name", "industry", "region", "relationship_manager", "group_name"),
+        "interactions": ("complaint_category",),
+    }).items() if name in ("clients", "financials", "repayments", "interactions", "surveys")}
 
 
 @dataclass
@@ -129,9 +143,40 @@ def _pd_history(params: Params, current: pd.DataFrame) -> pd.DataFrame:
 
 def run(params: Params) -> WarnStage:
     """Evaluate the early warnings of this run and store its snapshot (see module doc)."""
-    tables = load_clean(params)
+    tables = load_clean(params, WARN_COLUMNS)
     with shared_lookups():  # features, churn and metrics map each table's ids to clients once
         return _run(params, tables)
+
+
+def _complaints_with_notes(params: Params, it: pd.DataFrame) -> pd.DataFrame:
+    """The complaint rows of ``it`` (the clean interactions, same row order as their file) with
+    their ``notes``, read for these rows only: the voice theme metrics read no other row, and
+    every note of a large portfolio is gigabytes. ``it`` itself when it has no complaint."""
+    import pyarrow.parquet as pq
+
+    from crmkit.core.store import table_path
+
+    rows = np.flatnonzero(it["type"].astype("string").eq("complaint")
+                          .to_numpy(dtype=bool, na_value=False))
+    path = table_path(params, "collect", "interactions")
+    if not len(rows) or not path.is_file():
+        return it
+    file = pq.ParquetFile(path)
+    if file.metadata.num_rows != len(it) or "notes" not in file.schema_arrow.names:
+        return it.assign(notes=load_clean(params, {"interactions": ["notes"]})
+                         ["interactions"]["notes"])  # not the file's rows: every note
+    parts, start = [], 0
+    for group in range(file.num_row_groups):
+        n = file.metadata.row_group(group).num_rows
+        lo, hi = np.searchsorted(rows, [start, start + n])
+        if hi > lo:
+            notes = file.read_row_group(group, columns=["notes"]).column("notes")
+            parts.append(notes.take(rows[lo:hi] - start))
+        start += n
+    notes = pd.DataFrame({"notes": pa.chunked_array(parts).to_pandas()})
+    out = it.iloc[rows].copy()
+    out["notes"] = conform("interactions", notes, ["notes"])["notes"].array
+    return out
 
 
 def _run(params: Params, tables: dict[str, pd.DataFrame]) -> WarnStage:
@@ -154,10 +199,11 @@ def _run(params: Params, tables: dict[str, pd.DataFrame]) -> WarnStage:
         extra["score_prev"] = prev["total"].reindex(extra.index)
         extra["tier_prev"] = prev["tier"].reindex(extra.index)
     # voice of the client: complaint-theme shares etc., available to the warning rules
-    themes = theme_alert_metrics(tables, as_of, params.voice)
+    complaints = _complaints_with_notes(params, tables["interactions"])
+    themes = theme_alert_metrics({**tables, "interactions": complaints}, as_of, params.voice)
     extra = extra.join(themes[[c for c in themes.columns if c not in extra.columns]])
     # large-exposure limits: the client's and its group's use of the limit (relate stage)
-    extra = extra.join(limit_uses(tables, params))
+    extra = extra.join(limit_uses(tables, params, features))
     metrics = client_metrics(tables, as_of, extra, features)
     fm = facility_metrics(tables, as_of)
     evaluation = evaluate_rules(metrics, fm, params.warning)

@@ -1,0 +1,88 @@
+"""The score and warn stages read only the columns they declare (``SCORE_COLUMNS``,
+``WARN_COLUMNS``), interaction notes only for complaints, and the warn stage's limit uses
+without the relate tables: each gives what the whole tables give, on the collected sample."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crmkit.collect import load_clean
+from crmkit.core.contract import TABLES
+from crmkit.params import load_params
+from crmkit.score.features import client_features, default_flag
+from crmkit.score.stage import SCORE_COLUMNS
+from crmkit.warn.stage import WARN_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def params(tmp_path_factory: pytest.TempPathFactory):
+    """The sample portfolio, collected and scored, in a folder of its own."""
+    from crmkit import collect, score
+
+    out = tmp_path_factory.mktemp("columns")
+    p = load_params(ROOT / "parameters" / "sample.yaml", {"output_dir": str(out)})
+    collect.run(p)
+    score.run(p)
+    return p
+
+
+@pytest.mark.parametrize("columns", [SCORE_COLUMNS, WARN_COLUMNS])
+def test_declared_columns_are_contract_columns(columns) -> None:
+    for name, cols in columns.items():
+        assert set(cols) <= set(TABLES[name].names), name
+
+
+def test_features_from_the_score_columns_equal_those_from_whole_tables(params) -> None:
+    whole, part = load_clean(params), load_clean(params, SCORE_COLUMNS)
+    assert "notes" not in part["interactions"].columns
+    for when in (params.as_of, pd.Timestamp(params.as_of) - pd.DateOffset(months=24)):
+        pd.testing.assert_frame_equal(client_features(part, when, snapshot_date=params.as_of),
+                                      client_features(whole, when, snapshot_date=params.as_of))
+    start = pd.Timestamp(params.as_of) - pd.DateOffset(months=12)
+    pd.testing.assert_series_equal(default_flag(part, start, params.as_of),
+                                   default_flag(whole, start, params.as_of))
+
+
+def test_warn_inputs_from_the_warn_columns_equal_those_from_whole_tables(params) -> None:
+    from crmkit.warn.churn import fit_churn
+    from crmkit.warn.metrics import client_metrics, facility_metrics
+
+    whole, part = load_clean(params), load_clean(params, WARN_COLUMNS)
+    pd.testing.assert_frame_equal(client_metrics(part, params.as_of),
+                                  client_metrics(whole, params.as_of))
+    pd.testing.assert_frame_equal(facility_metrics(part, params.as_of),
+                                  facility_metrics(whole, params.as_of))
+    a, b = fit_churn(part, params.as_of, params.churn), fit_churn(whole, params.as_of,
+                                                                  params.churn)
+    pd.testing.assert_frame_equal(a.scores, b.scores)
+
+
+def test_theme_metrics_from_complaint_notes_equal_those_from_every_note(params) -> None:
+    from crmkit.voice.alerts import theme_alert_metrics
+    from crmkit.warn.stage import _complaints_with_notes
+
+    whole, part = load_clean(params), load_clean(params, WARN_COLUMNS)
+    complaints = _complaints_with_notes(params, part["interactions"])
+    assert (complaints["type"] == "complaint").all()
+    # the sample has complaints without a category: their theme comes from the note
+    assert complaints["complaint_category"].isna().any() and complaints["notes"].notna().all()
+    pd.testing.assert_frame_equal(
+        theme_alert_metrics({**part, "interactions": complaints}, params.as_of, params.voice),
+        theme_alert_metrics(whole, params.as_of, params.voice))
+
+
+def test_limit_uses_equal_the_relate_tables_figures(params) -> None:
+    from crmkit.relate import LIMIT_METRICS, limit_uses, relate_tables
+    from crmkit.score import load_features
+
+    whole, part = load_clean(params), load_clean(params, WARN_COLUMNS)
+    features = load_features(params)
+    ref = relate_tables(whole, features, params)["clients"].set_index("client_id")
+    got = limit_uses(part, params, features)
+    assert got["group_limit_use"].notna().any()
+    pd.testing.assert_frame_equal(got, ref[list(LIMIT_METRICS)])

@@ -26,12 +26,15 @@ __all__ = ["table_or_none", "client_index", "lookup", "shared_lookups", "client_
 _DAY = np.timedelta64(1, "D")
 
 
-def table_or_none(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame | None:
-    """The table, with any absent contract column added as NA; None if absent or empty."""
+def table_or_none(tables: dict[str, pd.DataFrame], name: str,
+                  columns: tuple[str, ...] | None = None) -> pd.DataFrame | None:
+    """The table, with any absent column of ``columns`` (the ones the caller reads; default:
+    every contract column) added as NA; None if absent or empty."""
     df = tables.get(name)
     if df is None or len(df) == 0:
         return None
-    missing = [c for c in clean_dtypes(name) if c not in df.columns]
+    missing = [c for c in clean_dtypes(name) if c not in df.columns
+               and (columns is None or c in columns)]
     if missing:
         df = df.assign(**{c: pd.Series(index=df.index, dtype=clean_dtypes(name)[c])
                           for c in missing})

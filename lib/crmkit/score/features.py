@@ -46,6 +46,7 @@ from crmkit.score.aggregate import (
     safe_div,
     table_or_none,
 )
+from crmkit.score.inputs import FEATURE_INPUTS
 
 __all__ = ["client_features", "default_flag", "FEATURE_COLUMNS", "LIVE_STATUSES"]
 
@@ -56,6 +57,10 @@ _PAID_TOLERANCE = 0.005
 _DAY = np.timedelta64(1, "D")
 
 
+def _table(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame | None:
+    """:func:`table_or_none` adding (as NA) only the absent columns the features read."""
+    return table_or_none(tables, name, FEATURE_INPUTS[name])
+
 
 # -- blocks ----------------------------------------------------------------------------------
 def _financial(tables, idx, as_of,
@@ -63,7 +68,7 @@ def _financial(tables, idx, as_of,
     """The latest annual statement known at ``as_of`` (published: year end + ``lag_days``), and
     the revenue growth against the year before it."""
     n = len(idx)
-    fin = table_or_none(tables, "financials")
+    fin = _table(tables, "financials")
     out = {c: nan_array(n) for c in FINANCIAL}
     if fin is None:
         return out
@@ -101,7 +106,7 @@ def _financial(tables, idx, as_of,
 
 def _instalments(tables, idx, as_of) -> pd.DataFrame | None:
     """Instalments due on or before ``as_of``, with client position and lateness in days."""
-    rep, fac = table_or_none(tables, "repayments"), table_or_none(tables, "facilities")
+    rep, fac = _table(tables, "repayments"), _table(tables, "facilities")
     if rep is None or fac is None:
         return None
     codes = facility_clients(idx, fac, rep["facility_id"])
@@ -139,7 +144,7 @@ def _repayment(tables, idx, as_of, snapshot) -> dict[str, np.ndarray]:
         }
         out["ever_90dpd"] = np.where(np.isnan(out["dpd_max"]), np.nan, out["dpd_max"] >= 90)
     in_default = np.nan_to_num(out["dpd_current"], nan=0.0) >= 90
-    fac = table_or_none(tables, "facilities")
+    fac = _table(tables, "facilities")
     if fac is not None and (snapshot is None or snapshot <= as_of):
         started = ~(fac["start_date"] > as_of).to_numpy(dtype=bool, na_value=False)
         bad = started & fac["status"].eq("default").to_numpy(dtype=bool, na_value=False)
@@ -151,7 +156,7 @@ def _repayment(tables, idx, as_of, snapshot) -> dict[str, np.ndarray]:
 
 def _facilities(tables, idx, as_of) -> dict[str, np.ndarray]:
     n = len(idx)
-    fac = table_or_none(tables, "facilities")
+    fac = _table(tables, "facilities")
     if fac is None:
         out = {c: nan_array(n) for c in VALUE}
         out.update(n_products=np.zeros(n), n_facilities_active=np.zeros(n))
@@ -178,7 +183,7 @@ def _facilities(tables, idx, as_of) -> dict[str, np.ndarray]:
 
 def _interactions(tables, idx, as_of) -> dict[str, np.ndarray]:
     n = len(idx)
-    it = table_or_none(tables, "interactions")
+    it = _table(tables, "interactions")
     if it is None:
         out = {c: np.zeros(n) for c in ("interactions_12m", "complaints_12m",
                                          "unresolved_complaints")}
@@ -211,7 +216,7 @@ def _interactions(tables, idx, as_of) -> dict[str, np.ndarray]:
 def _surveys(tables, idx, as_of) -> dict[str, np.ndarray]:
     n = len(idx)
     out = {c: nan_array(n) for c in ("csat_latest", "nps_latest", "csat_prev", "nps_prev")}
-    sv = table_or_none(tables, "surveys")
+    sv = _table(tables, "surveys")
     if sv is not None:
         codes = client_codes(idx, sv["client_id"])
         keep = (codes >= 0) & (sv["survey_date"] <= as_of).to_numpy(dtype=bool, na_value=False)
@@ -238,13 +243,13 @@ def _projects(tables, idx, as_of) -> dict[str, np.ndarray]:
     n = len(idx)
     out = {"projects_count": np.zeros(n), "max_milestone_delay_days": nan_array(n),
            "delayed_milestones": np.zeros(n)}
-    pr = table_or_none(tables, "projects")
+    pr = _table(tables, "projects")
     if pr is None:
         return out
     codes = client_codes(idx, pr["client_id"])
     started = (codes >= 0) & (pr["planned_start"] <= as_of).to_numpy(dtype=bool, na_value=False)
     out["projects_count"] = by_client(codes[started], np.ones(started.sum()), "sum", n, 0)
-    ms = table_or_none(tables, "milestones")
+    ms = _table(tables, "milestones")
     if ms is None:
         return out
     pr = pr.drop_duplicates("project_id")
@@ -278,7 +283,7 @@ def milestone_delay_days(ms: pd.DataFrame, as_of: pd.Timestamp) -> tuple[np.ndar
 
 def _needs(tables, idx, as_of) -> dict[str, np.ndarray]:
     n = len(idx)
-    nd = table_or_none(tables, "needs")
+    nd = _table(tables, "needs")
     if nd is None:
         return {"needs_count": np.zeros(n), "needs_fulfilled_share": nan_array(n)}
     codes = client_codes(idx, nd["client_id"])
@@ -371,7 +376,7 @@ def default_flag(tables: dict[str, pd.DataFrame], start: dt.date | pd.Timestamp,
                           f"({start.date()})")
     idx = client_index(tables)
     flag = np.zeros(len(idx), dtype=bool)
-    rep, fac = table_or_none(tables, "repayments"), table_or_none(tables, "facilities")
+    rep, fac = _table(tables, "repayments"), _table(tables, "facilities")
     if rep is not None and fac is not None:
         codes = facility_clients(idx, fac, rep["facility_id"])
         limit = pd.Timedelta(days=dpd_threshold)

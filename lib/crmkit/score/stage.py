@@ -14,36 +14,21 @@ from dataclasses import dataclass
 import pandas as pd
 
 from crmkit.collect.tables import load_clean
-from crmkit.core.feature_columns import IDENTITY
 from crmkit.core.store import atomic_write, load_indexed, record_model, save_table
 from crmkit.params import Params
 from crmkit.score.aggregate import shared_lookups
 from crmkit.score.credit.fit import CreditResult, fit_credit_model, save_model
 from crmkit.score.difference import ScoreResult, score_clients, top_drivers
 from crmkit.score.features import client_features
+from crmkit.score.inputs import FEATURE_INPUTS
 
 __all__ = ["ScoreStage", "run", "load_features", "SCORE_COLUMNS", "merge_columns"]
 
-#: The clean-table columns the score stage reads (:func:`client_features` at every date, the
-#: default flag, the credit model's rows); the other contract columns are not loaded. A column
-#: :func:`~crmkit.score.aggregate.table_or_none` does not find is taken as NA, so a name missing
-#: here changes results silently: keep it in sync with the code (the sample comparison checks).
+#: The clean-table columns the score stage reads: those of the client features (at every
+#: date), the default flag and the credit model's rows (:data:`FEATURE_INPUTS`); the other
+#: contract columns are not loaded.
 SCORE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "clients": ("client_id", *IDENTITY, "onboarding_date"),
-    "financials": ("client_id", "fiscal_year", "total_assets", "total_liabilities",
-                   "current_assets", "current_liabilities", "revenue", "net_income", "ebitda",
-                   "operating_cash_flow", "interest_expense", "debt_service"),
-    "facilities": ("facility_id", "client_id", "product", "amount", "outstanding", "start_date",
-                   "interest_rate", "fees", "status"),
-    "repayments": ("facility_id", "due_date", "amount_due", "paid_date", "amount_paid"),
-    "projects": ("project_id", "client_id", "planned_start"),
-    "milestones": ("project_id", "planned_end", "actual_end", "status"),
-    "interactions": ("client_id", "date", "type", "response_hours", "resolved",
-                     "resolved_date"),
-    "surveys": ("client_id", "survey_date", "csat", "nps"),
-    "needs": ("client_id", "request_date", "fulfilled"),
-    "relationships": ("parent_id",),  # not used: the smallest column
-}
+    **FEATURE_INPUTS, "relationships": ("parent_id",)}  # relationships: not read at all
 
 
 def merge_columns(*parts: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
@@ -76,7 +61,7 @@ def run(params: Params) -> ScoreStage:
         if params.credit.training is not None:  # crmkit fit saved a model: score with it
             from crmkit.score.credit.training import fitted_credit
 
-            credit = fitted_credit(tables, params)
+            credit = fitted_credit(tables, params, features)
         else:
             credit = fit_credit_model(tables, params.as_of, params.credit, features=features)
     save_table(params, "score", "features", features.reset_index())

@@ -55,7 +55,8 @@ TIER_ORDER: tuple[str, ...] = ("A", "B", "C")
 
 def _open_complaint_days(tables, idx: pd.Index, as_of: pd.Timestamp) -> np.ndarray:
     n = len(idx)
-    it = table_or_none(tables, "interactions")
+    it = table_or_none(tables, "interactions",
+                       ("client_id", "type", "resolved", "resolved_date", "date"))
     if it is None:
         return np.full(n, np.nan) if tables.get("interactions") is None else np.zeros(n)
     codes = client_codes(idx, it["client_id"])

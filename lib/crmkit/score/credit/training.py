@@ -192,13 +192,15 @@ def saved_fit(params: Params, what: str) -> tuple[Path, Path, dict]:
     return folder, path, json.loads((folder / f"{what}_fit.json").read_text(encoding="utf-8"))
 
 
-def fitted_credit(tables: Mapping[str, pd.DataFrame], params: Params) -> CreditResult:
-    """Score every client at ``as_of`` with the model ``crmkit fit`` saved (no refit)."""
+def fitted_credit(tables: Mapping[str, pd.DataFrame], params: Params,
+                  features: pd.DataFrame | None = None) -> CreditResult:
+    """Score every client at ``as_of`` with the model ``crmkit fit`` saved (no refit);
+    ``features``: the client features at ``as_of`` when the caller has them."""
     folder, path, fit = saved_fit(params, "credit")
     model: CreditModel = load_model(path)
     saved = {n: _read_csv(folder / f"credit_{n}.csv") for n in _TABLES}
     oof = saved["oof"].set_index("client_id") if "client_id" in saved["oof"] else saved["oof"]
-    f_now, in_default, pf = scoring_rows(tables, params.as_of)
+    f_now, in_default, pf = scoring_rows(tables, params.as_of, features)
     p = params.credit
     warns = [f"Scored with the model fitted on {fit.get('source')} by crmkit fit "
              f"({folder}); not refitted."]

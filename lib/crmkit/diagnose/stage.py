@@ -31,7 +31,25 @@ from crmkit.score.stage import load_features
 from crmkit.voice import VoiceStage
 from crmkit.voice import run as voice_run
 
-__all__ = ["DiagnoseStage", "run"]
+__all__ = ["DiagnoseStage", "run", "COLUMNS"]
+
+#: The clean-table columns this stage (and the voice analysis it runs) reads; the tables it
+#: does not use get one cheap column each (``load_clean`` reads unnamed tables whole: at a
+#: million clients the unused repayment and financial columns alone are gigabytes).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "clients": ("client_id", "client_name", "legal_rep", "credit_code", "industry", "region",
+                "lifecycle_stage", "relationship_manager", "onboarding_date", "group_name"),
+    "facilities": ("facility_id", "client_id", "product", "amount", "outstanding",
+                   "start_date", "maturity_date", "interest_rate", "fees", "collateral_type",
+                   "status"),
+    "repayments": ("facility_id", "paid_date"),
+    "interactions": ("interaction_id", "client_id", "date", "type", "resolved",
+                     "resolved_date", "complaint_category"),
+    "surveys": ("client_id", "survey_date", "csat", "nps"),
+    "needs": ("client_id", "request_date", "need_type", "requested_amount", "fulfilled"),
+    "financials": ("fiscal_year",), "milestones": ("planned_start",),
+    "projects": ("investment",), "relationships": ("share",),
+}
 
 @dataclass
 class DiagnoseStage:
@@ -58,10 +76,21 @@ def _saved_plans(params: Params, lang: str) -> dict[str, str]:
             for cid in listed["client_id"].astype(str).unique()}
 
 
+def _card_groups(per_client: pd.DataFrame, cards: list[dict]) -> pd.DataFrame:
+    """The rows of ``per_client`` (relate's ``clients``) in the groups of the carded clients:
+    all :func:`group_members` needs for the cards (not every group of the portfolio)."""
+    ids = {str(card["client_id"]) for card in cards}
+    own = per_client["client_id"].astype("string").isin(ids).to_numpy(dtype=bool,
+                                                                      na_value=False)
+    gids = per_client.loc[own, "group_id"].dropna().unique()
+    return per_client.loc[per_client["group_id"].isin(gids).to_numpy(dtype=bool,
+                                                                      na_value=False)]
+
+
 def run(params: Params) -> DiagnoseStage:
     """Compute and save the diagnose stage (see module doc)."""
     lang, dp = params.language, params.diagnose
-    tables = load_clean(params)
+    tables = load_clean(params, columns=COLUMNS)
     features = load_features(params)
     scores = load_indexed(params, "score", "scores")
     credit = load_indexed(params, "score", "credit")
@@ -115,7 +144,8 @@ def run(params: Params) -> DiagnoseStage:
                      covenant_min=params.gates.covenant_dscr_below,
                      as_of=params.as_of)
     if table_path(params, "relate", "clients").is_file():  # "other members of this group"
-        members = group_members(load_table(params, "relate", "clients"), lang=lang)
+        members = group_members(_card_groups(load_table(params, "relate", "clients"), cards),
+                                lang=lang)
         for card in cards:
             card["group_members"] = members.get(str(card["client_id"]))
     page = client_cards_html(cards, lang, mask_pii=params.mask_pii,

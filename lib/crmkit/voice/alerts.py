@@ -43,7 +43,8 @@ def complaint_themes(interactions: pd.DataFrame, names: pd.DataFrame,
     theme = cat.where(cat.isin(names["theme"]))
     todo = theme.isna()
     if todo.any() and docs is not None and "theme" in docs:
-        by_doc = docs.set_index("doc_id")["theme"]
+        by_doc = docs[["doc_id", "theme"]].loc[docs["type"] == "complaint"].set_index(
+            "doc_id")["theme"] if "type" in docs else docs.set_index("doc_id")["theme"]
         ids = "I:" + comp.loc[todo, "interaction_id"].astype("string")
         theme.loc[todo] = ids.map(by_doc).to_numpy()
         todo = theme.isna()
@@ -94,7 +95,8 @@ def theme_alert_metrics(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Tim
             change = seg_now[c] - seg_before[c]
             out[f"segment_theme_share_change_{c}"] = client_ind.map(change).astype(float)
     if docs is not None:
-        d = docs.loc[(docs["date"] > start) & (docs["date"] <= end)]
+        d = docs[["client_id", "sentiment_label"]].loc[(docs["date"] > start)
+                                                       & (docs["date"] <= end)]
         neg = (d["sentiment_label"] == "negative").groupby(d["client_id"]).mean()
         out["negative_text_share_recent"] = neg.reindex(idx).astype(float)
     return out

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from crmkit.collect import load_clean
-from crmkit.core.store import load_indexed, save_table
+from crmkit.core.store import load_indexed, save_table, table_path
 from crmkit.params import Params
 from crmkit.voice.alerts import theme_alert_metrics
 from crmkit.voice.documents import VoiceAnalysis, analyse_texts, person_names, text_table
@@ -39,10 +39,22 @@ from crmkit.voice.summary import (
     theme_trend,
 )
 
-__all__ = ["VoiceStage", "run", "GROUPS"]
+__all__ = ["VoiceStage", "run", "GROUPS", "COLUMNS", "TEXTS"]
 
 #: Groups the shares and sentiment are reported by.
 GROUPS = ("tier", "segment", "relationship_manager", "industry", "quarter")
+#: The clean-table columns the analysis reads besides the texts (tables it does not use get
+#: one cheap column: ``load_clean`` reads unnamed tables whole).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "clients": ("client_id", "legal_rep", "industry", "relationship_manager"),
+    "facilities": ("client_id", "status"), "repayments": ("paid_date",),
+    "interactions": ("interaction_id", "client_id", "date", "type", "complaint_category"),
+    "surveys": ("client_id", "survey_date", "csat", "nps"),
+    "needs": ("client_id",), "financials": ("fiscal_year",), "milestones": ("planned_start",),
+    "projects": ("investment",), "relationships": ("share",),
+}
+#: The text columns, read dictionary-encoded (one string per distinct text, not per row).
+TEXTS = {"interactions": "notes", "surveys": "feedback"}
 #: Columns of the saved documents table.
 _SAVED = ("doc_id", "source", "client_id", "date", "quarter", "type", "complaint_category",
           "relationship_manager", "industry", "tier", "segment", "text", "theme",
@@ -73,10 +85,26 @@ class VoiceStage:
         return self.analysis.themes
 
 
+def _with_texts(params: Params, tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """``tables`` with the :data:`TEXTS` columns added as categoricals, read from the clean
+    Parquet files (the same rows, in order); absent files or columns are left out."""
+    import pyarrow.parquet as pq
+
+    out = dict(tables)
+    for name, col in TEXTS.items():
+        path, df = table_path(params, "collect", name), tables.get(name)
+        if df is None or not path.is_file() or col not in pq.read_schema(path).names:
+            continue
+        text = pd.read_parquet(path, columns=[col], read_dictionary=[col])[col]
+        if len(text) == len(df):
+            out[name] = df.assign(**{col: text.array})
+    return out
+
+
 def run(params: Params) -> VoiceStage:
     """Analyse the portfolio's texts and save the tables listed in the module doc."""
     vp = params.voice
-    tables = load_clean(params)
+    tables = _with_texts(params, load_clean(params, columns=COLUMNS))
     try:
         tiers = load_indexed(params, "tier", "tiers")
     except Exception:  # noqa: BLE001 - tiers are optional context

@@ -38,7 +38,8 @@ def date_order(docs: pd.DataFrame, ascending: bool = True) -> np.ndarray:
 def theme_shares(docs: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """Theme shares per group (rows: groups, or one row ``all``; columns: themes + ``n_texts``).
     """
-    d = docs.loc[docs["theme"].notna()]
+    d = docs[["theme"] + ([by] if by else [])]         # the columns needed, then the rows
+    d = d.loc[d["theme"].notna()]
     key = d[by].astype("string").fillna("—") if by else pd.Series("all", index=d.index)
     counts = pd.crosstab(key, d["theme"])
     out = counts.div(counts.sum(axis=1), axis=0)
@@ -51,8 +52,9 @@ def theme_shares(docs: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
 def sentiment_by(docs: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """Mean sentiment, negative and positive shares and text counts per group."""
     key = docs[by].astype("string").fillna("—") if by else pd.Series("all", index=docs.index)
-    g = docs.assign(_neg=docs["sentiment_label"] == "negative",
-                    _pos=docs["sentiment_label"] == "positive").groupby(key)
+    label = docs["sentiment_label"]
+    g = pd.DataFrame({"sentiment": docs["sentiment"], "_neg": label == "negative",
+                      "_pos": label == "positive"}, index=docs.index).groupby(key)
     out = pd.DataFrame({"n_texts": g.size(), "sentiment": g["sentiment"].mean(),
                         "negative_share": g["_neg"].mean(), "positive_share": g["_pos"].mean()})
     out.index.name = by or "group"
@@ -63,7 +65,8 @@ def theme_trend(docs: pd.DataFrame, last_quarters: int = 4) -> pd.DataFrame:
     """Per quarter and theme: texts, share of the quarter's texts, mean sentiment; plus the
     change of share and sentiment over the last ``last_quarters`` quarters (OLS slope per
     quarter), in columns ``share_slope`` and ``sentiment_slope`` (same for every quarter)."""
-    d = docs.loc[docs["theme"].notna() & docs["quarter"].notna()]
+    d = docs[["quarter", "theme", "sentiment"]]
+    d = d.loc[d["theme"].notna() & d["quarter"].notna()]
     g = d.groupby(["quarter", "theme"])
     out = pd.DataFrame({"n_texts": g.size(), "sentiment": g["sentiment"].mean()}).reset_index()
     total = out.groupby("quarter")["n_texts"].transform("sum")
@@ -116,7 +119,8 @@ def theme_associations(docs: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFra
     Fisher exact p-value (two-sided)."""
     from scipy.stats import fisher_exact
 
-    neg = docs.loc[(docs["sentiment_label"] == "negative") & docs["theme"].notna()]
+    neg = docs[["client_id", "theme"]].loc[(docs["sentiment_label"] == "negative")
+                                           & docs["theme"].notna()]
     speakers = pd.Index(docs["client_id"].dropna().unique())
     who = speakers.get_indexer(neg["client_id"])          # -1: no client
     themes = neg["theme"].to_numpy(object)
@@ -147,11 +151,15 @@ def theme_associations(docs: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFra
 def example_quotes(docs: pd.DataFrame, n: int = 3, tone: str = "negative") -> pd.DataFrame:
     """Up to ``n`` recent quotes per theme of the given tone (most recent first), from the
     ``text`` column (already masked when the run masks personal data)."""
-    d = docs.loc[(docs["sentiment_label"] == tone) & docs["theme"].notna()]
-    d = d.take(date_order(d, ascending=False)).groupby("theme").head(n)
     cols = ["theme", "theme_name_zh", "theme_name_en", "client_id", "date", "source", "text",
             "sentiment"]
-    return d[cols].sort_values(["theme", "date"], ascending=[True, False]).reset_index(drop=True)
+    d = docs[[*cols, "doc_id"]].loc[(docs["sentiment_label"] == tone) & docs["theme"].notna()]
+    d = d.take(date_order(d, ascending=False)).groupby("theme").head(n)
+    out = d[cols].sort_values(["theme", "date"], ascending=[True, False]).reset_index(drop=True)
+    for c in cols:     # a few rows: categoricals of the compact text table back to strings
+        if isinstance(out[c].dtype, pd.CategoricalDtype):
+            out[c] = out[c].astype("string")
+    return out
 
 
 def client_voice(docs: pd.DataFrame, n_last: int = 3) -> pd.DataFrame:

@@ -20,8 +20,8 @@ import pyarrow.compute as pc
 from crmkit.core.contract import clean_dtypes
 from crmkit.core.errors import CrmkitError
 
-__all__ = ["table_or_none", "client_index", "lookup", "shared_lookups", "client_codes", "facility_clients",
-           "by_client", "safe_div", "days", "nan_array"]
+__all__ = ["table_or_none", "client_index", "lookup", "shared_lookups", "client_codes",
+           "facility_clients", "by_client", "safe_div", "days", "nan_array"]
 
 _DAY = np.timedelta64(1, "D")
 
@@ -59,8 +59,9 @@ def _arrow(values: pd.Series | pd.Index) -> pa.Array:
     return pa.array(pd.Series(values).astype("string").array).cast(pa.large_string())
 
 
-#: (keys' Arrow data, ids' Arrow data, positions) by their ids, while shared_lookups is open.
-_MEMO: dict[tuple[int, int], tuple[object, object, np.ndarray]] | None = None
+#: (keys' Arrow data, ids' Arrow data, positions) by their ids (and facility_clients' results),
+#: while shared_lookups is open.
+_MEMO: dict[tuple, tuple] | None = None
 
 
 @contextmanager
@@ -101,11 +102,22 @@ def client_codes(idx: pd.Index, ids: pd.Series) -> np.ndarray:
 
 
 def facility_clients(idx: pd.Index, fac: pd.DataFrame, facility_ids: pd.Series) -> np.ndarray:
-    """Client position of each facility id (-1 when unknown)."""
+    """Client position of each facility id (-1 when unknown); inside :func:`shared_lookups`
+    computed once per (clients, facilities, ids) Arrow data, like :func:`lookup`."""
+    memo = _MEMO
+    data = (_arrow_data(idx), _arrow_data(fac["facility_id"]), _arrow_data(fac["client_id"]),
+            _arrow_data(facility_ids)) if memo is not None else (None,)
+    key = ("facility_clients", *map(id, data)) if None not in data else None
+    hit = memo.get(key) if key is not None else None
+    if hit is not None and all(a is b for a, b in zip(hit[0], data, strict=True)):
+        return hit[1].astype(np.int64)
     fac = fac.drop_duplicates("facility_id")
     fpos = lookup(fac["facility_id"], facility_ids)
     fcodes = np.append(client_codes(idx, fac["client_id"]), -1)
-    return fcodes[fpos]  # fpos -1 picks the trailing -1
+    out = fcodes[fpos]  # fpos -1 picks the trailing -1
+    if key is not None:
+        memo[key] = (data, out.astype(np.int32 if len(idx) < 2**31 else np.int64))
+    return out
 
 
 def by_client(codes: np.ndarray, values: pd.Series | np.ndarray, how: str, n: int,

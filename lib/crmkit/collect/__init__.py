@@ -12,17 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from crmkit.collect.headers import header_aliases, normalise_header, sheet_table_name, sheet_title
 from crmkit.collect.outcome import CollectResult, TableOutcome
+from crmkit.collect.portfolio import collect, write_outputs
 from crmkit.collect.quality import quality_report, summary_table, summary_view
 from crmkit.collect.readers import RawTable, read_table
 from crmkit.collect.stage import run
-from crmkit.collect.tables import (
-           ISSUE_COLUMNS,
-           REASONS,
-           collect,
-           collect_table,
-           load_clean,
-           write_outputs,
-)
+from crmkit.collect.tables import ISSUE_COLUMNS, REASONS, collect_table, load_clean
 from crmkit.collect.template import write_template
 
 if TYPE_CHECKING:

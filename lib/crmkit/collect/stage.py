@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from crmkit.collect.outcome import CollectResult
-from crmkit.collect.tables import collect, require_rows, write_outputs
+from crmkit.collect.portfolio import collect, write_outputs
+from crmkit.collect.tables import require_rows
 from crmkit.params import Params
 
 __all__ = ["run"]

@@ -26,25 +26,18 @@ import pandas as pd
 from crmkit.collect import parsing
 from crmkit.collect.duplicates import exact_copies as _exact_copies
 from crmkit.collect.duplicates import key_text as _key_text
-from crmkit.collect.fastparse import isin
 from crmkit.collect.layout import totals_rows
 from crmkit.collect.messages import fix_hint as _fix_hint
 from crmkit.collect.messages import range_text as _range_text
-from crmkit.collect.outcome import CollectResult, TableOutcome
-from crmkit.collect.plausibility import implausible_repayments, self_links
-from crmkit.collect.privacy import mask_issue_file
-from crmkit.collect.quality import quality_report, summary_table
-from crmkit.collect.readers import RawTable, SourceTableMissing, locate, read_table
+from crmkit.collect.outcome import TableOutcome
+from crmkit.collect.readers import RawTable
 from crmkit.collect.required import load_clean, require_rows
 from crmkit.collect.values import apply_values, values_hint
-from crmkit.core.contract import REQUIRED_TABLES, TABLE_ORDER, TABLES, Column, Table, conform
-from crmkit.core.csvsafe import write_csv
-from crmkit.core.errors import CollectError, MissingColumnError
-from crmkit.core.store import atomic_write, save_table
-from crmkit.params import UNITS, Params, SourceSpec
+from crmkit.core.contract import Column, Table
+from crmkit.core.errors import MissingColumnError
+from crmkit.params import UNITS
 
-__all__ = ["collect", "collect_table", "write_outputs", "load_clean", "require_rows",
-           "REASONS", "ISSUE_COLUMNS"]
+__all__ = ["collect_table", "load_clean", "require_rows", "REASONS", "ISSUE_COLUMNS"]
 
 REASONS = ("missing_required", "invalid_type", "invalid_category", "out_of_range",
            "inconsistent", "duplicate_row", "duplicate_key", "orphan", "totals_row")
@@ -198,10 +191,8 @@ def collect_table(raw: RawTable, t: Table, mapping: dict[str, str] | None = None
                 t, src, rows, bad, later, "inconsistent", shown,
                 f"{src} row {{row}}: {later} {{value}} is before {earlier}; check both dates"))
     clean = pd.DataFrame(parsed, index=frame.index)
-    raw_text = frame.astype("string")
     # exact duplicates (on the mapped cells as written) -> keep the first copy
-    dup, first_rows = _exact_copies(raw_text.fillna("\x00"), rows,
-                                    [k for k in t.key if k in raw_text])
+    dup, first_rows = _exact_copies(frame, rows, [k for k in t.key if k in frame])
     issues.append(_issue(t, src, rows, dup, "*", "duplicate_row", first_rows,
                          f"{src} row {{row}}: exact copy of row {{value}}; delete the copy"))
     issue_frame = _totals_first(t, raw, rows, _concat(issues), {  # source names of no_label
@@ -246,155 +237,3 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=ISSUE_COLUMNS)
     return pd.concat(frames)
-
-
-# --------------------------------------------------------------------------- orchestration
-def _source_for(params: Params, name: str) -> tuple[SourceSpec, bool] | None:
-    if name in params.sources:
-        return params.sources[name], False
-    if "default" in params.sources:
-        return params.sources["default"], True
-    return None
-
-
-def _read(params: Params, name: str) -> RawTable | None:
-    found = _source_for(params, name)
-    if found is None:
-        return None
-    spec, is_default = found
-    loc = locate(spec, name, default=is_default)
-    if loc is None:
-        return None
-    try:
-        return read_table(loc[1], name, params.columns.get(name))
-    except SourceTableMissing:
-        if is_default:
-            return None
-        raise
-
-
-def collect(params: Params) -> CollectResult:
-    """Run the collect stage for a portfolio: every contract table, in dependency order."""
-    outcomes: dict[str, TableOutcome] = {}
-    notes: list[str] = []
-    for name in TABLE_ORDER:
-        t = TABLES[name]
-        raw = _read(params, name)
-        if raw is not None and raw.header_row is not None and (raw.header_set
-                                                               or raw.header_row != 1):
-            how = (f"'header_row: {raw.header_row}' in the parameters" if raw.header_set else
-                   "the first row matching the contract's headers; set 'header_row:' for this "
-                   "source to choose another")
-            notes.append(f"{name} ({raw.source}): header row {raw.header_row} used ({how})")
-        if raw is None:
-            if name in REQUIRED_TABLES:
-                raise CollectError(
-                    f"table {name!r} ({t.zh}) was not found in the sources of "
-                    f"{params.source_file or 'the parameters'}: add 'sources: {name}: path: ...'"
-                    f" or put {name}.csv in the default folder.")
-            notes.append(f"{name}: not found in the sources; the table is empty and the steps "
-                         "that need it are skipped")
-            continue
-        oc = collect_table(raw, t, params.columns.get(name), params.units.get(name),
-                           params.values.get(name))
-        if oc.ignored_columns:
-            notes.append(f"{name} ({oc.source}): columns not in the contract were ignored: "
-                         + ", ".join(oc.ignored_columns))
-        if name == "repayments":
-            _quarantine(oc, implausible_repayments(oc, params.checks.repayments))
-        elif name == "relationships":
-            _quarantine(oc, self_links(oc))
-        outcomes[name] = oc
-        del raw
-        _check_orphans(name, outcomes)
-        _keep_quarantined_raw(oc)
-    return _assemble(outcomes, notes)
-
-
-def _quarantine(oc: TableOutcome, found: list[tuple[np.ndarray, str, pd.Series, str]]) -> None:
-    """Move kept rows flagged by a plausibility check to the quarantine (``inconsistent``)."""
-    t = TABLES[oc.name]
-    for mask, col, shown, message in found:
-        if not mask.any():
-            continue
-        oc.issues = _concat([oc.issues, _issue(t, oc.source, oc.rows, mask, col,
-                                               "inconsistent", shown, message)])
-        oc.clean = oc.clean.drop(index=oc.clean.index.intersection(np.flatnonzero(mask)))
-
-
-def _check_orphans(name: str, outcomes: dict[str, TableOutcome]) -> None:
-    """Quarantine the rows of table ``name`` whose parent id is not among the parent table's
-    kept rows. Tables are collected parents first (``TABLE_ORDER``), so a row whose parent was
-    quarantined is an orphan too."""
-    oc = outcomes[name]
-    t = TABLES[name]
-    for col, parent in dict(t.foreign_keys).items():
-        parent_oc = outcomes.get(parent)
-        if parent_oc is None:
-            continue
-        vals = oc.clean[col]
-        parent_ids = parent_oc.clean[TABLES[parent].key[0]]
-        bad = vals.notna().to_numpy(dtype=bool) & ~isin(vals, parent_ids)
-        if not bad.any():
-            continue
-        idx = oc.clean.index[bad]
-        mask = np.zeros(oc.rows_read, dtype=bool)
-        mask[idx] = True
-        issue = _issue(t, oc.source, oc.rows, mask, col, "orphan", oc.raw[col],
-                       f"{oc.source} row {{row}}, column '{t.column(col).header}': "
-                       f"{{value!r}} is not in {parent} (or that row was quarantined); "
-                       f"add the {parent} row or correct the id")
-        oc.issues = _concat([oc.issues, issue])
-        oc.clean = oc.clean.drop(index=idx)
-
-
-def _keep_quarantined_raw(oc: TableOutcome) -> None:
-    """Once a table's checks are done, keep the raw cells of its quarantined rows only (the
-    quarantine file shows them); the rest would only hold memory (GBs at 1M clients)."""
-    pos = np.unique(oc.issues.index.to_numpy(dtype=np.int64)) if len(oc.issues) else []
-    oc.raw = oc.raw.take(pos) if len(pos) else oc.raw.iloc[:0]
-
-
-def _assemble(outcomes: dict[str, TableOutcome], notes: list[str]) -> CollectResult:
-    tables = {name: conform(name, oc.clean) for name, oc in outcomes.items()}
-    issues = _concat([oc.issues.reset_index(names="_pos") for oc in outcomes.values()
-                      if len(oc.issues)])
-    if "_pos" not in issues:
-        issues["_pos"] = pd.Series(dtype="int64")
-    quarantine_parts = []
-    for name, oc in outcomes.items():
-        own = issues[issues["table"] == name]
-        if own.empty:
-            continue
-        first = own.groupby("_pos", sort=True).agg(
-            reason=("reason", "first"), column=("column", "first"), value=("value", "first"),
-            detail=("message", lambda m: " | ".join(m)))
-        raw = oc.raw.loc[first.index].astype("string")
-        part = pd.DataFrame({"table": name, "source": oc.source,
-                             "row": oc.rows.loc[first.index].to_numpy()}, index=first.index)
-        part = part.join(first)
-        part["raw"] = raw.apply(lambda r: r.dropna().to_json(force_ascii=False), axis=1)
-        quarantine_parts.append(part)
-    qcols = ["table", "source", "row", "reason", "column", "value", "detail", "raw"]
-    quarantine = (pd.concat(quarantine_parts, ignore_index=True) if quarantine_parts
-                  else pd.DataFrame(columns=qcols))[qcols]
-    issues = issues.drop(columns="_pos").reset_index(drop=True)[ISSUE_COLUMNS]
-    quality = quality_report(outcomes, issues)
-    summary = summary_table(outcomes, quarantine, issues)
-    return CollectResult(tables, quarantine, issues, quality, summary, notes)
-
-
-def write_outputs(result: CollectResult, params: Params) -> dict[str, str]:
-    """Write clean tables (Parquet) and the quality files into ``<run_dir>/collect``."""
-    paths = {name: str(save_table(params, "collect", name, df))
-             for name, df in result.tables.items()}
-    folder = params.stage_dir("collect")
-    for name in ("quarantine", "issues", "quality", "summary"):
-        df: pd.DataFrame = getattr(result, name)
-        if params.mask_pii and name in ("quarantine", "issues"):
-            df = mask_issue_file(df)
-        paths[name] = str(write_csv(df, folder / f"{name}.csv"))
-    paths["notes"] = str(atomic_write(
-        folder / "notes.txt",
-        lambda tmp: tmp.write_text("\n".join(result.notes) + "\n", encoding="utf-8")))
-    return paths

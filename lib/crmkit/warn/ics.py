@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from icalendar import Calendar
 
 from crmkit.core.errors import WarningError
@@ -61,8 +63,13 @@ def _escape(s: pd.Series) -> pd.Series:
 
 def _lines(name: str, values: pd.Series) -> pd.Series:
     """``NAME:value`` content lines, the long ones folded."""
-    line = (name + ":" + values.astype("string")).to_numpy(dtype=object)
-    return pd.Series([fold_line(v) for v in line], index=values.index, dtype=object)
+    text = name + ":" + values.astype("string")
+    line = text.to_numpy(dtype=object)
+    octets = pc.binary_length(pa.array(line, type=pa.large_string())).to_numpy(
+        zero_copy_only=False)
+    for i in np.flatnonzero(octets >= _LIMIT):  # the others are not folded
+        line[i] = fold_line(line[i])
+    return pd.Series(line, index=values.index, dtype=object)
 
 
 def _blank(s: pd.Series) -> np.ndarray:

@@ -271,8 +271,11 @@ def complaint_resolution(interactions: pd.DataFrame | None,
         it = pd.DataFrame({"client_id": pd.Series(dtype="string"),
                            "date": pd.Series(dtype="datetime64[ns]"),
                            "type": pd.Series(dtype="string")})
-    it = _window(it, "date", ts, p.metrics.window_months)
-    c = it.loc[it["type"].astype("string").eq("complaint").to_numpy(dtype=bool, na_value=False)]
+    cols = [c for c in ("client_id", "date", "type", "resolved", "resolved_date")
+            if c in it.columns] + ([by] if isinstance(by, str) and by in it.columns else [])
+    it = it[list(dict.fromkeys(cols))]                 # complaints first: a few rows to copy
+    it = it.loc[it["type"].astype("string").eq("complaint").to_numpy(dtype=bool, na_value=False)]
+    c = _window(it, "date", ts, p.metrics.window_months)
     flag = (c["resolved"].astype("boolean") if "resolved" in c.columns
             else pd.Series(pd.NA, index=c.index, dtype="boolean"))
     rdate = (pd.to_datetime(c["resolved_date"]) if "resolved_date" in c.columns

@@ -87,17 +87,15 @@ def _card_groups(per_client: pd.DataFrame, cards: list[dict]) -> pd.DataFrame:
                                                                       na_value=False)]
 
 
-def run(params: Params) -> DiagnoseStage:
-    """Compute and save the diagnose stage (see module doc)."""
-    lang, dp = params.language, params.diagnose
-    tables = load_clean(params, columns=COLUMNS)
-    features = load_features(params)
+def _diagnostic(params: Params, tables: dict[str, pd.DataFrame], features: pd.DataFrame
+                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The diagnostic table, the CLV and the alerts (the score, tier and warn tables it reads
+    are released on return)."""
+    dp = params.diagnose
     scores = load_indexed(params, "score", "scores")
     credit = load_indexed(params, "score", "credit")
     tiers = load_indexed(params, "tier", "tiers")
-    drivers = load_table(params, "score", "drivers")
     alerts = load_table(params, "warn", "alerts")
-    plan = load_table(params, "warn", "action_plan")
     churn = load_indexed(params, "warn", "churn")["churn_probability"]
     clv = risk_adjusted_clv(tables.get("facilities"), credit["pd"], churn, dp,
                             as_of=params.as_of, index=features.index)
@@ -112,6 +110,21 @@ def run(params: Params) -> DiagnoseStage:
     ecl = load_table(params, "warn", "ecl")
     diag["ecl"] = (ecl.groupby(ecl["client_id"].astype("string"))["ecl"].sum()
                    .reindex(diag.index.astype("string")).to_numpy())
+    return diag, clv, alerts
+
+
+def run(params: Params) -> DiagnoseStage:
+    """Compute and save the diagnose stage (see module doc).
+
+    The voice analysis runs first and keeps only its summaries (its row-per-text table is
+    saved, not held): at a million clients that table and the clean tables together would
+    not fit the memory the rest of the stage needs.
+    """
+    lang, dp = params.language, params.diagnose
+    voice = voice_run(params, keep_docs=False)
+    tables = load_clean(params, columns=COLUMNS)
+    features = load_features(params)
+    diag, clv, alerts = _diagnostic(params, tables, features)
     segments = segment_summary(diag, by="segment", params=dp)
     actions = next_actions(diag, alerts, n=dp.next_actions_n, params=dp)
     saved = _saved_plans(params, lang)
@@ -128,10 +141,10 @@ def run(params: Params) -> DiagnoseStage:
     kjson = json.dumps({k: (None if pd.isna(v) else v) for k, v in kpis.items()},
                        ensure_ascii=False, indent=2, default=float)
     atomic_write(folder / "kpis.json", lambda tmp: tmp.write_text(kjson, encoding="utf-8"))
-    cards = client_cards(diag, clients=tables["clients"], features=features, drivers=drivers,
-                         alerts=alerts, actions=plan, as_of=params.as_of,
-                         mask_pii=params.mask_pii, params=dp)
-    voice = voice_run(params)
+    plan = load_table(params, "warn", "action_plan")
+    cards = client_cards(diag, clients=tables["clients"], features=features,
+                         drivers=load_table(params, "score", "drivers"), alerts=alerts,
+                         actions=plan, as_of=params.as_of, mask_pii=params.mask_pii, params=dp)
     comments = voice.clients["last_comments"] if "last_comments" in voice.clients else None
     for card in cards:
         cid = str(card["client_id"])

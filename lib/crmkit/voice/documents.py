@@ -184,7 +184,7 @@ def _numbers(values: pd.Series | None, index: pd.Index) -> pd.Series:
 class VoiceAnalysis:
     """Analysed texts and the theme model."""
 
-    docs: pd.DataFrame          #: text_table + masked text, sentiment, theme columns
+    docs: pd.DataFrame | None   #: text_table + masked text, sentiment, theme columns
     themes: pd.DataFrame        #: one row per NMF component (name, top terms, match, n_texts)
     model: ThemeModel | None    #: None when there were too few texts for themes
     token_codes: TokenCodes     #: tokens of each distinct masked text, as codes

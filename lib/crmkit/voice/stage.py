@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -39,22 +40,26 @@ from crmkit.voice.summary import (
     theme_trend,
 )
 
-__all__ = ["VoiceStage", "run", "GROUPS", "COLUMNS", "TEXTS"]
+__all__ = ["VoiceStage", "run", "GROUPS", "COLUMNS", "OWN"]
 
 #: Groups the shares and sentiment are reported by.
 GROUPS = ("tier", "segment", "relationship_manager", "industry", "quarter")
-#: The clean-table columns the analysis reads besides the texts (tables it does not use get
-#: one cheap column: ``load_clean`` reads unnamed tables whole).
+#: The clean-table columns the analysis reads through ``load_clean`` (those the diagnose stage
+#: reads too; tables it does not use get one cheap column: ``load_clean`` reads unnamed
+#: tables whole, and keeps what it read for the process).
 COLUMNS: dict[str, tuple[str, ...]] = {
     "clients": ("client_id", "legal_rep", "industry", "relationship_manager"),
     "facilities": ("client_id", "status"), "repayments": ("paid_date",),
-    "interactions": ("interaction_id", "client_id", "date", "type", "complaint_category"),
+    "interactions": ("client_id", "date", "type"),
     "surveys": ("client_id", "survey_date", "csat", "nps"),
     "needs": ("client_id",), "financials": ("fiscal_year",), "milestones": ("planned_start",),
     "projects": ("investment",), "relationships": ("share",),
 }
-#: The text columns, read dictionary-encoded (one string per distinct text, not per row).
-TEXTS = {"interactions": "notes", "surveys": "feedback"}
+#: Columns only this analysis reads: straight from the clean Parquet files, released when it
+#: ends (the texts dictionary-encoded: one string per distinct text, not per row).
+OWN: dict[str, tuple[str, ...]] = {
+    "interactions": ("interaction_id", "complaint_category", "notes"), "surveys": ("feedback",)}
+TEXTS = ("notes", "feedback")
 #: Columns of the saved documents table.
 _SAVED = ("doc_id", "source", "client_id", "date", "quarter", "type", "complaint_category",
           "relationship_manager", "industry", "tier", "segment", "text", "theme",
@@ -73,10 +78,13 @@ class VoiceStage:
     quotes: pd.DataFrame
     clients: pd.DataFrame
     alert_metrics: pd.DataFrame
+    documents: Path | None = None   #: the saved ``documents`` table
 
     @property
     def docs(self) -> pd.DataFrame:
-        """The analysed texts."""
+        """The analysed texts (read back from ``documents`` when the run did not keep them)."""
+        if self.analysis.docs is None and self.documents is not None:
+            return pd.read_parquet(self.documents)
         return self.analysis.docs
 
     @property
@@ -85,26 +93,32 @@ class VoiceStage:
         return self.analysis.themes
 
 
-def _with_texts(params: Params, tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """``tables`` with the :data:`TEXTS` columns added as categoricals, read from the clean
-    Parquet files (the same rows, in order); absent files or columns are left out."""
+def _with_own(params: Params, tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """``tables`` with the :data:`OWN` columns, read from the clean Parquet files (the same
+    rows, in order), or through ``load_clean`` when a file does not line up."""
     import pyarrow.parquet as pq
 
     out = dict(tables)
-    for name, col in TEXTS.items():
-        path, df = table_path(params, "collect", name), tables.get(name)
-        if df is None or not path.is_file() or col not in pq.read_schema(path).names:
-            continue
-        text = pd.read_parquet(path, columns=[col], read_dictionary=[col])[col]
-        if len(text) == len(df):
-            out[name] = df.assign(**{col: text.array})
+    for name, cols in OWN.items():
+        path, df = table_path(params, "collect", name), tables[name]
+        if path.is_file() and set(cols) <= set(pq.read_schema(path).names):
+            texts = [c for c in cols if c in TEXTS]
+            got = pd.read_parquet(path, columns=list(cols), read_dictionary=texts)
+            if len(got) == len(df):
+                out[name] = df.assign(**{c: got[c].array for c in cols})
+                continue
+        out[name] = load_clean(params, columns={name: (*COLUMNS[name], *cols)})[name]
     return out
 
 
-def run(params: Params) -> VoiceStage:
-    """Analyse the portfolio's texts and save the tables listed in the module doc."""
+def run(params: Params, *, keep_docs: bool = True) -> VoiceStage:
+    """Analyse the portfolio's texts and save the tables listed in the module doc.
+
+    ``keep_docs=False``: the analysed texts (a row per text: 13 million for a million
+    clients) are not kept in memory once saved; :attr:`VoiceStage.docs` reads them back.
+    """
     vp = params.voice
-    tables = _with_texts(params, load_clean(params, columns=COLUMNS))
+    tables = _with_own(params, load_clean(params, columns=COLUMNS))
     try:
         tiers = load_indexed(params, "tier", "tiers")
     except Exception:  # noqa: BLE001 - tiers are optional context
@@ -122,7 +136,7 @@ def run(params: Params) -> VoiceStage:
     cv = client_voice(d)
     metrics = theme_alert_metrics(tables, params.as_of, vp, docs=d)
     stage = "voice"
-    save_table(params, stage, "documents", d[[c for c in _SAVED if c in d.columns]])
+    documents = save_table(params, stage, "documents", d[[c for c in _SAVED if c in d.columns]])
     save_table(params, stage, "themes", va.themes)
     for g in groups:
         save_table(params, stage, f"shares_by_{g}", shares[g].reset_index())
@@ -133,4 +147,6 @@ def run(params: Params) -> VoiceStage:
     save_table(params, stage, "client_voice", cv.assign(last_comments=cv["last_comments"].map(
         lambda x: json.dumps(x, ensure_ascii=False))).reset_index())
     save_table(params, stage, "alert_metrics", metrics.reset_index())
-    return VoiceStage(va, shares, senti, trend, assoc, quotes, cv, metrics)
+    if not keep_docs:
+        va.docs = None
+    return VoiceStage(va, shares, senti, trend, assoc, quotes, cv, metrics, documents)

@@ -166,3 +166,20 @@ def test_totals_prefilter_keeps_every_totals_row(cells):
     assert got[0].tolist() == ref[0].tolist()
     pd.testing.assert_series_equal(got[1], ref[1])
     pd.testing.assert_series_equal(got[2], ref[2])
+
+
+_EDGES = [" ", "\t", "\u3000", "\xa0", "\x85", "\x0b", "\x1c", "\u2028", "\n", "", "x", "中"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.tuples(st.sampled_from(_EDGES), st.text(max_size=4),
+                                               st.sampled_from(_EDGES)).map("".join)),
+                max_size=6))
+def test_needs_strip_exactly_when_strip_changes_a_cell(cells: list[str | None]) -> None:
+    import pyarrow as pa
+
+    from crmkit.collect.fastparse import needs_strip
+
+    s = pd.Series(cells, dtype="string[pyarrow]")
+    changed = not s.fillna("\x00").equals(s.str.strip().fillna("\x00"))
+    assert needs_strip(pa.array(s.array)) == changed

@@ -17,7 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["arrow_text", "isin", "plain_numbers", "plain_dates", "exact_lookup", "matches"]
+__all__ = ["arrow_text", "needs_strip", "isin", "plain_numbers", "plain_dates", "exact_lookup",
+           "matches"]
 
 #: A plain decimal: sign, digits, optional fraction. With at most 15 characters a cell has at
 #: most 15 digits, an integer exact in a float, scaled by one power of ten that pandas' parser
@@ -35,6 +36,15 @@ def arrow_text(text: pd.Series) -> pa.Array | pa.ChunkedArray | None:
         return None
     arr = pa.array(text.array)
     return arr if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) else None
+
+
+def needs_strip(arr: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether a cell starts or ends with whitespace (Arrow's ``utf8_trim_whitespace`` set),
+    read from its first and last characters: a column without one needs no stripped copy."""
+    for part in (pc.utf8_slice_codeunits(arr, 0, 1), pc.utf8_slice_codeunits(arr, -1)):
+        if pc.any(pc.utf8_is_space(part)).as_py():
+            return True
+    return False
 
 
 def matches(arr: pa.Array, pattern: str) -> np.ndarray:

@@ -49,10 +49,14 @@ _TOKEN_LEN = max(map(len, MISSING_TOKENS))
 
 def _as_text(s: pd.Series) -> pd.Series:
     """Text view of a column: stripped strings, ``<NA>`` where missing."""
-    out = s.astype("string").str.strip()
+    out = s.astype("string")
     arr = fastparse.arrow_text(out)
     if arr is None:
-        return _as_text_pandas(out)
+        return _as_text_pandas(out.str.strip())
+    if fastparse.needs_strip(arr):
+        out = out.str.strip()
+        arr = fastparse.arrow_text(out)
+        assert arr is not None
     # only a short cell can case-fold to a token (case folding never shortens a string): the
     # exact test runs once per distinct short cell
     short = pc.less_equal(pc.utf8_length(arr), _TOKEN_LEN)

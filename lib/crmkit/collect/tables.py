@@ -178,7 +178,8 @@ def collect_table(raw: RawTable, t: Table, mapping: dict[str, str] | None = None
                 hi = np.inf if c.maximum is None else c.maximum
                 out = (num.notna() & ((num < lo) | (num > hi))).to_numpy(dtype=bool)
                 # the value as shown, for the reported rows only
-                shown = num[out].map(lambda v: f"{v:g}").reindex(num.index)
+                shown = num[out].map(lambda v: f"{v:g}").reindex(num.index) if out.any() \
+                    else num
                 pct = "; for a percentage write it with %, e.g. 4.5%" if c.kind == "rate" else ""
                 issues.append(_issue(
                     t, src, rows, out, c.name, "out_of_range", shown,
@@ -186,7 +187,8 @@ def collect_table(raw: RawTable, t: Table, mapping: dict[str, str] | None = None
     for later, earlier in _ORDERED_DATES.get(t.name, ()):
         if later in parsed and earlier in parsed:
             bad = (parsed[later] < parsed[earlier]).fillna(False).to_numpy(dtype=bool)
-            shown = parsed[later][bad].dt.strftime("%Y-%m-%d").reindex(parsed[later].index)
+            shown = parsed[later][bad].dt.strftime("%Y-%m-%d").reindex(
+                parsed[later].index) if bad.any() else parsed[later]
             issues.append(_issue(
                 t, src, rows, bad, later, "inconsistent", shown,
                 f"{src} row {{row}}: {later} {{value}} is before {earlier}; check both dates"))

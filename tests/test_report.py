@@ -350,8 +350,9 @@ def test_workbook_layout_formats_and_masking(frames: dict[str, pd.DataFrame],
     # a formula-looking name stays text
     assert ws["B3"].value == "=1+1" and ws["B3"].data_type == "s"
     # widths: 12 CJK characters count 24, plus 2; a short ID column is as wide as its header
-    assert ws.column_dimensions["B"].width == 26
-    assert ws.column_dimensions["A"].width == 11  # "客户编号" = 8, plus 3 for the filter button
+    # (the file stores what Excel shows plus its 5-pixel cell padding, 5/7 of a character)
+    assert ws.column_dimensions["B"].width == pytest.approx(26 + 5 / 7, abs=0.01)
+    assert ws.column_dimensions["A"].width == pytest.approx(11 + 5 / 7, abs=0.01)  # 8 + 3
     tiers = {str(r.sqref): [x.formula[0] for x in r.rules] for r in ws.conditional_formatting}
     assert list(tiers) == ["E2:E4"] and len(tiers["E2:E4"]) == 3
     assert tiers["E2:E4"][0].startswith('OR($E2="A",') and '"核心客户"' in tiers["E2:E4"][0]

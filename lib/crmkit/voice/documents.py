@@ -118,14 +118,15 @@ def text_table(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timestamp,
     docs["quarter"] = pd.Series(quarter.array.take(codes_q, allow_fill=True), index=docs.index)
     docs = docs[list(DOC_COLUMNS)]
     clients = tables.get("clients")
+    who = pd.factorize(docs["client_id"])              # each client looked up once
     if clients is not None:
         info = clients.set_index("client_id")[["relationship_manager", "industry"]]
         info.index = info.index.astype("string")
-        docs = _join(docs, info)
+        docs = _join(docs, info, who)
     if tiers is not None:
         t = tiers[[c for c in ("tier", "segment") if c in tiers.columns]].copy()
         t.index = t.index.astype("string")
-        docs = _join(docs, t)
+        docs = _join(docs, t, who)
     return docs
 
 
@@ -135,12 +136,14 @@ def _one(n: int, value: str) -> pd.Categorical:
                                      categories=pd.Index([value], dtype="string"))
 
 
-def _join(docs: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
-    """``docs.join(info, on="client_id")`` with ``info``'s columns as categoricals, each
-    client looked up once (a join copies every column of the docs)."""
+def _join(docs: pd.DataFrame, info: pd.DataFrame,
+          who: tuple[np.ndarray, pd.Index]) -> pd.DataFrame:
+    """``docs.join(info, on="client_id")`` with ``info``'s columns as categoricals (a join
+    copies every column of the docs); ``who``: ``pd.factorize(docs["client_id"])``."""
     if not info.index.is_unique:
         return docs.join(info.astype("category"), on="client_id")
-    pos = info.index.get_indexer(docs["client_id"])
+    codes, ids = who
+    pos = np.append(info.index.get_indexer(ids), -1)[codes]   # a missing id: code -1
     for col in info.columns:
         cat = info[col].astype("category")
         codes = np.asarray(cat.cat.codes)

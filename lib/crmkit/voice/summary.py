@@ -172,31 +172,36 @@ def client_voice(docs: pd.DataFrame, n_last: int = 3) -> pd.DataFrame:
     cols = ["client_id", "date", "theme", "sentiment", "sentiment_label"]
     d = docs[cols].assign(_row=np.arange(len(docs))).take(date_order(docs, ascending=False))
     d = d.loc[d["client_id"].notna()]
-    client = d["client_id"]
-    g = d.groupby(client)
+    codes, ids = pd.factorize(d["client_id"])          # clients as integers, in id order:
+    order = np.asarray(ids.argsort())                  # grouped without hashing strings
+    rank = np.empty(len(ids), np.int64)
+    rank[order] = np.arange(len(ids))
+    d = d.assign(_k=rank[codes])
+    g = d.groupby("_k")
     neg = (d["sentiment_label"] == "negative").fillna(False).astype(float)
     out = pd.DataFrame({"n_texts": g.size(), "sentiment": g["sentiment"].mean(),
-                        "negative_share": neg.groupby(client).mean()})
+                        "negative_share": neg.groupby(d["_k"]).mean()})
     out["main_theme"] = _main_theme(d).reindex(out.index).astype("string")
     out["last_comments"] = _last_comments(d, docs["text"], n_last).reindex(out.index)
+    out.index = pd.Index(ids.take(order[out.index.to_numpy()]), name="client_id")
     return out
 
 
 def _main_theme(d: pd.DataFrame) -> pd.Series:
-    """Most frequent theme per client (ties: first met in ``d``'s order)."""
-    t = d.loc[d["theme"].notna(), ["client_id", "theme"]]
+    """Most frequent theme per client key ``_k`` (ties: first met in ``d``'s order)."""
+    t = d.loc[d["theme"].notna(), ["_k", "theme"]]
     t = t.assign(_pos=np.arange(len(t)))
-    g = t.groupby(["client_id", "theme"], sort=False)["_pos"]
+    g = t.groupby(["_k", "theme"], sort=False)["_pos"]
     c = pd.DataFrame({"n": g.size(), "first": g.min()}).reset_index()
-    c = c.sort_values(["client_id", "n", "first"], ascending=[True, False, True])
-    return c.drop_duplicates("client_id").set_index("client_id")["theme"]
+    c = c.sort_values(["_k", "n", "first"], ascending=[True, False, True])
+    return c.drop_duplicates("_k").set_index("_k")["theme"]
 
 
 def _last_comments(d: pd.DataFrame, text: pd.Series, n_last: int) -> pd.Series:
-    """The first ``n_last`` rows of each client in ``d``'s order, as lists of dicts (the
-    text from ``text`` by the row number ``_row``)."""
-    last = d.groupby("client_id", sort=False).head(n_last)
-    last = last.sort_values("client_id", kind="stable")
+    """The first ``n_last`` rows of each client (key ``_k``) in ``d``'s order, as lists of
+    dicts (the text from ``text`` by the row number ``_row``)."""
+    last = d.groupby("_k", sort=False).head(n_last)
+    last = last.sort_values("_k", kind="stable")
     dates = last["date"].dt.strftime("%Y-%m-%d").astype(object)
     dates = dates.where(last["date"].notna(), None)
     theme = last["theme"].astype(object).where(last["theme"].notna(), None)
@@ -204,11 +209,11 @@ def _last_comments(d: pd.DataFrame, text: pd.Series, n_last: int) -> pd.Series:
     rows = [{"date": a, "text": b, "theme": c, "sentiment": e} for a, b, c, e in zip(
         dates.tolist(), texts, theme.tolist(),
         last["sentiment_label"].astype(object).tolist(), strict=True)]
-    ids = last["client_id"].to_numpy(object)
+    ids = last["_k"].to_numpy()
     if not len(ids):
-        return pd.Series([], index=pd.Index([], name="client_id"), dtype=object)
+        return pd.Series([], index=pd.Index([], dtype=np.int64), dtype=object)
     cut = np.flatnonzero(ids[1:] != ids[:-1]) + 1
     starts = np.r_[0, cut]
     ends = np.r_[cut, len(ids)]
     return pd.Series([rows[a:b] for a, b in zip(starts, ends, strict=True)],
-                     index=pd.Index(ids[starts], name="client_id"), dtype=object)
+                     index=pd.Index(ids[starts]), dtype=object)

@@ -202,7 +202,8 @@ def churn_label(tables: dict[str, pd.DataFrame], when: object, horizon_months: i
 # -- features --------------------------------------------------------------------------------
 def _pit_facilities(book: Book, when: pd.Timestamp) -> pd.DataFrame:
     live = book.live(when) & (book.owner >= 0)
-    f = book.fac.loc[live]
+    f = book.fac.loc[live, [c for c in ("amount", "interest_rate", "fees", "product")
+                            if c in book.fac.columns]]  # not every column's live rows
     amount = f["amount"].astype(float).to_numpy()
     rate = (f["interest_rate"].astype(float).to_numpy() if "interest_rate" in f
             else np.full(len(f), np.nan))
@@ -253,7 +254,7 @@ def features_at(book: Book, when: pd.Timestamp, horizon_months: int,
     them (the score stage's, at the data date)."""
     tables = book.tables
     X = (client_features(tables, when, snapshot_date=book.snapshot) if features is None
-         else features.copy())
+         else features.copy(deep=False))  # copy-on-write: the caller's frame is not changed
     idx = book.idx
     pit = _pit_facilities(book, when)
     for c in pit.columns:

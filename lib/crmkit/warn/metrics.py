@@ -163,7 +163,8 @@ def client_metrics(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timestam
         Index ``client_id`` (the clients table's order).
     """
     as_of = as_timestamp(as_of, "as_of")
-    out = client_features(tables, as_of) if features is None else features.copy()
+    out = (client_features(tables, as_of) if features is None
+           else features.copy(deep=False))  # copy-on-write: the caller's frame is unchanged
     idx = client_index(tables)
     out["oldest_open_complaint_days"] = _open_complaint_days(tables, idx, as_of)
     out["milestone_delay_share"] = _milestone_delay_share(tables, idx, as_of)

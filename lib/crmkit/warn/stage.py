@@ -102,12 +102,13 @@ def _indexed(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def current_snapshot(params: Params, churn: ChurnResult | None = None,
-                     features: pd.DataFrame | None = None) -> pd.DataFrame:
+                     features: pd.DataFrame | None = None,
+                     credit: pd.DataFrame | None = None) -> pd.DataFrame:
     """This run's per-client results (index client_id): :data:`SNAPSHOT_COLUMNS`
-    (``features``: the score stage's, when already loaded)."""
+    (``features``, ``credit``: the score stage's tables, when already loaded)."""
     features = load_features(params) if features is None else features
     scores = load_indexed(params, "score", "scores")
-    credit = load_indexed(params, "score", "credit")
+    credit = load_indexed(params, "score", "credit") if credit is None else credit
     tiers = load_indexed(params, "tier", "tiers")
     out = pd.DataFrame(index=features.index)
     out["total"] = scores["total"]
@@ -185,7 +186,8 @@ def _run(params: Params, tables: dict[str, pd.DataFrame]) -> WarnStage:
     # the crmkit fit model with churn.training
     churn, churn_info = run_churn(tables, params, features)
     record_model(params, "warn", "churn", churn_info)
-    current = current_snapshot(params, churn, features)
+    credit = load_indexed(params, "score", "credit")
+    current = current_snapshot(params, churn, features, credit)
     path = params.history_path
     prev_date = previous_as_of(path, params.portfolio, as_of) if path.exists() else None
     previous = load_snapshot(path, params.portfolio, prev_date) if prev_date else None
@@ -217,7 +219,7 @@ def _run(params: Params, tables: dict[str, pd.DataFrame]) -> WarnStage:
     breach = covenant_breach(features["dscr"], params.gates)
     stages = ifrs9_stages(fm, current["pd"], origin, params.warning, lang=lang,
                           watchlist=breach.index[breach.to_numpy()])
-    pd12 = load_indexed(params, "score", "credit")["pd_model"]
+    pd12 = credit["pd_model"]
     ecl = expected_credit_loss(stages, tables["facilities"], pd12, as_of, params.ecl)
     stage_moves = None
     if prev_date is not None:

@@ -108,15 +108,21 @@ def origination_pd(facility_metrics: pd.DataFrame, pd_history: pd.DataFrame, *,
                       if "start_date" in fm.columns else pd.NaT})
     dated = f.dropna(subset=["_d"]).sort_values("_d", kind="stable")
     at_start = pd.merge_asof(dated, h, on="_d", by="client_id", direction="backward")
-    at = at_start.set_index("facility_id")["_pd"].reindex(f["facility_id"]).to_numpy()
-    earliest = h.drop_duplicates("client_id", keep="first").set_index("client_id")["_pd"]
-    first = earliest.reindex(f["client_id"]).to_numpy(dtype=float, na_value=np.nan)
+    at = _take(at_start["_pd"], lookup(at_start["facility_id"], f["facility_id"]))
+    earliest = h.drop_duplicates("client_id", keep="first")
+    first = _take(earliest["_pd"], lookup(earliest["client_id"], f["client_id"]))
     value = np.where(np.isnan(at), first, at)
     source = np.where(~np.isnan(at), "history_at_start",
                       np.where(~np.isnan(first), "history_earliest", "none"))
     return pd.DataFrame({"pd_origination": value, "pd_origination_source": source},
                         index=pd.Index(f["facility_id"], name="facility_id")
                         ).astype({"pd_origination_source": "string"})
+
+
+def _take(values: pd.Series, pos: np.ndarray) -> np.ndarray:
+    """``values`` at positions ``pos`` (a reindex by an Arrow hash join), NaN where -1."""
+    v = np.append(values.to_numpy(dtype=float, na_value=np.nan), np.nan)
+    return v[pos]  # -1 picks the trailing NaN
 
 
 def _join(conditions: list[tuple[np.ndarray, str, str]], n: int, sep: str

@@ -112,3 +112,15 @@ def test_exact_copies_from_typed_keys_are_the_text_ones() -> None:
     dup, first = exact_copies(frame, rows, ["id", "year"])
     assert dup.tolist() == [False, True, False, False, True, False, False]
     assert first.tolist()[:5] == [2, 2, pd.NA, 5, 5]
+
+
+def test_written_tables_are_save_tables_files(tmp_path: Path) -> None:
+    from crmkit.collect import write_outputs
+    from crmkit.core.store import save_table
+
+    params = load_params(_messy(tmp_path, "csv"))
+    result = collect(params)
+    paths = write_outputs(result, params, workers=2)
+    for name, df in result.tables.items():
+        written = Path(paths[name]).read_bytes()
+        assert written == save_table(params, "again", name, df).read_bytes(), name

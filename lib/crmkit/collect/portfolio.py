@@ -12,6 +12,7 @@ the first error raised are those of a serial run whatever finishes first.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -28,7 +29,7 @@ from crmkit.collect.tables import ISSUE_COLUMNS, _concat, _issue, collect_table
 from crmkit.core.contract import REQUIRED_TABLES, TABLE_ORDER, TABLES
 from crmkit.core.csvsafe import write_csv
 from crmkit.core.errors import CollectError
-from crmkit.core.store import atomic_write, save_table
+from crmkit.core.store import atomic_write, table_path
 from crmkit.params import Params, SourceSpec
 
 __all__ = ["collect", "write_outputs", "WORKERS"]
@@ -237,10 +238,21 @@ def _assemble(outcomes: dict[str, TableOutcome], notes: list[str]) -> CollectRes
     return CollectResult(tables, quarantine, issues, quality, summary, notes)
 
 
-def write_outputs(result: CollectResult, params: Params) -> dict[str, str]:
-    """Write clean tables (Parquet) and the quality files into ``<run_dir>/collect``."""
-    paths = {name: str(save_table(params, "collect", name, df))
-             for name, df in result.tables.items()}
+def write_outputs(result: CollectResult, params: Params,
+                  workers: int = WORKERS) -> dict[str, str]:
+    """Write clean tables (Parquet) and the quality files into ``<run_dir>/collect``.
+
+    Tables are encoded ``workers`` at a time (Arrow's Parquet writer releases the GIL) and
+    written one after the other, each atomically, in the result's order.
+    """
+    with ThreadPoolExecutor(max(workers, 1), thread_name_prefix="collect-write") as pool:
+        encoded = {name: pool.submit(_parquet_bytes, df) for name, df in result.tables.items()}
+        paths = {}
+        for name in list(encoded):
+            data = encoded.pop(name).result()  # dropped once written
+            paths[name] = str(atomic_write(table_path(params, "collect", name),
+                                           lambda tmp, data=data: tmp.write_bytes(data)))
+            del data
     folder = params.stage_dir("collect")
     for name in ("quarantine", "issues", "quality", "summary"):
         df: pd.DataFrame = getattr(result, name)
@@ -251,3 +263,10 @@ def write_outputs(result: CollectResult, params: Params) -> dict[str, str]:
         folder / "notes.txt",
         lambda tmp: tmp.write_text("\n".join(result.notes) + "\n", encoding="utf-8")))
     return paths
+
+
+def _parquet_bytes(df: pd.DataFrame) -> bytes:
+    """The file :func:`~crmkit.core.store.save_table` writes for ``df``, as bytes."""
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    return buf.getvalue()

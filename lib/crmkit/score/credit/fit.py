@@ -34,7 +34,7 @@ import pandas as pd
 
 from crmkit.core.errors import CreditError
 from crmkit.params.credit import CreditParams
-from crmkit.score.aggregate import shared_lookups
+from crmkit.score.aggregate import lookup, shared_lookups
 from crmkit.score.credit.binning import WoeBinner, woe_iv
 from crmkit.score.credit.folds import stratified_sample
 from crmkit.score.credit.io import CreditModel, load_model, reason_texts, save_model, score_one
@@ -218,7 +218,8 @@ def scoring_rows(tables: Mapping[str, pd.DataFrame], as_of: dt.date | pd.Timesta
     if fac is not None and len(fac):
         live = fac[(fac["product"] == "project_finance").fillna(False)
                    & (fac["status"] != "closed").fillna(True)]
-        pf = f_now.index.isin(live["client_id"].dropna().unique())
+        ids = live["client_id"].dropna().unique()
+        pf = lookup(pd.Index(ids), f_now.index) >= 0  # an Arrow hash join, not Index.isin
     return f_now, f_now["in_default"].fillna(False).to_numpy(dtype=bool), pf
 
 

@@ -432,3 +432,19 @@ def test_a_client_missing_from_the_status_is_gated_on_its_own_features():
                          as_of=AS_OF).set_index("client_id")
     assert out.loc["C1", "risk_status"] == "default" and not out.loc["C1", "recommended"]
     assert out.loc["C0", "recommended"]
+
+
+def test_the_stage_columns_give_what_whole_tables_give(sample):
+    """The stage reads only ``NEEDS_COLUMNS`` (no notes, surveys or milestones): the forecast,
+    the backtest and the high-potential list are those of the whole tables."""
+    from crmkit.needs.stage import NEEDS_COLUMNS
+
+    part = {name: sample[name][list(cols)] for name, cols in NEEDS_COLUMNS.items()}
+    for when in (AS_OF, AS_OF + pd.DateOffset(years=1)):  # the stage forecasts at both
+        pd.testing.assert_frame_equal(forecast_needs(part, when), forecast_needs(sample, when))
+    a, b = backtest(part, AS_OF, horizon_days=90), backtest(sample, AS_OF, horizon_days=90)
+    pd.testing.assert_frame_equal(a.table(), b.table())
+    feats = client_features(sample, AS_OF)
+    fc = forecast_needs(sample, AS_OF)
+    pd.testing.assert_frame_equal(high_potential(feats, fc, tables=part),
+                                  high_potential(feats, fc, tables=sample))

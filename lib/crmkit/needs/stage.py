@@ -21,14 +21,27 @@ from crmkit.collect.tables import load_clean
 from crmkit.core.store import load_indexed, save_table
 from crmkit.needs.evaluate import Backtest, backtest
 from crmkit.needs.forecast import forecast_needs
+from crmkit.needs.history import USED_COLUMNS
 from crmkit.needs.potential import high_potential
 from crmkit.params import Params
 from crmkit.score import load_features
 
-__all__ = ["NeedsStage", "run", "STAGE"]
+__all__ = ["NeedsStage", "run", "STAGE", "NEEDS_COLUMNS"]
 
 #: The folder of the stage's outputs inside the run folder.
 STAGE = "needs"
+#: The clean tables and columns the stage reads: the forecast's (``USED_COLUMNS``), the dates
+#: that cut each table to what was known a year back, products held and unmet requests.
+#: Interactions, surveys and milestones are not read (19.8M notes at 1M clients).
+NEEDS_COLUMNS: dict[str, tuple[str, ...]] = {
+    name: tuple(dict.fromkeys((*USED_COLUMNS[name], *extra))) for name, extra in {
+        "clients": ("onboarding_date",),
+        "facilities": ("product", "project_id"),  # project_id: projects already financed
+        "projects": ("actual_start", "actual_end"),
+        "needs": ("fulfilled",),
+        "financials": (),
+        "repayments": (),
+    }.items()}
 
 
 @dataclass
@@ -42,7 +55,8 @@ class NeedsStage:
 
 def run(params: Params) -> NeedsStage:
     """Forecast needs, backtest the forecast a year back, score high-potential clients."""
-    tables = load_clean(params)
+    tables = {name: df for name, df in load_clean(params, NEEDS_COLUMNS).items()
+              if name in NEEDS_COLUMNS}
     features = load_features(params)
     credit = load_indexed(params, "score", "credit")
     tiers = load_indexed(params, "tier", "tiers")

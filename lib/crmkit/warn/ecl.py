@@ -25,6 +25,7 @@ import pandas as pd
 
 from crmkit.core.errors import WarningError
 from crmkit.params.ecl import EclParams
+from crmkit.score.aggregate import lookup
 
 __all__ = ["ECL_COLUMNS", "expected_credit_loss", "ecl_summary", "lifetime_pd"]
 
@@ -90,7 +91,8 @@ def expected_credit_loss(stages: pd.DataFrame, facilities: pd.DataFrame,
     fac = facilities[sorted(need)].drop_duplicates("facility_id").set_index("facility_id")
     fac.index = fac.index.astype("string")
     idx = stages.index.astype("string")
-    f = fac.reindex(idx)
+    pos = lookup(fac.index, idx)  # fac.reindex(idx) by an Arrow hash join (-1: NA)
+    f = pd.DataFrame({c: fac[c].array.take(pos, allow_fill=True) for c in fac.columns})
     outstanding = f["outstanding"].astype(float).fillna(0.0).clip(lower=0).to_numpy()
     amount = f["amount"].astype(float).fillna(0.0).to_numpy()
     product = f["product"].astype("string")
@@ -101,7 +103,8 @@ def expected_credit_loss(stages: pd.DataFrame, facilities: pd.DataFrame,
     cid = stages["client_id"].astype("string")
     p12 = pd.to_numeric(pd12, errors="coerce").astype(float)
     p12.index = p12.index.astype("string")
-    pdv = np.clip(p12.reindex(cid).to_numpy(dtype=float, na_value=np.nan), 0.0, 1.0)
+    p12v = np.append(p12.to_numpy(dtype=float, na_value=np.nan), np.nan)
+    pdv = np.clip(p12v[lookup(p12.index, cid)], 0.0, 1.0)  # p12.reindex(cid)
     pdv = np.nan_to_num(pdv, nan=0.0)
     mat = pd.to_datetime(f["maturity_date"])
     years = ((mat - pd.Timestamp(as_of)).dt.days / 365.0).to_numpy(dtype=float,

@@ -121,6 +121,30 @@ def test_load_clean_reads_only_the_columns_asked(tmp_path: Path) -> None:
         pd.testing.assert_frame_equal(again[name], df)
     with pytest.raises(ValueError, match="no column.*'limit'"):
         load_clean(params, columns={"facilities": ["limit"]})
+    required._LAST.clear()
+    one = load_clean(params, only=["facilities"])  # the other tables not even read
+    assert list(one) == ["facilities"] and list(required._LAST.values())[0].keys() == one.keys()
+    pd.testing.assert_frame_equal(one["facilities"], full["facilities"])
+    with pytest.raises(ValueError, match="no table.*'loans'"):
+        load_clean(params, only=["loans"])
+
+
+def test_report_tables_are_read_on_first_use(tmp_path: Path) -> None:
+    """The report's ``RunData.tables`` reads a table when it is asked for, whole."""
+    from crmkit.collect import required
+    from crmkit.core.contract import TABLE_ORDER
+    from crmkit.report.content import CleanTables
+
+    _write(tmp_path, BASE)
+    params = load_params(_params(tmp_path))
+    write_outputs(collect(params), params)
+    full = load_clean(params)
+    required._LAST.clear()
+    lazy = CleanTables(params)
+    assert list(lazy) == list(TABLE_ORDER) and not list(required._LAST.values())
+    pd.testing.assert_frame_equal(lazy["facilities"], full["facilities"])
+    assert list(list(required._LAST.values())[0]) == ["facilities"]  # nothing else read
+    assert lazy.get("loans") is None and lazy["surveys"].empty
 
 # --------------------------------------------------------------------------- source kinds
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])

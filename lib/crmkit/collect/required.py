@@ -15,10 +15,14 @@ __all__ = ["require_rows", "load_clean"]
 
 
 def require_rows(tables: dict[str, pd.DataFrame], params: Params,
-                 result: CollectResult | None = None) -> None:
+                 result: CollectResult | None = None, *,
+                 names: Iterable[str] | None = None) -> None:
     """Stop with a message when a table every stage needs (clients, facilities, repayments)
-    has no usable row: the later stages cannot analyse an empty portfolio."""
+    has no usable row: the later stages cannot analyse an empty portfolio. ``names``: check
+    only the required tables among these."""
     for name in REQUIRED_TABLES:
+        if names is not None and name not in set(names):
+            continue
         df = tables.get(name)
         if df is not None and len(df):
             continue
@@ -43,13 +47,14 @@ def require_rows(tables: dict[str, pd.DataFrame], params: Params,
 _LAST: dict[tuple, dict[str, pd.DataFrame]] = {}
 
 
-def load_clean(params: Params,
-               columns: Mapping[str, Iterable[str]] | None = None) -> dict[str, pd.DataFrame]:
+def load_clean(params: Params, columns: Mapping[str, Iterable[str]] | None = None, *,
+               only: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
     """The clean tables the collect stage wrote for this run (all contract tables; absent
     optional tables are empty frames).
 
     ``columns`` names, for any table, the only columns a caller needs (a large portfolio's
     interaction notes alone are gigabytes); tables it does not name come with every column.
+    ``only``: just these tables (the others are neither read nor returned).
 
     The stages of one run in one process (a kernel running every notebook, or the stage
     runners in turn) read the files once: the columns read are kept while the files' sizes
@@ -66,17 +71,21 @@ def load_clean(params: Params,
         _LAST.clear()
         _LAST[key] = {}
     held = _LAST[key]
-    wanted = {name: _wanted(name, (columns or {}).get(name)) for name in TABLE_ORDER}
-    for name in TABLE_ORDER:
+    names = TABLE_ORDER if only is None else [n for n in TABLE_ORDER if n in set(only)]
+    if only is not None and (unknown := set(only) - set(TABLE_ORDER)):
+        raise ValueError(f"load_clean: no table(s) {sorted(unknown)}; the tables are "
+                         f"{list(TABLE_ORDER)}")
+    wanted = {name: _wanted(name, (columns or {}).get(name)) for name in names}
+    for name in names:
         have = held.get(name)
         missing = [c for c in wanted[name] if have is None or c not in have.columns]
         if missing:
             new = _read(params, name, paths[name], missing)
             held[name] = new if have is None else _merge(name, have, new)
-    require_rows(held, params)
+    require_rows(held, params, names=names)
     return {name: held[name][wanted[name]].copy(deep=False) if
             len(wanted[name]) < held[name].shape[1] else held[name].copy(deep=False)
-            for name in TABLE_ORDER}
+            for name in names}
 
 
 def _wanted(name: str, cols: Iterable[str] | None) -> list[str]:

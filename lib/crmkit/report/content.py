@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from crmkit.params import Params
 from crmkit.report.risk import load_models
 from crmkit.score.stage import load_features
 
-__all__ = ["RunData", "load_run", "heading", "executive_summary", "REPORT_SECTIONS"]
+__all__ = ["RunData", "CleanTables", "load_run", "heading", "executive_summary", "REPORT_SECTIONS"]
 
 REPORT_SECTIONS = ("summary", "gates", "matrix", "treemap", "pareto", "alerts", "ecl", "gantt",
                    "diagnostic", "segments", "actions", "voice", "method", "quality", "checks")
@@ -140,12 +141,35 @@ register({
 })
 
 
+class CleanTables(Mapping[str, pd.DataFrame]):
+    """The run's clean tables, each read whole on first use: the report shows two of the
+    nine (projects and milestones), and at a million clients the others are gigabytes."""
+
+    def __init__(self, params: Params) -> None:
+        from crmkit.core.contract import TABLE_ORDER
+
+        self._params, self._names, self._read = params, tuple(TABLE_ORDER), {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._names:
+            raise KeyError(name)
+        if name not in self._read:
+            self._read[name] = load_clean(self._params, only=[name])[name]
+        return self._read[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 @dataclass
 class RunData:
-    """Everything a run saved that the report shows."""
+    """Everything a run saved that the report shows (``tables``: read on first use)."""
 
     params: Params
-    tables: dict[str, pd.DataFrame]
+    tables: Mapping[str, pd.DataFrame]
     features: pd.DataFrame
     tiers: pd.DataFrame
     diagnostic: pd.DataFrame
@@ -169,7 +193,7 @@ def load_run(params: Params) -> RunData:
     metrics = params.run_dir / "score" / "credit_metrics.csv"
     quality = params.run_dir / "collect" / "summary.csv"
     return RunData(
-        params=params, tables=load_clean(params), features=load_features(params),
+        params=params, tables=CleanTables(params), features=load_features(params),
         tiers=load_indexed(params, "tier", "tiers"),
         diagnostic=load_indexed(params, "diagnose", "diagnostic"),
         segments=_for_reading(load_indexed(params, "diagnose", "segments", "segment")),

@@ -55,7 +55,7 @@ def needs_tables(params: Params, lang: str, n: int = 15
         return None
     forecast = load_table(params, "needs", "needs_forecast")
     potential = load_table(params, "needs", "high_potential")
-    clients = load_clean(params)["clients"]
+    clients = load_clean(params, only=["clients"])["clients"]
     outlook = client_outlook(forecast, params)
     bt = (load_table(params, "needs", "backtest").set_index("figure")
           if table_path(params, "needs", "backtest").is_file() else None)
@@ -79,7 +79,7 @@ def needs_sheets(params: Params, lang: str) -> dict[str, pd.DataFrame]:
     empty when the needs stage has not run."""
     if not table_path(params, "needs", "needs_forecast").is_file():
         return {}
-    clients = load_clean(params)["clients"]
+    clients = load_clean(params, only=["clients"])["clients"]
     return {
         "needs_forecast": forecast_view(load_table(params, "needs", "needs_forecast"), lang,
                                         clients, n=None),

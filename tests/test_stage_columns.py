@@ -86,3 +86,19 @@ def test_limit_uses_equal_the_relate_tables_figures(params) -> None:
     got = limit_uses(part, params, features)
     assert got["group_limit_use"].notna().any()
     pd.testing.assert_frame_equal(got, ref[list(LIMIT_METRICS)])
+
+
+@pytest.mark.parametrize("read", [["dscr", "in_default", "industry"],
+                                  ["complaints_12m", "nps_latest", "needs_fulfilled_share"]])
+def test_features_of_some_columns_equal_those_of_every_column(params, read) -> None:
+    """``client_features(columns=)`` skips the blocks nobody reads; the columns read are the
+    same as in the full computation, the others NA."""
+    from crmkit.core.feature_columns import FEATURE_COLUMNS
+
+    tables = load_clean(params, SCORE_COLUMNS)
+    when = pd.Timestamp(params.as_of) - pd.DateOffset(months=12)
+    full = client_features(tables, when, snapshot_date=params.as_of)
+    part = client_features(tables, when, snapshot_date=params.as_of, columns=read)
+    assert list(part.columns) == list(FEATURE_COLUMNS)
+    pd.testing.assert_frame_equal(part[read], full[read])
+    assert part["total_assets" if "dscr" not in read else "csat_latest"].isna().all()

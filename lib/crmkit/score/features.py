@@ -19,19 +19,22 @@ Conventions (the column list is :data:`crmkit.core.feature_columns.FEATURE_COLUM
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
 from crmkit.core.dates import STATEMENT_LAG_DAYS, as_timestamp, published_year
-from crmkit.core.errors import CrmkitError
 from crmkit.core.feature_columns import (
     BOOL_FEATURES,
     COUNT_FEATURES,
     FEATURE_COLUMNS,
     FINANCIAL,
     IDENTITY,
+    NEEDS,
+    PROJECTS,
     REPAYMENT,
+    SATISFACTION,
     STRING_FEATURES,
     VALUE,
 )
@@ -47,6 +50,7 @@ from crmkit.score.aggregate import (
     table_or_none,
 )
 from crmkit.score.inputs import FEATURE_INPUTS
+from crmkit.score.target import default_flag
 
 __all__ = ["client_features", "default_flag", "FEATURE_COLUMNS", "LIVE_STATUSES"]
 
@@ -55,6 +59,9 @@ LIVE_STATUSES: tuple[str, ...] = ("active", "restructured", "default")
 #: Rounding tolerance (yuan) when comparing amount paid with amount due: half a fen.
 _PAID_TOLERANCE = 0.005
 _DAY = np.timedelta64(1, "D")
+#: Columns of the facilities and the interactions blocks.
+_FACILITY = (*VALUE, "n_products", "n_facilities_active")
+_CONTACT = ("interactions_12m", "complaints_12m", "unresolved_complaints", "mean_response_hours")
 
 
 def _table(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame | None:
@@ -298,7 +305,8 @@ def _needs(tables, idx, as_of) -> dict[str, np.ndarray]:
 # -- public ----------------------------------------------------------------------------------
 def client_features(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timestamp, *,
                     snapshot_date: dt.date | pd.Timestamp | None = None,
-                    statement_lag_days: int = STATEMENT_LAG_DAYS) -> pd.DataFrame:
+                    statement_lag_days: int = STATEMENT_LAG_DAYS,
+                    columns: Iterable[str] | None = None) -> pd.DataFrame:
     """One row of features per client, from records dated on or before ``as_of``.
 
     Parameters
@@ -316,6 +324,9 @@ def client_features(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timesta
         Annual statements count from their fiscal year end plus this many days (120: the end
         of April), so a cohort observed on 30 September 2025 sees FY2024, not the FY2025
         figures published in 2026 (which would carry the default they are to predict).
+    columns
+        The columns the caller reads: the blocks (financial, repayment, ...) producing none
+        of them are skipped and their columns left NA. Default: every column.
 
     Returns
     -------
@@ -332,12 +343,16 @@ def client_features(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timesta
         cols[c] = (clients[c].astype("string").array if c in clients.columns
                    else np.full(n, pd.NA, dtype=object))
     onboard = clients["onboarding_date"] if "onboarding_date" in clients.columns else None
-    for block in (_financial(tables, idx, as_of, statement_lag_days),
-                  _repayment(tables, idx, as_of, snap),
-                  _facilities(tables, idx, as_of), _interactions(tables, idx, as_of),
-                  _surveys(tables, idx, as_of), _projects(tables, idx, as_of),
-                  _needs(tables, idx, as_of)):
-        cols.update(block)
+    want = None if columns is None else set(columns)
+    for names, block in ((FINANCIAL, lambda: _financial(tables, idx, as_of, statement_lag_days)),
+                         (REPAYMENT, lambda: _repayment(tables, idx, as_of, snap)),
+                         (_FACILITY, lambda: _facilities(tables, idx, as_of)),
+                         (_CONTACT, lambda: _interactions(tables, idx, as_of)),
+                         (SATISFACTION, lambda: _surveys(tables, idx, as_of)),
+                         (PROJECTS, lambda: _projects(tables, idx, as_of)),
+                         (NEEDS, lambda: _needs(tables, idx, as_of))):
+        skip = want is not None and not want & set(names)
+        cols.update({c: nan_array(n) for c in names} if skip else block())
     cols["tenure_years"] = (nan_array(n) if onboard is None
                             else days(as_of - pd.to_datetime(onboard)) / 365.25)
     out = pd.DataFrame({c: cols[c] for c in FEATURE_COLUMNS}, index=idx)
@@ -352,46 +367,3 @@ def client_features(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timesta
         else:
             out[c] = out[c].astype(float)
     return out
-
-
-def default_flag(tables: dict[str, pd.DataFrame], start: dt.date | pd.Timestamp,
-                 end: dt.date | pd.Timestamp, *,
-                 snapshot_date: dt.date | pd.Timestamp | None = None,
-                 dpd_threshold: int = 90) -> pd.Series:
-    """Whether each client defaulted in the window ``(start, end]`` (the credit-model target).
-
-    A client defaults when an instalment reaches ``dpd_threshold`` days past due inside the
-    window (``due_date + dpd_threshold`` days falls in it and the instalment was not paid
-    earlier than that), or when it has a facility with status "default". Facility status is
-    a snapshot: it counts only if ``snapshot_date`` lies in the window (when ``snapshot_date``
-    is None the window is taken to end at the snapshot, i.e. status always counts).
-
-    Returns
-    -------
-    pandas.Series
-        bool, index ``client_id``, name ``default_flag``.
-    """
-    start, end = as_timestamp(start, "start"), as_timestamp(end, "end")
-    if end <= start:
-        raise CrmkitError(f"default_flag: the window end ({end.date()}) must be after its start "
-                          f"({start.date()})")
-    idx = client_index(tables)
-    flag = np.zeros(len(idx), dtype=bool)
-    rep, fac = _table(tables, "repayments"), _table(tables, "facilities")
-    if rep is not None and fac is not None:
-        codes = facility_clients(idx, fac, rep["facility_id"])
-        limit = np.timedelta64(dpd_threshold, "D")
-        due = rep["due_date"].to_numpy(dtype="datetime64[ns]")
-        paid = rep["paid_date"].to_numpy(dtype="datetime64[ns]")
-        hit = due + limit  # NaT stays NaT and compares False, as in pandas
-        late = np.isnat(paid) | (paid - due >= limit)
-        reached = ((hit > start.to_datetime64()) & (hit <= end.to_datetime64()) & late)
-        sel = codes[reached & (codes >= 0)]
-        flag[sel] = True
-    snap = None if snapshot_date is None else as_timestamp(snapshot_date, "snapshot_date")
-    if fac is not None and (snap is None or start < snap <= end):
-        bad = (fac["status"].eq("default")
-               & ~(fac["start_date"] > end)).to_numpy(dtype=bool, na_value=False)
-        codes = client_codes(idx, fac.loc[bad, "client_id"])
-        flag[codes[codes >= 0]] = True
-    return pd.Series(flag, index=idx, name="default_flag")

@@ -196,7 +196,8 @@ def _fit(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, p: ChurnParams,
          features: pd.DataFrame | None) -> ChurnResult:
     obs = as_of - pd.DateOffset(months=p.horizon_months)
     book = Book(tables, as_of)
-    past = features_at(book, obs, p.horizon_months)
+    past = features_at(book, obs, p.horizon_months,  # read: the model's and the segment's
+                       columns=[*p.features, _SEGMENT])
     label = label_at(book, as_of, p.horizon_months)
     pop = past["active"].to_numpy(dtype=bool)
     X_train = design_matrix(past.loc[pop], p)

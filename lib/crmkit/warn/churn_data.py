@@ -21,6 +21,7 @@ facilities are all closed *now*). :func:`churn_features` therefore recomputes ``
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -200,6 +201,11 @@ def churn_label(tables: dict[str, pd.DataFrame], when: object, horizon_months: i
 
 
 # -- features --------------------------------------------------------------------------------
+#: Client-feature columns recomputed point in time from the live facilities.
+_PIT_COLUMNS = ("committed", "interest_income", "fee_income", "n_products",
+                "n_facilities_active", "exposure", "income")
+
+
 def _pit_facilities(book: Book, when: pd.Timestamp) -> pd.DataFrame:
     live = book.live(when) & (book.owner >= 0)
     f = book.fac.loc[live, [c for c in ("amount", "interest_rate", "fees", "product")
@@ -248,12 +254,17 @@ def _months_since_new_business(book: Book, when: pd.Timestamp) -> np.ndarray:
 
 
 def features_at(book: Book, when: pd.Timestamp, horizon_months: int,
-                features: pd.DataFrame | None = None) -> pd.DataFrame:
+                features: pd.DataFrame | None = None,
+                columns: Iterable[str] | None = None) -> pd.DataFrame:
     """:func:`churn_features` on a prepared :class:`Book`; ``features`` are
     ``client_features(book.tables, when, snapshot_date=book.snapshot)`` when the caller has
-    them (the score stage's, at the data date)."""
+    them (the score stage's, at the data date); ``columns``: the only client features the
+    caller reads (the others are not computed, see ``client_features``)."""
     tables = book.tables
-    X = (client_features(tables, when, snapshot_date=book.snapshot) if features is None
+    ask = None if columns is None else (
+        {*columns, "nps_latest", "nps_prev", "interactions_12m"} - set(_PIT_COLUMNS))
+    X = (client_features(tables, when, snapshot_date=book.snapshot, columns=ask)
+         if features is None
          else features.copy(deep=False))  # copy-on-write: the caller's frame is not changed
     idx = book.idx
     pit = _pit_facilities(book, when)

@@ -177,10 +177,12 @@ def _cohorts(tables: Mapping[str, pd.DataFrame], end: pd.Timestamp, params: Cred
                    ["onboarding_date"])
     frames, targets, late_n, bad_n, cohorts = [], [], 0, 0, []
     used = None  # the columns a model or the rules read: no wide copies of every feature
+    read = [*params.features, *params.categorical, *params.rules, "in_default"]
     for k in range(params.cohorts):  # yearly cohorts: newest first
         stop = end - pd.DateOffset(months=params.horizon_months * k)
         obs = stop - pd.DateOffset(months=params.horizon_months)
-        f_obs = client_features(dict(tables), obs, snapshot_date=end)
+        # only the feature blocks the model, the rules and the exclusions read
+        f_obs = client_features(dict(tables), obs, snapshot_date=end, columns=read)
         y_k = default_flag(dict(tables), obs, stop, snapshot_date=end
                            ).reindex(f_obs.index).fillna(False)
         late = (onboard_all.reindex(f_obs.index) > obs).to_numpy(dtype=bool, na_value=False)

@@ -35,7 +35,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CACHE = HERE / ".cache"
 PARAMS = ROOT / "parameters" / "sample.yaml"
-STAGES = ("collect", "score", "tier", "warn", "diagnose", "report")
+#: Every stage, in the order ``crmkit run`` runs their notebooks.
+STAGES = ("collect", "score", "tier", "relate", "needs", "warn", "diagnose", "report")
 #: The stages the issue's one-minute target adds up.
 ANALYSIS = ("score", "tier", "warn", "diagnose")
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
@@ -88,13 +89,15 @@ def _worker(n: int, stage: str, fmt: str) -> None:
 
 
 def run_stage(n: int, stage: str, fmt: str = "csv") -> dict[str, float]:
-    """Time one stage in a subprocess; ``{"wall", "cpu", "peak_mib"}`` or ``{"error"}``."""
+    """Time one stage in a subprocess; ``{"wall", "cpu", "peak_mib", "load"}`` (the 1-minute
+    load average when it started) or ``{"error"}``."""
     portfolio(n, fmt)
+    load = os.getloadavg()[0]
     proc = subprocess.run([sys.executable, __file__, "--worker", str(n), stage, fmt],
                           capture_output=True, text=True, cwd=ROOT, check=False)
     if proc.returncode:
         return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1][:120]}
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return {**json.loads(proc.stdout.strip().splitlines()[-1]), "load": load}
 
 
 def _cell(r: dict[str, float], key: str, fmt: str) -> str:
@@ -103,27 +106,30 @@ def _cell(r: dict[str, float], key: str, fmt: str) -> str:
 
 def stage_table(sizes: tuple[int, ...]) -> str:
     """Markdown: wall, CPU and peak memory of each stage at each size."""
-    lines = ["| clients | stage | wall s | CPU s | peak MiB |", "|---:|---|---:|---:|---:|"]
+    lines = ["| clients | stage | wall s | CPU s | peak MiB | load |",
+             "|---:|---|---:|---:|---:|---:|"]
+
+    def row(n: int, what: str, r: dict[str, float]) -> None:
+        lines.append(f"| {n:,} | {what} | {_cell(r, 'wall', '.1f')} | {_cell(r, 'cpu', '.1f')} "
+                     f"| {_cell(r, 'peak_mib', ',.0f')} | {_cell(r, 'load', '.1f')} |")
+        _progress(lines[-1])
+        if "error" in r:
+            _progress(f"  {what} failed: {r['error']}")
+
     for n in sizes:
         runs: dict[str, dict[str, float]] = {}
         for stage in STAGES:
-            runs[stage] = r = run_stage(n, stage)
-            lines.append(f"| {n:,} | {stage} | {_cell(r, 'wall', '.1f')} | "
-                         f"{_cell(r, 'cpu', '.1f')} | {_cell(r, 'peak_mib', ',.0f')} |")
-            _progress(lines[-1])
-            if "error" in r:
-                _progress(f"  {stage} failed: {r['error']}")
-        pq = run_stage(n, "collect", "parquet")
-        lines.append(f"| {n:,} | collect (from Parquet) | {_cell(pq, 'wall', '.1f')} | "
-                     f"{_cell(pq, 'cpu', '.1f')} | {_cell(pq, 'peak_mib', ',.0f')} |")
-        _progress(lines[-1])
-        part = [runs[s] for s in ANALYSIS]
-        if not any("error" in r for r in part):
-            lines.append(f"| {n:,} | **score+tier+warn+diagnose** | "
-                         f"{sum(r['wall'] for r in part):.1f} | "
-                         f"{sum(r['cpu'] for r in part):.1f} | "
-                         f"{max(r['peak_mib'] for r in part):,.0f} (max) |")
-            _progress(lines[-1])
+            runs[stage] = run_stage(n, stage)
+            row(n, stage, runs[stage])
+        row(n, "collect (from Parquet)", run_stage(n, "collect", "parquet"))
+        for label, group in (("**score+tier+warn+diagnose**", ANALYSIS),
+                             ("every stage after collect", STAGES[1:])):
+            part = [runs[s] for s in group]
+            if not any("error" in r for r in part):
+                lines.append(f"| {n:,} | {label} | {sum(r['wall'] for r in part):.1f} | "
+                             f"{sum(r['cpu'] for r in part):.1f} | "
+                             f"{max(r['peak_mib'] for r in part):,.0f} (max) | |")
+                _progress(lines[-1])
     return "\n".join(lines)
 
 

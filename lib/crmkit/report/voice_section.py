@@ -32,13 +32,23 @@ register({
 })
 
 
+def _documents(params: Params, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The ``columns`` of the voice stage's documents table (a row per text: 13 million for a
+    million clients, so the rest is not read)."""
+    import pyarrow.parquet as pq
+
+    path = table_path(params, "voice", "documents")
+    have = set(pq.read_schema(path).names)
+    return pd.read_parquet(path, columns=[c for c in columns if c in have])
+
+
 def voice_tables(params: Params, lang: str) -> tuple[Markdown, pd.DataFrame, pd.DataFrame] | None:
     """The section's sentence, the themes table and the quotes table; None when the voice
     analysis has not run (no texts)."""
     if not table_path(params, "voice", "themes").is_file():
         return None
     themes = load_table(params, "voice", "themes")
-    docs = load_table(params, "voice", "documents")
+    docs = _documents(params, ("theme", "sentiment_label"))
     quotes = load_table(params, "voice", "quotes")
     name = f"name_{lang}"
     per = themes.groupby("theme", sort=False).agg(

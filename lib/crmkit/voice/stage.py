@@ -12,14 +12,13 @@ Reads the clean tables (and the tier stage's tiers, when saved) and writes under
 ``trend``                   per quarter and theme: texts, share, sentiment, recent slopes
 ``associations``            themes vs low CSAT, NPS detractors and churn, with counts
 ``quotes``                  recent negative example quotes per theme
-``client_voice``            per client: texts, sentiment, main theme, last comments
+``client_voice``            per client: texts, sentiment, main theme, last comments (JSON)
 ``alert_metrics``           per client theme-alert metrics for the warning rules
 ==========================  ===================================================================
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,7 +75,7 @@ class VoiceStage:
     trend: pd.DataFrame
     associations: pd.DataFrame
     quotes: pd.DataFrame
-    clients: pd.DataFrame
+    clients: pd.DataFrame           #: client_voice; last_comments as JSON text
     alert_metrics: pd.DataFrame
     documents: Path | None = None   #: the saved ``documents`` table
 
@@ -111,6 +110,14 @@ def _with_own(params: Params, tables: dict[str, pd.DataFrame]) -> dict[str, pd.D
     return out
 
 
+def _complaints(interactions: pd.DataFrame) -> pd.DataFrame:
+    """The complaints of ``interactions`` (all the alert metrics read), or all of it when it
+    has none; the text analysis is done with the rest."""
+    is_c = interactions["type"].astype("string").eq("complaint").to_numpy(dtype=bool,
+                                                                         na_value=False)
+    return interactions.loc[is_c] if is_c.any() else interactions
+
+
 def run(params: Params, *, keep_docs: bool = True) -> VoiceStage:
     """Analyse the portfolio's texts and save the tables listed in the module doc.
 
@@ -125,7 +132,11 @@ def run(params: Params, *, keep_docs: bool = True) -> VoiceStage:
         tiers = None
     docs = text_table(tables, params.as_of, vp.sources, tiers)
     va = analyse_texts(docs, vp, person_names(tables), mask_pii=params.mask_pii)
+    del docs
     d = va.docs
+    if not keep_docs:                       # only the columns the tables below use
+        d, va.docs = d[[c for c in _SAVED if c in d.columns]], None
+    tables["interactions"] = _complaints(tables["interactions"])
     groups = [g for g in GROUPS if g in d.columns]
     shares = {g: theme_shares(d, g) for g in groups}
     senti = {g: sentiment_by(d, g) for g in groups}
@@ -133,7 +144,7 @@ def run(params: Params, *, keep_docs: bool = True) -> VoiceStage:
     outcomes = client_outcomes(tables, vp.low_csat_max, vp.low_nps_max)
     assoc = theme_associations(d, outcomes)
     quotes = example_quotes(d, vp.quotes_per_theme)
-    cv = client_voice(d)
+    cv = client_voice(d, as_json=True)
     metrics = theme_alert_metrics(tables, params.as_of, vp, docs=d)
     stage = "voice"
     documents = save_table(params, stage, "documents", d[[c for c in _SAVED if c in d.columns]])
@@ -144,9 +155,6 @@ def run(params: Params, *, keep_docs: bool = True) -> VoiceStage:
     save_table(params, stage, "trend", trend)
     save_table(params, stage, "associations", assoc)
     save_table(params, stage, "quotes", quotes)
-    save_table(params, stage, "client_voice", cv.assign(last_comments=cv["last_comments"].map(
-        lambda x: json.dumps(x, ensure_ascii=False))).reset_index())
+    save_table(params, stage, "client_voice", cv.reset_index())
     save_table(params, stage, "alert_metrics", metrics.reset_index())
-    if not keep_docs:
-        va.docs = None
     return VoiceStage(va, shares, senti, trend, assoc, quotes, cv, metrics, documents)

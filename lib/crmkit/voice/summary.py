@@ -15,6 +15,8 @@ All functions take the analysed text table of :func:`crmkit.voice.documents.anal
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -35,13 +37,39 @@ def date_order(docs: pd.DataFrame, ascending: bool = True) -> np.ndarray:
     return pc.sort_indices(table, sort_keys=keys).to_numpy()
 
 
+def _groups(docs: pd.DataFrame, by: str | None) -> tuple[np.ndarray, pd.Index]:
+    """Each row's group as an integer (in the order of the sorted group names) and the group
+    names: the text of ``docs[by]``, ``—`` when missing, ``all`` without ``by``. A
+    categorical column is read by its codes, never as a string per row."""
+    if by is None:
+        return np.zeros(len(docs), np.int64), pd.Index(["all"])
+    s = docs[by]
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        raw, cats = np.asarray(s.cat.codes), pd.Index(s.cat.categories.astype("string"))
+    else:
+        raw, cats = pd.factorize(s.astype("string"))
+        cats = pd.Index(cats, dtype="string")
+    lc, names = pd.factorize(cats.append(pd.Index(["—"], dtype="string")))  # -1 -> "—"
+    order = np.asarray(names.argsort())
+    rank = np.empty(len(names), np.int64)
+    rank[order] = np.arange(len(names))
+    return rank[lc[raw]], pd.Index(names.take(order), dtype="string")
+
+
 def theme_shares(docs: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """Theme shares per group (rows: groups, or one row ``all``; columns: themes + ``n_texts``).
     """
-    d = docs[["theme"] + ([by] if by else [])]         # the columns needed, then the rows
-    d = d.loc[d["theme"].notna()]
-    key = d[by].astype("string").fillna("—") if by else pd.Series("all", index=d.index)
-    counts = pd.crosstab(key, d["theme"])
+    has = docs["theme"].notna().to_numpy(dtype=bool, na_value=False)
+    key, names = _groups(docs, by)
+    tc, themes = pd.factorize(docs["theme"][has])
+    order = np.asarray(themes.argsort())
+    rank = np.empty(len(themes), np.int64)
+    rank[order] = np.arange(len(themes))
+    n = np.bincount(key[has] * len(themes) + rank[tc], minlength=len(names) * len(themes))
+    n = n.reshape(len(names), len(themes))
+    seen = n.sum(axis=1) > 0                           # the groups crosstab would show
+    counts = pd.DataFrame(n[seen], index=pd.Index(names[seen], name=by),
+                          columns=pd.Index(themes.take(order), name="theme"))
     out = counts.div(counts.sum(axis=1), axis=0)
     out["n_texts"] = counts.sum(axis=1)
     out.index.name = by or "group"
@@ -51,13 +79,13 @@ def theme_shares(docs: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
 
 def sentiment_by(docs: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """Mean sentiment, negative and positive shares and text counts per group."""
-    key = docs[by].astype("string").fillna("—") if by else pd.Series("all", index=docs.index)
+    key, names = _groups(docs, by)
     label = docs["sentiment_label"]
     g = pd.DataFrame({"sentiment": docs["sentiment"], "_neg": label == "negative",
                       "_pos": label == "positive"}, index=docs.index).groupby(key)
     out = pd.DataFrame({"n_texts": g.size(), "sentiment": g["sentiment"].mean(),
                         "negative_share": g["_neg"].mean(), "positive_share": g["_pos"].mean()})
-    out.index.name = by or "group"
+    out.index = pd.Index(names.take(out.index.to_numpy()), name=by or "group")
     return out
 
 
@@ -162,16 +190,18 @@ def example_quotes(docs: pd.DataFrame, n: int = 3, tone: str = "negative") -> pd
     return out
 
 
-def client_voice(docs: pd.DataFrame, n_last: int = 3) -> pd.DataFrame:
+def client_voice(docs: pd.DataFrame, n_last: int = 3, as_json: bool = False) -> pd.DataFrame:
     """Per client: texts, mean sentiment, negative share, main theme, and the last ``n_last``
-    comments with their themes (for the client cards), most recent first.
+    comments with their themes (for the client cards), most recent first (``as_json``: as
+    the JSON text of that list, as saved; a million clients' lists of dicts take gigabytes).
 
     One vectorised pass: the main theme is the most frequent theme (ties: the one met first,
     most recent first); the comment dicts are built only for the ``n_last`` rows shown.
     """
     cols = ["client_id", "date", "theme", "sentiment", "sentiment_label"]
-    d = docs[cols].assign(_row=np.arange(len(docs))).take(date_order(docs, ascending=False))
-    d = d.loc[d["client_id"].notna()]
+    order = date_order(docs, ascending=False)
+    order = order[docs["client_id"].notna().to_numpy(dtype=bool, na_value=False)[order]]
+    d = docs[cols].assign(_row=np.arange(len(docs))).take(order)   # one copy, in order
     codes, ids = pd.factorize(d["client_id"])          # clients as integers, in id order:
     order = np.asarray(ids.argsort())                  # grouped without hashing strings
     rank = np.empty(len(ids), np.int64)
@@ -182,7 +212,7 @@ def client_voice(docs: pd.DataFrame, n_last: int = 3) -> pd.DataFrame:
     out = pd.DataFrame({"n_texts": g.size(), "sentiment": g["sentiment"].mean(),
                         "negative_share": neg.groupby(d["_k"]).mean()})
     out["main_theme"] = _main_theme(d).reindex(out.index).astype("string")
-    out["last_comments"] = _last_comments(d, docs["text"], n_last).reindex(out.index)
+    out["last_comments"] = _last_comments(d, docs["text"], n_last, as_json).reindex(out.index)
     out.index = pd.Index(ids.take(order[out.index.to_numpy()]), name="client_id")
     return out
 
@@ -197,23 +227,48 @@ def _main_theme(d: pd.DataFrame) -> pd.Series:
     return c.drop_duplicates("_k").set_index("_k")["theme"]
 
 
-def _last_comments(d: pd.DataFrame, text: pd.Series, n_last: int) -> pd.Series:
+def _last_comments(d: pd.DataFrame, text: pd.Series, n_last: int,
+                   as_json: bool = False) -> pd.Series:
     """The first ``n_last`` rows of each client (key ``_k``) in ``d``'s order, as lists of
-    dicts (the text from ``text`` by the row number ``_row``)."""
+    dicts (the text from ``text`` by the row number ``_row``), or with ``as_json`` as the
+    ``json.dumps(..., ensure_ascii=False)`` of those lists, built without the dicts (each
+    distinct date, text, theme and label encoded once)."""
     last = d.groupby("_k", sort=False).head(n_last)
     last = last.sort_values("_k", kind="stable")
-    dates = last["date"].dt.strftime("%Y-%m-%d").astype(object)
-    dates = dates.where(last["date"].notna(), None)
-    theme = last["theme"].astype(object).where(last["theme"].notna(), None)
-    texts = text.iloc[last["_row"].to_numpy()].astype(object).tolist()
-    rows = [{"date": a, "text": b, "theme": c, "sentiment": e} for a, b, c, e in zip(
-        dates.tolist(), texts, theme.tolist(),
-        last["sentiment_label"].astype(object).tolist(), strict=True)]
     ids = last["_k"].to_numpy()
     if not len(ids):
         return pd.Series([], index=pd.Index([], dtype=np.int64), dtype=object)
+    texts = text.iloc[last["_row"].to_numpy()]
+    if as_json:
+        day, days = pd.factorize(last["date"])
+        parts = [_encoded(days.strftime("%Y-%m-%d"), day), _encoded(*_codes(texts)),
+                 _encoded(*_codes(last["theme"])), _encoded(*_codes(last["sentiment_label"]))]
+        rows = [f'{{"date": {a}, "text": {b}, "theme": {c}, "sentiment": {e}}}'
+                for a, b, c, e in zip(*parts, strict=True)]
+    else:
+        dates = last["date"].dt.strftime("%Y-%m-%d").astype(object)
+        dates = dates.where(last["date"].notna(), None)
+        theme = last["theme"].astype(object).where(last["theme"].notna(), None)
+        rows = [{"date": a, "text": b, "theme": c, "sentiment": e} for a, b, c, e in zip(
+            dates.tolist(), texts.astype(object).tolist(), theme.tolist(),
+            last["sentiment_label"].astype(object).tolist(), strict=True)]
     cut = np.flatnonzero(ids[1:] != ids[:-1]) + 1
     starts = np.r_[0, cut]
     ends = np.r_[cut, len(ids)]
+    if as_json:                                        # Arrow text: a fraction of str objects
+        return pd.Series(pd.array([f"[{', '.join(rows[a:b])}]" for a, b in zip(
+            starts, ends, strict=True)], dtype="string"), index=pd.Index(ids[starts]))
     return pd.Series([rows[a:b] for a, b in zip(starts, ends, strict=True)],
                      index=pd.Index(ids[starts]), dtype=object)
+
+
+def _codes(values: pd.Series) -> tuple[pd.Index, np.ndarray]:
+    """The distinct values and each row's code (-1: missing)."""
+    codes, uniq = pd.factorize(values)
+    return pd.Index(uniq), codes
+
+
+def _encoded(uniq: pd.Index, codes: np.ndarray) -> list[str]:
+    """Each row's value as JSON (``null`` when missing), each distinct value encoded once."""
+    enc = [json.dumps(u, ensure_ascii=False) for u in uniq.astype(object)] + ["null"]
+    return [enc[c] for c in codes.tolist()]

@@ -183,3 +183,27 @@ def test_needs_strip_exactly_when_strip_changes_a_cell(cells: list[str | None]) 
     s = pd.Series(cells, dtype="string[pyarrow]")
     changed = not s.fillna("\x00").equals(s.str.strip().fillna("\x00"))
     assert needs_strip(pa.array(s.array)) == changed
+
+
+_JSON_CHARS = st.sampled_from(['a', '中', '"', '\\', '/', '\n', '\x00', '\x1f', '\x7f', '\u2028',
+                               '😀', ' ', '\t', '\b', '{', ',', ':']) | st.characters()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b/c", 'x"y', "中文", "n\\m", "t\tt"]), unique=True,
+                max_size=4).flatmap(lambda cols: st.lists(
+                    st.lists(st.none() | st.text(_JSON_CHARS, max_size=5),
+                             min_size=len(cols), max_size=len(cols)),
+                    min_size=1, max_size=5).map(lambda rows: (cols, rows))))
+def test_row_json_is_pandas_to_json_per_row(case: tuple[list[str], list[list[str | None]]]
+                                            ) -> None:
+    from crmkit.collect.rowjson import row_json
+
+    cols, rows = case
+    cells = pd.DataFrame(rows, columns=cols, index=np.arange(len(rows))[::-1] * 3,
+                         dtype="string")
+    want = cells.apply(lambda r: r.dropna().to_json(force_ascii=False), axis=1) if cols \
+        else pd.Series("{}", index=cells.index)
+    got = row_json(cells)
+    assert got.tolist() == want.tolist()
+    assert got.index.equals(cells.index)

@@ -25,6 +25,7 @@ from crmkit.collect.plausibility import implausible_repayments, self_links
 from crmkit.collect.privacy import mask_issue_file
 from crmkit.collect.quality import quality_report, summary_table
 from crmkit.collect.readers import RawTable, SourceTableMissing, locate, read_table
+from crmkit.collect.rowjson import row_json
 from crmkit.collect.tables import ISSUE_COLUMNS, _concat, _issue, collect_table
 from crmkit.core.contract import REQUIRED_TABLES, TABLE_ORDER, TABLES
 from crmkit.core.csvsafe import write_csv
@@ -227,7 +228,7 @@ def _assemble(outcomes: dict[str, TableOutcome], notes: list[str]) -> CollectRes
         part = pd.DataFrame({"table": name, "source": oc.source,
                              "row": oc.rows.loc[first.index].to_numpy()}, index=first.index)
         part = part.join(first)
-        part["raw"] = raw.apply(lambda r: r.dropna().to_json(force_ascii=False), axis=1)
+        part["raw"] = row_json(raw)
         quarantine_parts.append(part)
     qcols = ["table", "source", "row", "reason", "column", "value", "detail", "raw"]
     quarantine = (pd.concat(quarantine_parts, ignore_index=True) if quarantine_parts

@@ -72,6 +72,7 @@ def retained(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timestamp,
     clients = _clients(tables)
     idx = pd.Index(clients["client_id"].astype("string"), name="client_id")
     hit = np.zeros(len(idx), dtype=bool)
+    keys = _arrow(idx)
     ids: list[pd.Series] = []
     for name, col in _ACTIVITY:
         df = tables.get(name)
@@ -88,14 +89,29 @@ def retained(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timestamp,
         rep = tables.get("repayments")
         if (rep is not None and len(rep) and "paid_date" in rep.columns
                 and "facility_id" in fac.columns):
-            paid = rep.loc[_mask(rep, "paid_date", lo, ts), "facility_id"].astype("string")
-            owner = fac.drop_duplicates("facility_id").set_index(
-                fac.drop_duplicates("facility_id")["facility_id"].astype("string"))["client_id"]
-            ids.append(paid.map(owner).dropna())
-    if ids:
-        pos = idx.get_indexer(pd.concat(ids, ignore_index=True).astype("string"))
-        hit[pos[pos >= 0]] = True
+            paid = rep.loc[_mask(rep, "paid_date", lo, ts), "facility_id"]
+            owner = fac.drop_duplicates("facility_id")
+            at = _positions(paid, _arrow(owner["facility_id"]))  # first facility of an id
+            ids.append(owner["client_id"].iloc[at])
+    for got in ids:                          # Arrow hash lookups: no string object per row
+        hit[_positions(got, keys)] = True
     return pd.Series(hit, index=idx, name="retained")
+
+
+def _arrow(values: pd.Series | pd.Index):  # noqa: ANN202 - a pyarrow array
+    """``values`` as an Arrow string array (no copy for Arrow-backed strings)."""
+    import pyarrow as pa
+
+    return pa.array(pd.Series(values).astype("string").array, type=pa.large_string())
+
+
+def _positions(values: pd.Series, keys) -> np.ndarray:  # noqa: ANN001 - a pyarrow array
+    """Positions in ``keys`` of those ``values`` found there (what ``get_indexer`` gives,
+    without the misses)."""
+    import pyarrow.compute as pc
+
+    pos = pc.index_in(_arrow(values), value_set=keys)
+    return pos.drop_null().to_numpy().astype(np.intp)
 
 
 def retention_by_cohort(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timestamp,

@@ -147,11 +147,12 @@ def theme_associations(docs: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFra
     Fisher exact p-value (two-sided)."""
     from scipy.stats import fisher_exact
 
-    neg = docs[["client_id", "theme"]].loc[(docs["sentiment_label"] == "negative")
-                                           & docs["theme"].notna()]
-    speakers = pd.Index(docs["client_id"].dropna().unique())
-    who = speakers.get_indexer(neg["client_id"])          # -1: no client
-    themes = neg["theme"].to_numpy(object)
+    is_neg = ((docs["sentiment_label"] == "negative") & docs["theme"].notna()).to_numpy(
+        dtype=bool, na_value=False)
+    codes, speakers = pd.factorize(docs["client_id"])  # clients with texts, as met; -1: none
+    speakers = pd.Index(speakers)
+    who = codes[is_neg]
+    themes = docs["theme"][is_neg].to_numpy(object)
     ys = {}
     for outcome in ("low_csat", "detractor", "churned"):
         y = outcomes[outcome].reindex(speakers)

@@ -48,9 +48,11 @@ def complaint_themes(interactions: pd.DataFrame, names: pd.DataFrame,
         ids = "I:" + comp.loc[todo, "interaction_id"].astype("string")
         theme.loc[todo] = ids.map(by_doc).to_numpy()
         todo = theme.isna()
-    if todo.any() and "notes" in comp:
-        notes = mask_text(comp.loc[todo, "notes"].astype("string")).fillna("")
-        theme.loc[todo] = keyword_theme(theme_tokens(tokenize(notes.tolist())), names)
+    if todo.any() and "notes" in comp:             # each distinct note masked and read once
+        codes, uniq = pd.factorize(comp.loc[todo, "notes"].astype("string"))
+        notes = mask_text(pd.Series(pd.array(uniq, dtype="string"))).fillna("")
+        per = keyword_theme(theme_tokens(tokenize(notes.tolist())), names)
+        theme.loc[todo] = np.append(per, None)[codes]   # a missing note: no theme
     return theme.astype("string")
 
 

@@ -431,3 +431,30 @@ def test_font_subset_embeds_only_the_glyphs_used():
     assert all(ord(c) in cmap for c in "客户关系")
     assert ord("银") not in cmap and len(cmap) < 200  # a subset, not the 16 MB face
     assert font_face_css("plain ASCII only") == ""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_large_exposure_table_is_bounded_and_says_where_every_breach_is(lang: str) -> None:
+    """A book with more breaches than the page holds (a 100k-client run had 1,513) shows the
+    ``n`` highest uses above and below the limit, and the sentence names the workbook sheet."""
+    from crmkit.params import load_params
+    from crmkit.relate import limit_view
+    from crmkit.report.groups_section import _limits_sentence, _shown_limits
+
+    use = np.linspace(3.0, 0.2, 70)  # saved in order of use, as the relate stage saves them
+    limits = pd.DataFrame({"level": "client", "id": [f"C{i:03d}" for i in range(70)],
+                           "name": [f"客户{i}" for i in range(70)], "exposure": use * 1e9,
+                           "limit": 1e9, "utilisation": use, "headroom": (1 - use) * 1e9,
+                           "breach": use > 1.0})
+    params = load_params(Path(__file__).resolve().parents[1] / "parameters" / "sample.yaml")
+    shown = limit_view(_shown_limits(limits, 10), lang, n=10,
+                       tier1_capital=params.limits.tier1_capital)
+    assert len(shown) == 20  # 10 breaches + the 10 highest uses under the limit
+    assert shown.iloc[0, 1] == "客户0" and shown.iloc[9, 1] == "客户9"
+    n = int(limits["breach"].sum())
+    text = _limits_sentence(params, limits, lang, shown=10)
+    pointer = "Excel 工作簿“大额风险暴露”表" if lang == "zh" else "\"Large exposures\" sheet"
+    assert str(n) in text and pointer in text
+    few = limits[limits["utilisation"] < 1.3]  # 7 breaches: all on the page, no pointer
+    assert pointer not in _limits_sentence(
+        params, few, lang, shown=10)

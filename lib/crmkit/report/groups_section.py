@@ -35,19 +35,32 @@ register({
         "（《商业银行大额风险暴露管理办法》），超限 {n} 个。",
         "Against tier-1 capital of {capital}, the limits are {single:.0%} for a single "
         "client and {group:.0%} for a group (CBIRC large-exposure rules, 2018); breaches: {n}. "),
+    "report.p.groups_more": (
+        "表中列出使用率最高的 {shown} 个超限；全部 {n} 个见 Excel 工作簿“大额风险暴露”表。",
+        "The table lists the {shown} breaches with the highest use; all {n} are in the "
+        "workbook's \"Large exposures\" sheet. "),
     "sheet.groups": ("集团客户", "Groups"),
     "sheet.large_exposures": ("大额风险暴露", "Large exposures"),
     "sheet.concentration": ("集中度", "Concentration"),
 })
 
 
-def _limits_sentence(params: Params, limits: pd.DataFrame, lang: str) -> str:
+def _limits_sentence(params: Params, limits: pd.DataFrame, lang: str, shown: int) -> str:
     lim = params.limits
     if lim.tier1_capital is None:
         return t("relate.no_capital", lang) + ("。" if lang == "zh" else ". ")
+    n = int(limits["breach"].sum())
+    more = (t("report.p.groups_more", lang).format(shown=shown, n=n) if n > shown else "")
     return t("report.p.groups_limits", lang).format(
         capital=money(lim.tier1_capital, lang), single=lim.single_client, group=lim.group,
-        n=int(limits["breach"].sum()))
+        n=n) + more
+
+
+def _shown_limits(limits: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The page's rows: at most ``n`` breaches and ``n`` uses below the limit, highest first
+    (the relate stage saves them in order of use); the workbook holds every row."""
+    breach = limits["breach"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    return pd.concat([limits[breach].head(n), limits[~breach]])
 
 
 def group_tables(params: Params, lang: str, n: int = 10
@@ -58,11 +71,13 @@ def group_tables(params: Params, lang: str, n: int = 10
     if not table_path(params, "relate", "groups").is_file():
         return None
     limits = load_table(params, "relate", "limits")
-    sentence = t("report.p.groups", lang).format(limits=_limits_sentence(params, limits, lang))
+    sentence = t("report.p.groups", lang).format(
+        limits=_limits_sentence(params, limits, lang, shown=n))
     return (Markdown(sentence),
             concentration_view(load_table(params, "relate", "concentration"), lang),
             group_view(load_table(params, "relate", "groups"), lang, n=n),
-            limit_view(limits, lang, n=n, tier1_capital=params.limits.tier1_capital),
+            limit_view(_shown_limits(limits, n), lang, n=n,
+                       tier1_capital=params.limits.tier1_capital),
             stage_chart(params, "relate", "relationship_treemap", lambda: relationship_tree_map(
                 load_table(params, "relate", "need_modules"), params.relate, lang)))
 

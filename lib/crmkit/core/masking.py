@@ -96,10 +96,10 @@ class _Names:
 
     def __init__(self, names: tuple[str, ...]) -> None:
         self.order = {n: i for i, n in enumerate(names)}
-        self.lengths: dict[str, tuple[int, ...]] = {}
+        sizes: dict[str, set[int]] = {}
         for n in names:
-            self.lengths[n[0]] = (*self.lengths.get(n[0], ()), len(n))
-        self.lengths = {c: tuple(sorted(set(v))) for c, v in self.lengths.items()}
+            sizes.setdefault(n[0], set()).add(len(n))
+        self.lengths = {c: tuple(sorted(v)) for c, v in sizes.items()}
         self.first = (re.compile("[" + "".join(re.escape(c) for c in sorted(self.lengths))
                                  + "]") if self.lengths else None)
         # a name holding the mask character may appear only once others are masked

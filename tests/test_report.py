@@ -439,7 +439,7 @@ def test_large_exposure_table_is_bounded_and_says_where_every_breach_is(lang: st
     ``n`` highest uses above and below the limit, and the sentence names the workbook sheet."""
     from crmkit.params import load_params
     from crmkit.relate import limit_view
-    from crmkit.report.groups_section import _limits_sentence, _shown_limits
+    from crmkit.report.groups_section import _limits_sentence
 
     use = np.linspace(3.0, 0.2, 70)  # saved in order of use, as the relate stage saves them
     limits = pd.DataFrame({"level": "client", "id": [f"C{i:03d}" for i in range(70)],
@@ -447,8 +447,7 @@ def test_large_exposure_table_is_bounded_and_says_where_every_breach_is(lang: st
                            "limit": 1e9, "utilisation": use, "headroom": (1 - use) * 1e9,
                            "breach": use > 1.0})
     params = load_params(Path(__file__).resolve().parents[1] / "parameters" / "sample.yaml")
-    shown = limit_view(_shown_limits(limits, 10), lang, n=10,
-                       tier1_capital=params.limits.tier1_capital)
+    shown = limit_view(limits, lang, n=10, tier1_capital=params.limits.tier1_capital)
     assert len(shown) == 20  # 10 breaches + the 10 highest uses under the limit
     assert shown.iloc[0, 1] == "客户0" and shown.iloc[9, 1] == "客户9"
     n = int(limits["breach"].sum())

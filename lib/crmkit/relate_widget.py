@@ -21,7 +21,7 @@ from crmkit.params import Params, update_params_file
 from crmkit.params.limits import LimitsParams
 from crmkit.params.relate import RelateParams
 from crmkit.relate import RelateStage, limit_table, need_modules, relationship_tree_map
-from crmkit.relate.views import limit_view
+from crmkit.relate.views import breach_count, limit_view
 from crmkit.widgets import _Panel, static_widgets
 
 __all__ = ["LimitsExplorer"]
@@ -31,8 +31,6 @@ register({
     "relate.w.single": ("单一客户限额", "Single-client limit"),
     "relate.w.group": ("集团限额", "Group limit"),
     "relate.w.window": ("需求窗口（天）", "Need window (days)"),
-    "relate.w.breaches": ("超限：{n} 个（单一客户 {c}，集团 {g}）",
-                          "Breaches: {n} ({c} clients, {g} groups)"),
 })
 #: The capital slider's unit: 亿元, or CNY bn in English.
 _CAPITAL_UNIT = {"zh": 1e8, "en": 1e9}
@@ -109,10 +107,7 @@ class LimitsExplorer(_Panel):
 
     def _show(self) -> None:
         table = self.breaches()
-        b = table[table["breach"]]
-        display(HTML("<b>" + t("relate.w.breaches", self.lang).format(
-            n=len(b), c=int((b["level"] == "client").sum()),
-            g=int((b["level"] == "group").sum())) + "</b>"))
+        display(HTML("<b>" + breach_count(table, self.lang) + "</b>"))
         display(limit_view(table, self.lang, n=5, tier1_capital=self.limits.tier1_capital))
         groups = self.stage.clients.set_index("client_id")[["group_id", "group_name",
                                                             "in_group"]]

@@ -36,7 +36,7 @@ from crmkit.relate.stage import (
     relate_tables,
     run,
 )
-from crmkit.relate.views import concentration_view, group_view, limit_view
+from crmkit.relate.views import breach_count, concentration_view, group_view, limit_view
 from crmkit.relate.treemap import (
     MODULE_COLUMNS,
     NEED_COLUMNS,
@@ -52,4 +52,5 @@ __all__ = ["run", "RelateStage", "RelateError", "relate_tables", "expected_needs
            "shares", "hhi", "concentration_summary", "limit_table", "limit_metrics",
            "DIMENSIONS", "LIMIT_METRICS", "need_modules", "urgency_bands",
            "relationship_tree_map", "NEED_COLUMNS", "MODULE_COLUMNS", "limit_chart",
-           "concentration_chart", "group_view", "limit_view", "concentration_view"]
+           "concentration_chart", "group_view", "limit_view", "breach_count",
+           "concentration_view"]

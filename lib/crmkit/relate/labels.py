@@ -70,5 +70,7 @@ RELATE_LABELS: dict[str, tuple[str, str]] = {
     "relate.col.largest_share": ("最大占比（%）", "Largest share (%)"),
     "relate.col.top_share": ("前五占比（%）", "Top-five share (%)"),
     "relate.col.share_of_tier1": ("占一级资本（%）", "Share of tier-1 capital (%)"),
+    "relate.breaches": ("超限：{n} 个（单一客户 {c}，集团 {g}）",
+                        "Breaches: {n} ({c} clients, {g} groups)"),
 }
 register(RELATE_LABELS)

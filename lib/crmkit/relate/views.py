@@ -10,7 +10,7 @@ from crmkit.core.i18n import check_lang, t
 from crmkit.core.units import fixed_unit
 from crmkit.relate.labels import RELATE_LABELS  # noqa: F401  (registers the labels)
 
-__all__ = ["group_view", "limit_view", "concentration_view", "STAGE_WORDS"]
+__all__ = ["group_view", "limit_view", "breach_count", "concentration_view", "STAGE_WORDS"]
 
 #: IFRS 9 stage in words.
 STAGE_WORDS = {1: ("阶段一", "Stage 1"), 2: ("阶段二", "Stage 2"), 3: ("阶段三", "Stage 3")}
@@ -52,11 +52,15 @@ def group_view(groups: pd.DataFrame, lang: str = "zh", n: int | None = 15,
 
 def limit_view(limits: pd.DataFrame, lang: str = "zh", n: int | None = 15,
                tier1_capital: float | None = None) -> pd.DataFrame:
-    """Clients and groups nearest to (or over) their limit: breaches first, then the ``n``
-    highest uses. Empty when the limits were not assessed."""
+    """Clients and groups nearest to (or over) their limit: the ``n`` highest uses over the
+    limit, then the ``n`` highest under it (the relate stage saves the limits in order of
+    use; :func:`breach_count` says how many breaches there are in all). Empty when the limits
+    were not assessed."""
     check_lang(lang)
     d = limits.dropna(subset=["utilisation"])
-    d = pd.concat([d[d["breach"]], d[~d["breach"]].head(n)]) if n is not None else d
+    if n is not None:
+        over = d["breach"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        d = pd.concat([d[over].head(n), d[~over].head(n)])
     out = pd.DataFrame({
         "level": [t(f"relate.level.{x}", lang) for x in d["level"]],
         "name": d["name"].astype(str), "exposure": _money(d["exposure"], lang),
@@ -67,6 +71,13 @@ def limit_view(limits: pd.DataFrame, lang: str = "zh", n: int | None = 15,
     if tier1_capital:
         out.insert(3, "share_of_tier1", _pct(d["exposure"] / tier1_capital))
     return _headers(out, lang).reset_index(drop=True)
+
+
+def breach_count(limits: pd.DataFrame, lang: str = "zh") -> str:
+    """"Breaches: n (c clients, g groups)" in words, for the line above :func:`limit_view`."""
+    b = limits[limits["breach"].astype("boolean").fillna(False).to_numpy(dtype=bool)]
+    return t("relate.breaches", lang).format(
+        n=len(b), c=int((b["level"] == "client").sum()), g=int((b["level"] == "group").sum()))
 
 
 def concentration_view(summary: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:

@@ -56,13 +56,6 @@ def _limits_sentence(params: Params, limits: pd.DataFrame, lang: str, shown: int
         n=n) + more
 
 
-def _shown_limits(limits: pd.DataFrame, n: int) -> pd.DataFrame:
-    """The page's rows: at most ``n`` breaches and ``n`` uses below the limit, highest first
-    (the relate stage saves them in order of use); the workbook holds every row."""
-    breach = limits["breach"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    return pd.concat([limits[breach].head(n), limits[~breach]])
-
-
 def group_tables(params: Params, lang: str, n: int = 10
                  ) -> tuple[Markdown, pd.DataFrame, pd.DataFrame, pd.DataFrame,
                             Figure | Image] | None:
@@ -76,8 +69,7 @@ def group_tables(params: Params, lang: str, n: int = 10
     return (Markdown(sentence),
             concentration_view(load_table(params, "relate", "concentration"), lang),
             group_view(load_table(params, "relate", "groups"), lang, n=n),
-            limit_view(_shown_limits(limits, n), lang, n=n,
-                       tier1_capital=params.limits.tier1_capital),
+            limit_view(limits, lang, n=n, tier1_capital=params.limits.tier1_capital),
             stage_chart(params, "relate", "relationship_treemap", lambda: relationship_tree_map(
                 load_table(params, "relate", "need_modules"), params.relate, lang)))
 

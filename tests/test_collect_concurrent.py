@@ -85,9 +85,10 @@ def test_start_order_puts_parents_first(tmp_path: Path) -> None:
     params = tmp_path / "p.yaml"
     params.write_text(yaml.safe_dump({"portfolio": "m", "as_of": "2026-09-30",
                                       "sources": {"default": {"path": str(folder)}}}))
-    order = _start_order(load_params(params))
+    order, large = _start_order(load_params(params))
     assert sorted(order) == sorted(TABLE_ORDER)
     assert order[:2] == ["clients", "interactions"]  # the biggest child of clients next
+    assert "interactions" in large and "clients" not in large
     for name in order:
         for parent in dict(TABLES[name].foreign_keys).values():
             assert order.index(parent) < order.index(name)
@@ -124,3 +125,38 @@ def test_written_tables_are_save_tables_files(tmp_path: Path) -> None:
     for name, df in result.tables.items():
         written = Path(paths[name]).read_bytes()
         assert written == save_table(params, "again", name, df).read_bytes(), name
+
+
+def test_large_tasks_run_one_at_a_time_and_after_their_parents() -> None:
+    import threading
+    import time
+    from concurrent.futures import Future
+
+    from crmkit.collect.schedule import run_tasks
+
+    lock = threading.Lock()
+    running: set[str] = set()
+    seen: list[set[str]] = []
+    started: list[str] = []
+
+    def task(name: str) -> str:
+        with lock:
+            running.add(name)
+            started.append(name)
+            seen.append(set(running))
+        time.sleep(0.02)
+        with lock:
+            running.discard(name)
+        if name == "bad":
+            raise ValueError("bad table")
+        return name.upper()
+
+    futures: dict[str, Future[str]] = {n: Future() for n in ["p", "L1", "L2", "s1", "s2",
+                                                             "c", "bad"]}
+    run_tasks(futures, {"c": {"L2"}, "L1": {"p"}}, {"L1", "L2"}, 2, task)
+    assert all(len(s & {"L1", "L2"}) <= 1 for s in seen)
+    assert started.index("L2") < started.index("c") and started.index("p") < \
+        started.index("L1")
+    assert futures["s2"].result() == "S2"
+    with pytest.raises(ValueError, match="bad table"):
+        futures["bad"].result()

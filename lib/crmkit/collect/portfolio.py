@@ -26,15 +26,19 @@ from crmkit.collect.privacy import mask_issue_file
 from crmkit.collect.quality import quality_report, summary_table
 from crmkit.collect.readers import RawTable, SourceTableMissing, locate, read_table
 from crmkit.collect.rowjson import row_json
+from crmkit.collect.schedule import run_tasks
 from crmkit.collect.tables import ISSUE_COLUMNS, _concat, _issue, collect_table
-from crmkit.core.contract import REQUIRED_TABLES, TABLE_ORDER, TABLES
+from crmkit.core.contract import REQUIRED_TABLES, TABLE_ORDER, TABLES, conform
 from crmkit.core.csvsafe import write_csv
 from crmkit.core.errors import CollectError
 from crmkit.core.store import atomic_write, table_path
 from crmkit.params import Params, SourceSpec
 
-__all__ = ["collect", "write_outputs", "WORKERS"]
+__all__ = ["collect", "write_outputs", "WORKERS", "LARGE_SHARE"]
 
+#: A table whose source holds at least this share of the portfolio's bytes is "large": large
+#: tables are validated one at a time (each beside small ones), which bounds the peak memory.
+LARGE_SHARE = 0.2
 #: Tables validated at the same time by default (the machine's cores, up to two: each task
 #: holds a raw table in memory, and Arrow's reader already uses every core).
 WORKERS = 2
@@ -76,15 +80,17 @@ def _size(params: Params, name: str) -> int:
     return path.stat().st_size if path is not None and path.is_file() else 0
 
 
-def _start_order(params: Params) -> list[str]:
-    """Tables in the order their tasks start: parents first, else the biggest source first."""
+def _start_order(params: Params) -> tuple[list[str], set[str]]:
+    """Tables in the order their tasks start (parents first, else the biggest source first),
+    and the large ones (at least ``LARGE_SHARE`` of the sources' bytes), run one at a time."""
     size = {name: _size(params, name) for name in TABLE_ORDER}
     order: list[str] = []
     while len(order) < len(TABLE_ORDER):
         ready = [n for n in TABLE_ORDER if n not in order and all(
             p in order or p == n for p in dict(TABLES[n].foreign_keys).values())]
         order.append(max(ready, key=lambda n: size[n]))  # first in TABLE_ORDER on ties
-    return order
+    total = sum(size.values())
+    return order, {n for n in order if total and size[n] >= LARGE_SHARE * total}
 
 
 def collect(params: Params, workers: int = WORKERS) -> CollectResult:
@@ -104,18 +110,13 @@ def collect(params: Params, workers: int = WORKERS) -> CollectResult:
         for name in TABLE_ORDER:
             tasks[name] = _done(_table_task(params, name, parents))
     else:
-        with ThreadPoolExecutor(workers, thread_name_prefix="collect") as pool:
-            for name in _start_order(params):
-                tasks[name] = pool.submit(_table_task, params, name, parents)
-            try:
-                for name in TABLE_ORDER:  # the first error of a serial run is raised
-                    tasks[name].result()
-            except BaseException:
-                pool.shutdown(cancel_futures=True)
-                raise
+        order, large = _start_order(params)
+        tasks.update({name: Future() for name in order})
+        run_tasks(tasks, {n: set(dict(TABLES[n].foreign_keys).values()) for n in order},
+                  large, workers, lambda name: _table_task(params, name, parents))
     outcomes: dict[str, TableOutcome] = {}
     notes: list[str] = []
-    for name in TABLE_ORDER:
+    for name in TABLE_ORDER:  # the first error of a serial run is raised
         oc, table_notes = tasks[name].result()
         notes += table_notes
         if oc is not None:
@@ -162,6 +163,7 @@ def _table_task(params: Params, name: str,
         _quarantine(oc, self_links(oc))
     _check_orphans(oc, parents(name))
     _keep_quarantined_raw(oc)
+    oc.clean = conform(name, oc.clean)  # final: the unconformed copy is not kept beside it
     return oc, notes
 
 
@@ -204,14 +206,13 @@ def _check_orphans(oc: TableOutcome, parents: dict[str, TableOutcome]) -> None:
 def _keep_quarantined_raw(oc: TableOutcome) -> None:
     """Once a table's checks are done, keep the raw cells of its quarantined rows only (the
     quarantine file shows them); the rest would only hold memory (GBs at 1M clients)."""
-    pos = np.unique(oc.issues.index.to_numpy(dtype=np.int64)) if len(oc.issues) else []
-    oc.raw = oc.raw.take(pos) if len(pos) else oc.raw.iloc[:0]
+    pos = np.unique(oc.issues.index.to_numpy(dtype=np.int64)) if len(oc.issues) \
+        else np.zeros(0, dtype=np.int64)
+    oc.raw = oc.raw.take(pos)  # a copy: a slice (``iloc[:0]``) would hold the whole table
 
 
 def _assemble(outcomes: dict[str, TableOutcome], notes: list[str]) -> CollectResult:
-    from crmkit.core.contract import conform
-
-    tables = {name: conform(name, oc.clean) for name, oc in outcomes.items()}
+    tables = {name: oc.clean for name, oc in outcomes.items()}
     issues = _concat([oc.issues.reset_index(names="_pos") for oc in outcomes.values()
                       if len(oc.issues)])
     if "_pos" not in issues:

@@ -193,6 +193,7 @@ def collect_table(raw: RawTable, t: Table, mapping: dict[str, str] | None = None
                 t, src, rows, bad, later, "inconsistent", shown,
                 f"{src} row {{row}}: {later} {{value}} is before {earlier}; check both dates"))
     clean = pd.DataFrame(parsed, index=frame.index)
+    del parsed  # copied into ``clean``
     # exact duplicates (on the mapped cells as written) -> keep the first copy
     dup, first_rows = _exact_copies(frame, rows, [k for k in t.key if k in frame])
     issues.append(_issue(t, src, rows, dup, "*", "duplicate_row", first_rows,
@@ -214,7 +215,7 @@ def collect_table(raw: RawTable, t: Table, mapping: dict[str, str] | None = None
         f"{src} row {{row}}: key {{value}} already used by an earlier row with different "
         f"content; keep one row per {'+'.join(key)}")])
     bad_rows |= kdup_mask
-    keep = clean.loc[~bad_rows]
+    keep = clean.loc[~bad_rows] if bad_rows.any() else clean
     return TableOutcome(t.name, src, keep, n, issue_frame, frame, rows, ignored,
                         pd.Series(completeness, name=t.name))
 

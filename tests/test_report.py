@@ -451,6 +451,10 @@ def test_large_exposure_table_is_bounded_and_says_where_every_breach_is(lang: st
     assert len(shown) == 20  # 10 breaches + the 10 highest uses under the limit
     assert shown.iloc[0, 1] == "客户0" and shown.iloc[9, 1] == "客户9"
     n = int(limits["breach"].sum())
+    from crmkit.relate import breach_count
+
+    assert breach_count(limits, lang) == (f"超限：{n} 个（单一客户 {n}，集团 0）" if lang == "zh"
+                                          else f"Breaches: {n} ({n} clients, 0 groups)")
     text = _limits_sentence(params, limits, lang, shown=10)
     pointer = "Excel 工作簿“大额风险暴露”表" if lang == "zh" else "\"Large exposures\" sheet"
     assert str(n) in text and pointer in text

@@ -14,7 +14,7 @@ from crmkit.core.contract import TABLES
 from crmkit.params import load_params
 from crmkit.score.features import client_features, default_flag
 from crmkit.score.stage import SCORE_COLUMNS
-from crmkit.warn.stage import WARN_COLUMNS
+from crmkit.warn.stage import WARN_COLUMNS, warn_columns
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,24 +49,34 @@ def test_features_from_the_score_columns_equal_those_from_whole_tables(params) -
 
 
 def test_warn_inputs_from_the_warn_columns_equal_those_from_whole_tables(params) -> None:
+    from crmkit.score import load_features
     from crmkit.warn.churn import fit_churn
     from crmkit.warn.metrics import client_metrics, facility_metrics
 
-    whole, part = load_clean(params), load_clean(params, WARN_COLUMNS)
-    pd.testing.assert_frame_equal(client_metrics(part, params.as_of),
-                                  client_metrics(whole, params.as_of))
+    whole, part = load_clean(params), load_clean(params, warn_columns(params))
+    features = load_features(params)  # as the stage: the score stage's, not recomputed
+    pd.testing.assert_frame_equal(client_metrics(part, params.as_of, features=features),
+                                  client_metrics(whole, params.as_of, features=features))
     pd.testing.assert_frame_equal(facility_metrics(part, params.as_of),
                                   facility_metrics(whole, params.as_of))
-    a, b = fit_churn(part, params.as_of, params.churn), fit_churn(whole, params.as_of,
-                                                                  params.churn)
+    a = fit_churn(part, params.as_of, params.churn, features)
+    b = fit_churn(whole, params.as_of, params.churn, features)
     pd.testing.assert_frame_equal(a.scores, b.scores)
+    pd.testing.assert_frame_equal(a.training, b.training)
+
+
+def test_warn_reads_the_financials_only_for_a_financial_churn_feature(params) -> None:
+    assert warn_columns(params)["financials"] == ("client_id",)
+    own = params.model_copy(update={"churn": params.churn.model_copy(
+        update={"features": [*params.churn.features, "dscr"]})})
+    assert warn_columns(own)["financials"] == SCORE_COLUMNS["financials"]
 
 
 def test_theme_metrics_from_complaint_notes_equal_those_from_every_note(params) -> None:
     from crmkit.voice.alerts import theme_alert_metrics
     from crmkit.warn.stage import _complaints_with_notes
 
-    whole, part = load_clean(params), load_clean(params, WARN_COLUMNS)
+    whole, part = load_clean(params), load_clean(params, warn_columns(params))
     complaints = _complaints_with_notes(params, part["interactions"])
     assert (complaints["type"] == "complaint").all()
     # the sample has complaints without a category: their theme comes from the note
@@ -80,7 +90,7 @@ def test_limit_uses_equal_the_relate_tables_figures(params) -> None:
     from crmkit.relate import LIMIT_METRICS, limit_uses, relate_tables
     from crmkit.score import load_features
 
-    whole, part = load_clean(params), load_clean(params, WARN_COLUMNS)
+    whole, part = load_clean(params), load_clean(params, warn_columns(params))
     features = load_features(params)
     ref = relate_tables(whole, features, params)["clients"].set_index("client_id")
     got = limit_uses(part, params, features)

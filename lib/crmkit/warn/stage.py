@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from crmkit.collect.tables import load_clean
 from crmkit.core.contract import conform
+from crmkit.core.feature_columns import FINANCIAL
 from crmkit.core.store import load_indexed, record_model, save_table
 from crmkit.params import Params
 from crmkit.relate import limit_uses
@@ -54,22 +55,34 @@ from crmkit.warn.history import (
 )
 from crmkit.warn.triage import dedupe_alerts, rank_alerts
 
-__all__ = ["WarnStage", "run", "current_snapshot", "SNAPSHOT_COLUMNS", "WARN_COLUMNS"]
+__all__ = ["WarnStage", "run", "current_snapshot", "SNAPSHOT_COLUMNS", "WARN_COLUMNS",
+           "warn_columns"]
 
 #: Client columns kept in each snapshot of the history store.
 SNAPSHOT_COLUMNS = ("total", "tier", "pd", "points", "grade", "segment", "churn_probability",
                     "exposure", "csat_latest", "nps_latest")
 
 
-#: The clean-table columns the warn stage reads (churn's features at an earlier date are the
-#: score stage's, so :data:`~crmkit.score.stage.SCORE_COLUMNS` plus these); tables not named
-#: come whole (small, and the notebook's charts read them). Interaction notes are read for
-#: complaints only (:func:`_complaints_with_notes`).
+#: The clean-table columns the warn stage reads: churn's training-date features need the
+#: score stage's (:data:`~crmkit.score.stage.SCORE_COLUMNS`, but financial statements only for
+#: a financial churn feature, see :func:`warn_columns`), plus client names, region, manager and
+#: group, and complaint categories. Tables not named come whole (small, and the notebook's
+#: charts read them). Interaction notes are read for complaints only
+#: (:func:`_complaints_with_notes`).
 WARN_COLUMNS: dict[str, tuple[str, ...]] = {
-    name: cols for name, cols in merge_columns(SCORE_COLUMNS, {
+    **{name: cols for name, cols in merge_columns(SCORE_COLUMNS, {
         "clients": ("client_name", "industry", "region", "relationship_manager", "group_name"),
         "interactions": ("complaint_category",),
-    }).items() if name in ("clients", "financials", "repayments", "interactions", "surveys")}
+    }).items() if name in ("clients", "repayments", "interactions", "surveys")},
+    "financials": ("client_id",)}
+
+
+def warn_columns(params: Params) -> dict[str, tuple[str, ...]]:
+    """:data:`WARN_COLUMNS`, with every financial column read when a churn feature comes
+    from the financial statements (``churn.features``)."""
+    if set(params.churn.features) & set(FINANCIAL):
+        return {**WARN_COLUMNS, "financials": SCORE_COLUMNS["financials"]}
+    return WARN_COLUMNS
 
 
 @dataclass
@@ -144,7 +157,7 @@ def _pd_history(params: Params, current: pd.DataFrame) -> pd.DataFrame:
 
 def run(params: Params) -> WarnStage:
     """Evaluate the early warnings of this run and store its snapshot (see module doc)."""
-    tables = load_clean(params, WARN_COLUMNS)
+    tables = load_clean(params, warn_columns(params))
     _release()
     with shared_lookups():  # features, churn and metrics map each table's ids to clients once
         return _run(params, tables)

@@ -181,3 +181,12 @@ def test_name_scan_masks_what_the_loop_over_every_name_masks(texts, names):
                            key=len, reverse=True))
     got = mask_text(pd.Series(texts, dtype="string"), names).tolist()
     assert got == [_mask_one(t, ordered) for t in texts]
+
+
+def test_last_comments_json_is_the_same_in_chunks_of_clients(both, monkeypatch):
+    import crmkit.voice.summary as summary
+
+    _, _, a, _ = both
+    whole = client_voice(a.docs, as_json=True)
+    monkeypatch.setattr(summary, "_JSON_CHUNK", 3)     # 40 clients: 14 chunks
+    pd.testing.assert_frame_equal(client_voice(a.docs, as_json=True), whole)

@@ -199,68 +199,81 @@ def client_voice(docs: pd.DataFrame, n_last: int = 3, as_json: bool = False) -> 
     One vectorised pass: the main theme is the most frequent theme (ties: the one met first,
     most recent first); the comment dicts are built only for the ``n_last`` rows shown.
     """
-    cols = ["client_id", "date", "theme", "sentiment", "sentiment_label"]
     order = date_order(docs, ascending=False)
-    order = order[docs["client_id"].notna().to_numpy(dtype=bool, na_value=False)[order]]
-    d = docs[cols].assign(_row=np.arange(len(docs))).take(order)   # one copy, in order
-    codes, ids = pd.factorize(d["client_id"])          # clients as integers, in id order:
-    order = np.asarray(ids.argsort())                  # grouped without hashing strings
+    codes, ids = pd.factorize(docs["client_id"])       # clients as integers, in id order:
+    order = order[codes[order] >= 0]                   # grouped without hashing strings
+    by_id = np.asarray(ids.argsort())
     rank = np.empty(len(ids), np.int64)
-    rank[order] = np.arange(len(ids))
-    d = d.assign(_k=rank[codes])
+    rank[by_id] = np.arange(len(ids))
+    tcode, themes = pd.factorize(docs["theme"])
+    neg = (docs["sentiment_label"] == "negative").fillna(False).to_numpy(dtype=float)
+    d = pd.DataFrame({"_k": rank[codes[order]], "_t": tcode[order],  # numbers only, in order
+                      "sentiment": docs["sentiment"].to_numpy()[order], "_neg": neg[order],
+                      "_row": order})
     g = d.groupby("_k")
-    neg = (d["sentiment_label"] == "negative").fillna(False).astype(float)
     out = pd.DataFrame({"n_texts": g.size(), "sentiment": g["sentiment"].mean(),
-                        "negative_share": neg.groupby(d["_k"]).mean()})
-    out["main_theme"] = _main_theme(d).reindex(out.index).astype("string")
-    out["last_comments"] = _last_comments(d, docs["text"], n_last, as_json).reindex(out.index)
-    out.index = pd.Index(ids.take(order[out.index.to_numpy()]), name="client_id")
+                        "negative_share": g["_neg"].mean()})
+    out["main_theme"] = _main_theme(d, themes).reindex(out.index).astype("string")
+    out["last_comments"] = _last_comments(d, docs, n_last, as_json).reindex(out.index)
+    out.index = pd.Index(ids.take(by_id[out.index.to_numpy()]), name="client_id")
     return out
 
 
-def _main_theme(d: pd.DataFrame) -> pd.Series:
-    """Most frequent theme per client key ``_k`` (ties: first met in ``d``'s order)."""
-    t = d.loc[d["theme"].notna(), ["_k", "theme"]]
+def _main_theme(d: pd.DataFrame, themes: pd.Index) -> pd.Series:
+    """Most frequent theme (``themes[_t]``) per client key ``_k`` (ties: first met in
+    ``d``'s order)."""
+    t = d.loc[d["_t"] >= 0, ["_k", "_t"]]
     t = t.assign(_pos=np.arange(len(t)))
-    g = t.groupby(["_k", "theme"], sort=False)["_pos"]
+    g = t.groupby(["_k", "_t"], sort=False)["_pos"]
     c = pd.DataFrame({"n": g.size(), "first": g.min()}).reset_index()
     c = c.sort_values(["_k", "n", "first"], ascending=[True, False, True])
-    return c.drop_duplicates("_k").set_index("_k")["theme"]
+    c = c.drop_duplicates("_k")
+    return pd.Series(themes.take(c["_t"].to_numpy()).array, index=c["_k"].to_numpy())
 
 
-def _last_comments(d: pd.DataFrame, text: pd.Series, n_last: int,
+def _last_comments(d: pd.DataFrame, docs: pd.DataFrame, n_last: int,
                    as_json: bool = False) -> pd.Series:
     """The first ``n_last`` rows of each client (key ``_k``) in ``d``'s order, as lists of
-    dicts (the text from ``text`` by the row number ``_row``), or with ``as_json`` as the
-    ``json.dumps(..., ensure_ascii=False)`` of those lists, built without the dicts (each
-    distinct date, text, theme and label encoded once)."""
+    dicts (date, text, theme and label of the ``docs`` row ``_row``), or with ``as_json`` as
+    the ``json.dumps(..., ensure_ascii=False)`` of those lists, built without the dicts (each
+    distinct value encoded once; a chunk of clients at a time, kept as Arrow text)."""
     last = d.groupby("_k", sort=False).head(n_last)
     last = last.sort_values("_k", kind="stable")
     ids = last["_k"].to_numpy()
     if not len(ids):
         return pd.Series([], index=pd.Index([], dtype=np.int64), dtype=object)
-    texts = text.iloc[last["_row"].to_numpy()]
-    if as_json:
-        day, days = pd.factorize(last["date"])
-        parts = [_encoded(days.strftime("%Y-%m-%d"), day), _encoded(*_codes(texts)),
-                 _encoded(*_codes(last["theme"])), _encoded(*_codes(last["sentiment_label"]))]
-        rows = [f'{{"date": {a}, "text": {b}, "theme": {c}, "sentiment": {e}}}'
-                for a, b, c, e in zip(*parts, strict=True)]
-    else:
-        dates = last["date"].dt.strftime("%Y-%m-%d").astype(object)
-        dates = dates.where(last["date"].notna(), None)
-        theme = last["theme"].astype(object).where(last["theme"].notna(), None)
-        rows = [{"date": a, "text": b, "theme": c, "sentiment": e} for a, b, c, e in zip(
-            dates.tolist(), texts.astype(object).tolist(), theme.tolist(),
-            last["sentiment_label"].astype(object).tolist(), strict=True)]
+    rows = last["_row"].to_numpy()
+    date, theme = docs["date"].iloc[rows], docs["theme"].iloc[rows]
+    label, texts = docs["sentiment_label"].iloc[rows], docs["text"].iloc[rows]
     cut = np.flatnonzero(ids[1:] != ids[:-1]) + 1
     starts = np.r_[0, cut]
     ends = np.r_[cut, len(ids)]
-    if as_json:                                        # Arrow text: a fraction of str objects
-        return pd.Series(pd.array([f"[{', '.join(rows[a:b])}]" for a, b in zip(
-            starts, ends, strict=True)], dtype="string"), index=pd.Index(ids[starts]))
-    return pd.Series([rows[a:b] for a, b in zip(starts, ends, strict=True)],
-                     index=pd.Index(ids[starts]), dtype=object)
+    index = pd.Index(ids[starts])
+    if not as_json:
+        dates = date.dt.strftime("%Y-%m-%d").astype(object).where(date.notna(), None)
+        theme = theme.astype(object).where(theme.notna(), None)
+        one = [{"date": a, "text": b, "theme": c, "sentiment": e} for a, b, c, e in zip(
+            dates.tolist(), texts.astype(object).tolist(), theme.tolist(),
+            label.astype(object).tolist(), strict=True)]
+        return pd.Series([one[a:b] for a, b in zip(starts, ends, strict=True)], index=index,
+                         dtype=object)
+    day, days = pd.factorize(date)
+    parts = [_encoded(days.strftime("%Y-%m-%d"), day), _encoded(*_codes(texts)),
+             _encoded(*_codes(theme)), _encoded(*_codes(label))]
+    chunks = []
+    for lo in range(0, len(starts), _JSON_CHUNK):      # a chunk of clients at a time
+        s_, e_ = starts[lo:lo + _JSON_CHUNK], ends[lo:lo + _JSON_CHUNK]
+        first = s_[0]
+        one = [f'{{"date": {a}, "text": {b}, "theme": {c}, "sentiment": {e}}}'
+               for a, b, c, e in zip(*(p[first:e_[-1]] for p in parts), strict=True)]
+        chunks.append(pd.array([f"[{', '.join(one[a - first:b - first])}]"
+                                for a, b in zip(s_, e_, strict=True)], dtype="string"))
+    return pd.Series(pd.concat([pd.Series(c) for c in chunks], ignore_index=True).array,
+                     index=index)
+
+
+#: Clients whose last comments are turned into JSON text at a time.
+_JSON_CHUNK = 100_000
 
 
 def _codes(values: pd.Series) -> tuple[pd.Index, np.ndarray]:

@@ -50,7 +50,14 @@ from crmkit.relate.treemap import need_modules
 from crmkit.score import load_features
 
 __all__ = ["RelateStage", "run", "relate_tables", "expected_needs", "open_requests",
-           "limit_uses"]
+           "limit_uses", "RELATE_COLUMNS"]
+
+
+#: The clean-table columns the relate stage reads where it does not read whole tables: the
+#: need forecast only cuts interactions and surveys at as_of (``crmkit.needs.history``), and
+#: nothing here reads their texts (notes alone are gigabytes at 1M clients).
+RELATE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "interactions": ("client_id", "date"), "surveys": ("client_id", "survey_date")}
 
 
 @dataclass
@@ -151,7 +158,7 @@ def _tier_treemap(params: Params, features: pd.DataFrame, clients: pd.DataFrame)
 
 def run(params: Params) -> RelateStage:
     """Groups, concentration, limits and need modules of this run, saved under ``relate/``."""
-    tables = load_clean(params)
+    tables = load_clean(params, RELATE_COLUMNS)
     features = load_features(params)
     grade = load_indexed(params, "score", "credit")["grade"]
     out = relate_tables(tables, features, params, grade)

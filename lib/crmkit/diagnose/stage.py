@@ -87,6 +87,23 @@ def _card_groups(per_client: pd.DataFrame, cards: list[dict]) -> pd.DataFrame:
                                                                       na_value=False)]
 
 
+def _card_comments(params: Params, voice: VoiceStage, ids: list[str]) -> dict[str, list]:
+    """Client id -> its last comments, for the carded clients ``ids``: from the voice stage's
+    saved ``client_voice`` table when the run kept only its summaries in memory."""
+    if "last_comments" in voice.clients:
+        col = voice.clients["last_comments"]
+        got = {cid: col.get(cid) for cid in ids}
+    elif ids and table_path(params, "voice", "client_voice").is_file():
+        t = pd.read_parquet(table_path(params, "voice", "client_voice"),
+                            columns=["client_id", "last_comments"],
+                            filters=[("client_id", "in", ids)])
+        got = dict(zip(t["client_id"].astype(str), t["last_comments"], strict=True))
+    else:
+        got = {}
+    return {cid: (json.loads(v) if isinstance(v, str)          # the JSON text as saved
+                  else list(v) if isinstance(v, list | tuple) else []) for cid, v in got.items()}
+
+
 def _give_back_memory() -> None:
     """Return freed heap pages to the system (glibc ``malloc_trim``): the voice analysis frees
     millions of small objects whose pages the allocator would otherwise keep (at a million
@@ -158,13 +175,11 @@ def run(params: Params) -> DiagnoseStage:
     cards = client_cards(diag, clients=tables["clients"], features=features,
                          drivers=load_table(params, "score", "drivers"), alerts=alerts,
                          actions=plan, as_of=params.as_of, mask_pii=params.mask_pii, params=dp)
-    comments = voice.clients["last_comments"] if "last_comments" in voice.clients else None
+    comments = _card_comments(params, voice, [str(card["client_id"]) for card in cards])
     for card in cards:
         cid = str(card["client_id"])
         card["plans"] = saved[cid].split("\n") if saved.get(cid) else []
-        got = comments.get(cid) if comments is not None else None
-        card["comments"] = (json.loads(got) if isinstance(got, str)   # as the voice saved it
-                            else list(got) if isinstance(got, list | tuple) else [])
+        card["comments"] = comments.get(cid, [])
     add_card_details(cards, lang=lang, credit=load_table(params, "score", "credit"),
                      facilities=tables.get("facilities"), needs=tables.get("needs"),
                      surveys=tables.get("surveys"), dscr=features.get("dscr"),

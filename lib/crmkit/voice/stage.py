@@ -122,7 +122,8 @@ def run(params: Params, *, keep_docs: bool = True) -> VoiceStage:
     """Analyse the portfolio's texts and save the tables listed in the module doc.
 
     ``keep_docs=False``: the analysed texts (a row per text: 13 million for a million
-    clients) are not kept in memory once saved; :attr:`VoiceStage.docs` reads them back.
+    clients) and the clients' last comments are not kept in memory once saved
+    (:attr:`VoiceStage.docs` reads the texts back; the comments are in ``client_voice``).
     """
     vp = params.voice
     tables = _with_own(params, load_clean(params, columns=COLUMNS))
@@ -157,4 +158,6 @@ def run(params: Params, *, keep_docs: bool = True) -> VoiceStage:
     save_table(params, stage, "quotes", quotes)
     save_table(params, stage, "client_voice", cv.reset_index())
     save_table(params, stage, "alert_metrics", metrics.reset_index())
+    if not keep_docs:
+        cv = cv.drop(columns="last_comments")
     return VoiceStage(va, shares, senti, trend, assoc, quotes, cv, metrics, documents)

@@ -20,7 +20,8 @@ import pyarrow.compute as pc
 from crmkit.core.contract import clean_dtypes
 from crmkit.core.errors import CrmkitError
 
-__all__ = ["table_or_none", "client_index", "lookup", "shared_lookups", "client_codes",
+__all__ = ["table_or_none", "client_index", "lookup", "shared_lookups", "forget_lookups",
+           "client_codes",
            "facility_clients", "by_client", "safe_div", "days", "nan_array"]
 
 _DAY = np.timedelta64(1, "D")
@@ -75,6 +76,13 @@ def shared_lookups() -> Iterator[None]:
         yield
     finally:
         _MEMO = outer
+
+
+def forget_lookups() -> None:
+    """Drop what :func:`shared_lookups` remembered so far (its block goes on remembering):
+    a stage that is done with the big tables' ids frees their positions."""
+    if _MEMO is not None:
+        _MEMO.clear()
 
 
 def _arrow_data(values: pd.Series | pd.Index) -> object | None:

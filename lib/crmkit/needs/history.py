@@ -100,12 +100,13 @@ def known_at(tables: dict[str, pd.DataFrame], as_of: dt.date | pd.Timestamp,
     for name, df in tables.items():
         if df is None:
             continue
-        df = df.copy()
+        df = df.copy(deep=False)  # copy-on-write: the caller's columns are never changed
         col = _ROW_DATES.get(name)
         if col is not None and col in df.columns:
             d = _dates(df, col, name)
-            keep = (d <= ts) | (d.isna() & (name == "clients"))
-            df = df.loc[keep.to_numpy()]
+            keep = ((d <= ts) | (d.isna() & (name == "clients"))).to_numpy(dtype=bool)
+            if not keep.all():  # else no copy of the rows (22.6M repayments at 1M clients)
+                df = df.loc[keep]
         for c in _BLANK_DATES.get(name, ()):
             if c in df.columns:
                 later = (_dates(df, c, name) > ts).to_numpy()

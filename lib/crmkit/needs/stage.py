@@ -55,8 +55,7 @@ class NeedsStage:
 
 def run(params: Params) -> NeedsStage:
     """Forecast needs, backtest the forecast a year back, score high-potential clients."""
-    tables = {name: df for name, df in load_clean(params, NEEDS_COLUMNS).items()
-              if name in NEEDS_COLUMNS}
+    tables = load_clean(params, NEEDS_COLUMNS, only=NEEDS_COLUMNS)
     features = load_features(params)
     credit = load_indexed(params, "score", "credit")
     tiers = load_indexed(params, "tier", "tiers")

@@ -98,6 +98,26 @@ def test_limit_uses_equal_the_relate_tables_figures(params) -> None:
     pd.testing.assert_frame_equal(got, ref[list(LIMIT_METRICS)])
 
 
+def test_relate_tables_from_its_tables_and_columns_equal_those_from_whole_tables(params) -> None:
+    """The relate stage reads seven tables (statements and instalments narrowed): its groups,
+    limits and need forecast are those of the whole tables."""
+    from crmkit.relate import expected_needs, relate_tables
+    from crmkit.relate.stage import RELATE_COLUMNS
+    from crmkit.score import load_features
+
+    whole = load_clean(params)
+    part = load_clean(params, {k: v for k, v in RELATE_COLUMNS.items() if v is not None},
+                      only=RELATE_COLUMNS)
+    assert "interactions" not in part and list(part["financials"].columns) == [
+        "client_id", "fiscal_year", "revenue"]
+    features = load_features(params)
+    a, b = relate_tables(part, features, params), relate_tables(whole, features, params)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name])
+    pd.testing.assert_frame_equal(expected_needs(part, params)[0],
+                                  expected_needs(whole, params)[0])
+
+
 @pytest.mark.parametrize("read", [["dscr", "in_default", "industry"],
                                   ["complaints_12m", "nps_latest", "needs_fulfilled_share"]])
 def test_features_of_some_columns_equal_those_of_every_column(params, read) -> None:

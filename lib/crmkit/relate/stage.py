@@ -28,6 +28,7 @@ import pandas as pd
 from crmkit.collect.tables import load_clean
 from crmkit.core.contract import code_label
 from crmkit.core.store import load_indexed, save_table
+from crmkit.needs.history import USED_COLUMNS
 from crmkit.params import Params
 from crmkit.relate.concentration import (
     DIMENSIONS,
@@ -53,11 +54,14 @@ __all__ = ["RelateStage", "run", "relate_tables", "expected_needs", "open_reques
            "limit_uses", "RELATE_COLUMNS"]
 
 
-#: The clean-table columns the relate stage reads where it does not read whole tables: the
-#: need forecast only cuts interactions and surveys at as_of (``crmkit.needs.history``), and
-#: nothing here reads their texts (notes alone are gigabytes at 1M clients).
-RELATE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "interactions": ("client_id", "date"), "surveys": ("client_id", "survey_date")}
+#: The clean tables the relate stage reads (groups, exposures, guarantees and the need
+#: forecast), and the columns of the two large ones: the forecast reads statements' revenue and
+#: instalments' dates only (``crmkit.needs.history.USED_COLUMNS``). Interactions, surveys and
+#: milestones are not read at all (the notes alone are gigabytes at 1M clients).
+RELATE_COLUMNS: dict[str, tuple[str, ...] | None] = {
+    "clients": None, "relationships": None, "facilities": None, "projects": None,
+    "needs": None, "financials": USED_COLUMNS["financials"],
+    "repayments": USED_COLUMNS["repayments"]}
 
 
 @dataclass
@@ -158,7 +162,8 @@ def _tier_treemap(params: Params, features: pd.DataFrame, clients: pd.DataFrame)
 
 def run(params: Params) -> RelateStage:
     """Groups, concentration, limits and need modules of this run, saved under ``relate/``."""
-    tables = load_clean(params, RELATE_COLUMNS)
+    tables = load_clean(params, {k: v for k, v in RELATE_COLUMNS.items() if v is not None},
+                        only=RELATE_COLUMNS)
     features = load_features(params)
     grade = load_indexed(params, "score", "credit")["grade"]
     out = relate_tables(tables, features, params, grade)

@@ -29,7 +29,8 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ("collect", "score", "tier", "warn", "diagnose", "report")
+#: Every stage, in the order ``crmkit run`` runs them (relate and needs feed warn and diagnose).
+STAGES = ("collect", "score", "tier", "relate", "needs", "warn", "diagnose", "report")
 
 
 def _say(line: str) -> None:

@@ -64,10 +64,17 @@ def portfolio(n: int, fmt: str = "csv") -> Path:
     return folder
 
 
+#: The sample's tier-1 capital (parameters/sample.yaml) is that of a bank lending to its 300
+#: clients; a book of ``n`` clients is held against ``n / 300`` times it, so the large-exposure
+#: limits breach as rarely as in the sample (with the sample's capital, 1.5 % of a 100k book).
+SAMPLE_CLIENTS, SAMPLE_TIER1 = 300, 1.2e11
+
+
 def _overrides(n: int, fmt: str) -> dict[str, object]:
     tag = f"c{n}" if fmt == "csv" else f"c{n}_pq"
     return {"portfolio": tag, "output_dir": str(CACHE / f"c{n}" / "out"),
-            "sources": {"default": {"path": str(portfolio(n, fmt))}}}
+            "sources": {"default": {"path": str(portfolio(n, fmt))}},
+            "limits": {"tier1_capital": SAMPLE_TIER1 * max(n, SAMPLE_CLIENTS) / SAMPLE_CLIENTS}}
 
 
 def _worker(n: int, stage: str, fmt: str) -> None:

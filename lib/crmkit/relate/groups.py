@@ -289,7 +289,7 @@ def group_members(per_client: pd.DataFrame, most: int = 6, lang: str = "zh") -> 
     in_group, direct_exposure).
     """
     d = per_client[per_client["in_group"].astype(bool)].sort_values(
-        "direct_exposure", ascending=False)
+        "direct_exposure", ascending=False, kind="stable")  # ties: in the table's order
     out: dict[str, str] = {}
     for _, g in d.groupby("group_id", sort=False):
         ids, names = g["client_id"].astype(str).tolist(), g["client_name"].astype(str).tolist()

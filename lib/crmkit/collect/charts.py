@@ -25,15 +25,6 @@ register({
     "chart.collect.completeness": ("填写完整度最低的字段", "Least complete columns"),
     "chart.collect.completeness_x": ("完整度（已填写行占比）", "Completeness (share of rows filled)"),
     "chart.collect.all_complete": ("所有字段均已填写完整", "Every column is fully filled in"),
-    "reason.missing_required": ("必填项缺失", "Missing required value"),
-    "reason.invalid_type": ("格式错误", "Unreadable value"),
-    "reason.invalid_category": ("代码不在代码表中", "Unknown code"),
-    "reason.out_of_range": ("数值超出范围", "Out of range"),
-    "reason.inconsistent": ("字段间矛盾", "Inconsistent columns"),
-    "reason.duplicate_row": ("完全重复行", "Exact duplicate"),
-    "reason.duplicate_key": ("主键重复", "Duplicate key"),
-    "reason.orphan": ("关联主体不存在", "Unknown parent (orphan)"),
-    "reason.totals_row": ("合计行", "Totals row"),
 })
 
 REASON_COLORS = dict(zip(SUMMARY_REASONS, ["#cb4335", "#e67e22", "#f5b041", "#af7ac5",

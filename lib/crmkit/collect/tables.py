@@ -35,12 +35,24 @@ from crmkit.collect.required import load_clean, require_rows
 from crmkit.collect.values import apply_values, values_hint
 from crmkit.core.contract import Column, Table
 from crmkit.core.errors import MissingColumnError
+from crmkit.core.i18n import register
 from crmkit.params import UNITS
 
 __all__ = ["collect_table", "load_clean", "require_rows", "REASONS", "ISSUE_COLUMNS"]
 
 REASONS = ("missing_required", "invalid_type", "invalid_category", "out_of_range",
            "inconsistent", "duplicate_row", "duplicate_key", "orphan", "totals_row")
+register({  # the reasons in words, wherever a quarantined row is shown (charts, display)
+    "reason.missing_required": ("必填项缺失", "Missing required value"),
+    "reason.invalid_type": ("格式错误", "Unreadable value"),
+    "reason.invalid_category": ("代码不在代码表中", "Unknown code"),
+    "reason.out_of_range": ("数值超出范围", "Out of range"),
+    "reason.inconsistent": ("字段间矛盾", "Inconsistent columns"),
+    "reason.duplicate_row": ("完全重复行", "Exact duplicate"),
+    "reason.duplicate_key": ("主键重复", "Duplicate key"),
+    "reason.orphan": ("关联主体不存在", "Unknown parent (orphan)"),
+    "reason.totals_row": ("合计行", "Totals row"),
+})
 ISSUE_COLUMNS = ["table", "source", "row", "column", "reason", "value", "message"]
 
 #: Cross-column checks per table: (later column, earlier column) that must not be earlier.

@@ -15,6 +15,7 @@ import pandas as pd
 
 from crmkit.collect.tables import load_clean
 from crmkit.core.branding import brand_of
+from crmkit.core.memory import release_memory
 from crmkit.core.store import atomic_write, load_indexed, load_table, save_table, table_path
 from crmkit.diagnose.card_extras import add_card_details
 from crmkit.diagnose.cards import client_cards
@@ -33,9 +34,8 @@ from crmkit.voice import run as voice_run
 
 __all__ = ["DiagnoseStage", "run", "COLUMNS"]
 
-#: The clean-table columns this stage (and the voice analysis it runs) reads; the tables it
-#: does not use get one cheap column each (``load_clean`` reads unnamed tables whole: at a
-#: million clients the unused repayment and financial columns alone are gigabytes).
+#: The clean tables and columns this stage (and the voice analysis it runs) reads; no other
+#: table is read (at a million clients the unused columns alone are gigabytes).
 COLUMNS: dict[str, tuple[str, ...]] = {
     "clients": ("client_id", "client_name", "legal_rep", "credit_code", "industry", "region",
                 "lifecycle_stage", "relationship_manager", "onboarding_date", "group_name"),
@@ -47,8 +47,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                      "resolved_date", "complaint_category"),
     "surveys": ("client_id", "survey_date", "csat", "nps"),
     "needs": ("client_id", "request_date", "need_type", "requested_amount", "fulfilled"),
-    "financials": ("fiscal_year",), "milestones": ("planned_start",),
-    "projects": ("investment",), "relationships": ("share",),
 }
 
 @dataclass
@@ -104,18 +102,6 @@ def _card_comments(params: Params, voice: VoiceStage, ids: list[str]) -> dict[st
                   else list(v) if isinstance(v, list | tuple) else []) for cid, v in got.items()}
 
 
-def _give_back_memory() -> None:
-    """Return freed heap pages to the system (glibc ``malloc_trim``): the voice analysis frees
-    millions of small objects whose pages the allocator would otherwise keep (at a million
-    clients, gigabytes of resident memory the rest of the stage then adds to)."""
-    import ctypes
-
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl): nothing to do
-        pass
-
-
 def _diagnostic(params: Params, tables: dict[str, pd.DataFrame], features: pd.DataFrame
                 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The diagnostic table, the CLV and the alerts (the score, tier and warn tables it reads
@@ -151,8 +137,8 @@ def run(params: Params) -> DiagnoseStage:
     """
     lang, dp = params.language, params.diagnose
     voice = voice_run(params, keep_docs=False)
-    _give_back_memory()
-    tables = load_clean(params, columns=COLUMNS)
+    release_memory()
+    tables = load_clean(params, columns=COLUMNS, only=COLUMNS)
     features = load_features(params)
     diag, clv, alerts = _diagnostic(params, tables, features)
     segments = segment_summary(diag, by="segment", params=dp)

@@ -43,16 +43,14 @@ __all__ = ["VoiceStage", "run", "GROUPS", "COLUMNS", "OWN"]
 
 #: Groups the shares and sentiment are reported by.
 GROUPS = ("tier", "segment", "relationship_manager", "industry", "quarter")
-#: The clean-table columns the analysis reads through ``load_clean`` (those the diagnose stage
-#: reads too; tables it does not use get one cheap column: ``load_clean`` reads unnamed
-#: tables whole, and keeps what it read for the process).
+#: The clean tables and columns the analysis reads through ``load_clean`` (those the diagnose
+#: stage reads too; ``load_clean`` keeps what it read for the process). No other table is read.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "clients": ("client_id", "legal_rep", "industry", "relationship_manager"),
     "facilities": ("client_id", "status"), "repayments": ("paid_date",),
     "interactions": ("client_id", "date", "type"),
     "surveys": ("client_id", "survey_date", "csat", "nps"),
-    "needs": ("client_id",), "financials": ("fiscal_year",), "milestones": ("planned_start",),
-    "projects": ("investment",), "relationships": ("share",),
+    "needs": ("client_id",),
 }
 #: Columns only this analysis reads: straight from the clean Parquet files, released when it
 #: ends (the texts dictionary-encoded: one string per distinct text, not per row).
@@ -106,7 +104,8 @@ def _with_own(params: Params, tables: dict[str, pd.DataFrame]) -> dict[str, pd.D
             if len(got) == len(df):
                 out[name] = df.assign(**{c: got[c].array for c in cols})
                 continue
-        out[name] = load_clean(params, columns={name: (*COLUMNS[name], *cols)})[name]
+        out[name] = load_clean(params, columns={name: (*COLUMNS[name], *cols)},
+                               only=[name])[name]
     return out
 
 
@@ -126,7 +125,7 @@ def run(params: Params, *, keep_docs: bool = True) -> VoiceStage:
     (:attr:`VoiceStage.docs` reads the texts back; the comments are in ``client_voice``).
     """
     vp = params.voice
-    tables = _with_own(params, load_clean(params, columns=COLUMNS))
+    tables = _with_own(params, load_clean(params, columns=COLUMNS, only=COLUMNS))
     try:
         tiers = load_indexed(params, "tier", "tiers")
     except Exception:  # noqa: BLE001 - tiers are optional context

@@ -12,7 +12,6 @@ The run's client and facility results are then stored as the snapshot of its as-
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +21,7 @@ import pyarrow as pa
 from crmkit.collect.tables import load_clean
 from crmkit.core.contract import conform
 from crmkit.core.feature_columns import FINANCIAL
+from crmkit.core.memory import release_memory
 from crmkit.core.store import load_indexed, record_model, save_table
 from crmkit.params import Params
 from crmkit.relate import limit_uses
@@ -159,30 +159,9 @@ def _pd_history(params: Params, current: pd.DataFrame) -> pd.DataFrame:
 def run(params: Params) -> WarnStage:
     """Evaluate the early warnings of this run and store its snapshot (see module doc)."""
     tables = load_clean(params, warn_columns(params))
-    _release()
+    release_memory()
     with shared_lookups():  # features, churn and metrics map each table's ids to clients once
         return _run(params, tables)
-
-
-def _release() -> None:
-    """Return freed memory to the system: the Arrow pool's pages and the C heap's (glibc
-    ``malloc_trim``, where there is one): at 1M clients the reads and joins leave gigabytes
-    of them, counted in the process's memory until reused."""
-    pa.default_memory_pool().release_unused()
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
-
-
-def _libc() -> object | None:
-    try:
-        import ctypes
-
-        return ctypes.CDLL("libc.so.6") if sys.platform.startswith("linux") else None
-    except OSError:  # not glibc
-        return None
-
-
-_LIBC = _libc()
 
 
 def _complaints_with_notes(params: Params, it: pd.DataFrame) -> pd.DataFrame:
@@ -200,8 +179,8 @@ def _complaints_with_notes(params: Params, it: pd.DataFrame) -> pd.DataFrame:
         return it
     file = pq.ParquetFile(path)
     if file.metadata.num_rows != len(it) or "notes" not in file.schema_arrow.names:
-        return it.assign(notes=load_clean(params, {"interactions": ["notes"]})
-                         ["interactions"]["notes"])  # not the file's rows: every note
+        return it.assign(notes=load_clean(params, {"interactions": ["notes"]},
+                                          only=["interactions"])["interactions"]["notes"])  # not the file's rows: every note
     parts, start = [], 0
     for group in range(file.num_row_groups):
         n = file.metadata.row_group(group).num_rows
@@ -221,7 +200,7 @@ def _run(params: Params, tables: dict[str, pd.DataFrame]) -> WarnStage:
     features = load_features(params)  # the score stage's client features at as_of
     # the crmkit fit model with churn.training
     churn, churn_info = run_churn(tables, params, features)
-    _release()
+    release_memory()
     record_model(params, "warn", "churn", churn_info)
     credit = load_indexed(params, "score", "credit")
     current = current_snapshot(params, churn, features, credit)
@@ -246,7 +225,7 @@ def _run(params: Params, tables: dict[str, pd.DataFrame]) -> WarnStage:
     metrics = client_metrics(tables, as_of, extra, features)
     fm = facility_metrics(tables, as_of)
     forget_lookups()  # the repayments' and interactions' client positions are not used again
-    _release()
+    release_memory()
     evaluation = evaluate_rules(metrics, fm, params.warning)
     table = alerts(metrics, fm, params.warning, as_of, lang, evaluation=evaluation)
     table = rank_alerts(dedupe_alerts(table, params.warning), features["exposure"])
@@ -268,7 +247,7 @@ def _run(params: Params, tables: dict[str, pd.DataFrame]) -> WarnStage:
                                        stages["stage"].astype("string"), normalize=False,
                                        order=["1", "2", "3"])
     plan = action_plan(table, tables, as_of, params.warning, lang=lang, facilities=fm)
-    _release()
+    release_memory()
     _save(params, table, notes, stages, plan, churn, change, migration)
     save_table(params, "warn", "ecl", ecl.reset_index())
     if stage_moves is not None:

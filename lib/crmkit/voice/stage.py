@@ -47,10 +47,8 @@ GROUPS = ("tier", "segment", "relationship_manager", "industry", "quarter")
 #: stage reads too; ``load_clean`` keeps what it read for the process). No other table is read.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "clients": ("client_id", "legal_rep", "industry", "relationship_manager"),
-    "facilities": ("client_id", "status"), "repayments": ("paid_date",),
-    "interactions": ("client_id", "date", "type"),
+    "facilities": ("client_id", "status"), "interactions": ("client_id", "date", "type"),
     "surveys": ("client_id", "survey_date", "csat", "nps"),
-    "needs": ("client_id",),
 }
 #: Columns only this analysis reads: straight from the clean Parquet files, released when it
 #: ends (the texts dictionary-encoded: one string per distinct text, not per row).

@@ -38,6 +38,26 @@ def test_defect9_neutralise_leaves_numbers_and_plain_text() -> None:
     assert out["n"].tolist() == [-1.5, 2.0, 3.0, 4.0]
 
 
+def test_neutralise_covers_categoricals_mixed_columns_and_keeps_the_input() -> None:
+    """Every text cell Excel would run is made inert whatever the column's dtype: categories,
+    nullable strings, object columns mixing text and numbers; the input frame is not changed."""
+    from crmkit.core.csvsafe import neutralise
+
+    df = pd.DataFrame({
+        "cat": pd.Categorical(["=SUM(A1)", "plain", "=SUM(A1)", None]),
+        "nullable": pd.array(["@x", None, "y", "+1"], dtype="string"),
+        "mixed": ["-2+3", -2, None, "text"],
+        "obj": pd.Series(["ok", "\tTAB", "=A1", None], dtype=object)})
+    out = neutralise(df)
+    assert out["cat"].tolist()[:3] == ["'=SUM(A1)", "plain", "'=SUM(A1)"]
+    assert pd.isna(out["cat"].iloc[3]) and isinstance(out["cat"].dtype, pd.CategoricalDtype)
+    assert out["nullable"].tolist()[0] == "'@x" and out["nullable"].tolist()[2:] == ["y", "'+1"]
+    assert out["mixed"].tolist()[0] == "'-2+3" and out["mixed"].iloc[1] == -2
+    assert out["mixed"].iloc[3] == "text"
+    assert out["obj"].tolist()[:3] == ["ok", "'\tTAB", "'=A1"]
+    assert df["cat"].tolist()[0] == "=SUM(A1)" and df["obj"].iloc[2] == "=A1"
+
+
 def test_defect9_quarantine_csv_formulas_are_inert(tmp_path: Path) -> None:
     import shutil
 

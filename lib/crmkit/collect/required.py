@@ -11,7 +11,7 @@ from crmkit.core.contract import REQUIRED_TABLES, TABLE_ORDER, TABLES, conform
 from crmkit.core.errors import CollectError
 from crmkit.params import Params
 
-__all__ = ["require_rows", "load_clean"]
+__all__ = ["require_rows", "load_clean", "forget_clean"]
 
 
 def require_rows(tables: dict[str, pd.DataFrame], params: Params,
@@ -86,6 +86,15 @@ def load_clean(params: Params, columns: Mapping[str, Iterable[str]] | None = Non
     return {name: held[name][wanted[name]].copy(deep=False) if
             len(wanted[name]) < held[name].shape[1] else held[name].copy(deep=False)
             for name in names}
+
+
+def forget_clean(names: Iterable[str]) -> None:
+    """Drop tables ``names`` from the process's copy of the clean tables (:func:`load_clean`):
+    a stage done with a large table frees its memory (a million clients' instalments are
+    gigabytes) once its own references are gone; a later call reads the table again."""
+    for held in _LAST.values():
+        for name in names:
+            held.pop(name, None)
 
 
 def _wanted(name: str, cols: Iterable[str] | None) -> list[str]:

@@ -78,11 +78,19 @@ def shared_lookups() -> Iterator[None]:
         _MEMO = outer
 
 
-def forget_lookups() -> None:
+def forget_lookups(*frames: pd.DataFrame) -> None:
     """Drop what :func:`shared_lookups` remembered so far (its block goes on remembering):
-    a stage that is done with the big tables' ids frees their positions."""
-    if _MEMO is not None:
+    a stage that is done with the big tables' ids frees their positions. With ``frames``,
+    only the lookups of ids taken from their columns (the rest stay remembered)."""
+    if _MEMO is None:
+        return
+    if not frames:
         _MEMO.clear()
+        return
+    gone = {id(a) for df in frames for _, col in df.items()
+            if (a := _arrow_data(col)) is not None}
+    for key in [key for key in _MEMO if key[1] in gone]:
+        del _MEMO[key]
 
 
 def _arrow_data(values: pd.Series | pd.Index) -> object | None:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from crmkit.collect.required import forget_clean
 from crmkit.collect.tables import load_clean
 from crmkit.core.contract import conform
 from crmkit.core.feature_columns import FINANCIAL
@@ -158,10 +159,9 @@ def _pd_history(params: Params, current: pd.DataFrame) -> pd.DataFrame:
 
 def run(params: Params) -> WarnStage:
     """Evaluate the early warnings of this run and store its snapshot (see module doc)."""
-    tables = load_clean(params, warn_columns(params))
-    release_memory()
     with shared_lookups():  # features, churn and metrics map each table's ids to clients once
-        return _run(params, tables)
+        # no name here holds the tables: _run frees the largest once it is done with them
+        return _run(params, load_clean(params, warn_columns(params)))
 
 
 def _complaints_with_notes(params: Params, it: pd.DataFrame) -> pd.DataFrame:
@@ -179,8 +179,9 @@ def _complaints_with_notes(params: Params, it: pd.DataFrame) -> pd.DataFrame:
         return it
     file = pq.ParquetFile(path)
     if file.metadata.num_rows != len(it) or "notes" not in file.schema_arrow.names:
+        # not the file's rows: every note
         return it.assign(notes=load_clean(params, {"interactions": ["notes"]},
-                                          only=["interactions"])["interactions"]["notes"])  # not the file's rows: every note
+                                          only=["interactions"])["interactions"]["notes"])
     parts, start = [], 0
     for group in range(file.num_row_groups):
         n = file.metadata.row_group(group).num_rows
@@ -195,7 +196,18 @@ def _complaints_with_notes(params: Params, it: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _drop(tables: dict[str, pd.DataFrame], names: tuple[str, ...]) -> None:
+    """Remove ``names`` from ``tables`` (in place: the caller's dict is the same object),
+    from :func:`load_clean`'s process copy and from the shared id lookups, so their memory is
+    freed (the stage's result keeps the tables its notebook's charts read)."""
+    forget_lookups(*(tables[name] for name in names if name in tables))
+    forget_clean(names)
+    for name in names:
+        tables.pop(name, None)
+
+
 def _run(params: Params, tables: dict[str, pd.DataFrame]) -> WarnStage:
+    release_memory()  # what parsing the tables left behind
     lang, as_of = params.language, params.as_of
     features = load_features(params)  # the score stage's client features at as_of
     # the crmkit fit model with churn.training
@@ -223,8 +235,14 @@ def _run(params: Params, tables: dict[str, pd.DataFrame]) -> WarnStage:
     # large-exposure limits: the client's and its group's use of the limit (relate stage)
     extra = extra.join(limit_uses(tables, params, features))
     metrics = client_metrics(tables, as_of, extra, features)
+    del complaints
+    # the largest tables go once read for the last time (tens of millions of rows at 1M
+    # clients), with the client positions of their ids
+    _drop(tables, ("interactions",))
+    release_memory()
     fm = facility_metrics(tables, as_of)
-    forget_lookups()  # the repayments' and interactions' client positions are not used again
+    _drop(tables, ("repayments",))
+    forget_lookups()  # no id of the big tables is looked up again
     release_memory()
     evaluation = evaluate_rules(metrics, fm, params.warning)
     table = alerts(metrics, fm, params.warning, as_of, lang, evaluation=evaluation)

@@ -91,6 +91,53 @@ def test_the_print_does_not_inherit_the_kernel_variable(tmp_path: Path,
     assert job.wait() == ""
 
 
+def _rewrite(params: Params) -> None:
+    """Write the cards page anew, atomically, as the diagnose stage does."""
+    page = params.stage_dir("diagnose") / "client_cards.html"
+    tmp = page.with_name(".client_cards.tmp")
+    tmp.write_text(page.read_text(encoding="utf-8"), encoding="utf-8")
+    os.replace(tmp, page)
+
+
+def test_watching_starts_the_print_when_the_page_is_written_during_the_block(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The diagnose notebook writes the cards page in its first cell: the print starts then,
+    while the notebook's charts are still being drawn, not when the notebook ends."""
+    import time
+
+    params = _params(tmp_path)
+    _cards_page(params)  # the page of an earlier run
+    monkeypatch.setattr(cards_mod, "_PROGRAM", "import time\ntime.sleep(60)\n")
+    job = CardsPrint(params, wanted=True)
+    with job.watching(every=0.02):
+        time.sleep(0.2)
+        assert job.proc is None  # the old page is not printed
+        _rewrite(params)
+        deadline = time.monotonic() + 5
+        while job.proc is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert job.proc is not None  # started inside the block
+    started = job.proc
+    job.start()  # the runner's call after the stage: a no-op, the print runs already
+    assert job.proc is started
+    job.stop()
+
+
+def test_watching_without_a_new_page_starts_nothing(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    params = _params(tmp_path)
+    _cards_page(params)
+    monkeypatch.setattr(cards_mod, "_PROGRAM", "import time\ntime.sleep(60)\n")
+    job = CardsPrint(params, wanted=True)
+    with job.watching(every=0.02):
+        pass
+    assert job.proc is None
+    unwanted = CardsPrint(_params(tmp_path, ["html"]), wanted=True)
+    with unwanted.watching(every=0.02):
+        _rewrite(params)
+    assert unwanted.proc is None
+
+
 def test_kernel_environment_sets_and_restores(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(CARDS_PDF_ENV, raising=False)
     monkeypatch.setenv(STATIC_WIDGETS_ENV, "0")

@@ -3,7 +3,9 @@
 Printing the cards (one A4 page per card, WeasyPrint) is the largest single cost of a small
 portfolio's report stage, and it needs only ``diagnose/client_cards.html``. The kernel runs the
 stage notebooks one after the other on one core; so the runner starts the print as soon as the
-diagnose stage has written the cards page, the report notebook runs meanwhile (its kernel has
+diagnose stage has written the cards page (its first cell does: :meth:`CardsPrint.watching`
+notices the new file while the rest of the diagnose notebook runs), the report notebook runs
+meanwhile (its kernel has
 ``CRMKIT_CARDS_PDF=runner`` and skips the print, :func:`crmkit.report.run`), and the report
 stage waits for the PDF after its export. Same file as before, written atomically; a failed
 print fails the report stage, as it did inside the notebook.
@@ -11,10 +13,13 @@ print fails the report stage, as it did inside the notebook.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import tempfile
+import threading
+from collections.abc import Iterator
 from typing import IO
 
 from crmkit.params import Params
@@ -51,6 +56,38 @@ class CardsPrint:
         self.proc = subprocess.Popen([sys.executable, "-c", _PROGRAM, str(self.html)],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=self._log, env=env)
+
+    @contextlib.contextmanager
+    def watching(self, every: float = 0.2) -> Iterator[None]:
+        """While the block runs (the diagnose notebook), start the print as soon as a new cards
+        page is written (written atomically: a new file, never a half-written one)."""
+        if not self.wanted or self.proc is not None:
+            yield
+            return
+        before = self._stamp()
+        done = threading.Event()
+
+        def poll() -> None:
+            while not done.wait(every):
+                stamp = self._stamp()
+                if stamp is not None and stamp != before:
+                    self.start()
+                    return
+
+        watcher = threading.Thread(target=poll, name="crmkit-cards-watch", daemon=True)
+        watcher.start()
+        try:
+            yield
+        finally:
+            done.set()
+            watcher.join()
+
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            st = self.html.stat()
+        except OSError:
+            return None
+        return st.st_ino, st.st_mtime_ns
 
     def wait(self) -> str:
         """Wait for the print; an error text (the last lines it wrote), or ``""``."""

@@ -9,6 +9,7 @@ no half-written notebook behind.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -181,16 +182,19 @@ def _stage_loop(run: PortfolioRun, params: Params, params_file: Path, books: dic
         attempts, error = 0, ""
         while attempts < 2:
             attempts += 1
-            try:
-                execute_notebook(nb, out, params_file, params, session)
+            try:  # the cards print starts once diagnose has written its page
+                with cards.watching() if stage == "diagnose" else contextlib.nullcontext():
+                    execute_notebook(nb, out, params_file, params, session)
                 error = ""
                 break
             except Exception as exc:  # noqa: BLE001 - isolate every failure
                 error = _describe(exc)
+                if stage == "diagnose":
+                    cards.stop()  # a page of a failed (or retried) diagnose is not printed
                 if not any(k in error for k in _TRANSIENT):
                     break
         if stage == "diagnose" and not error:
-            cards.start()
+            cards.start()  # if the watch missed it (a no-op when printing already)
         if not error and stage == REPORT_STAGE:
             error = _export(out, params) or cards.wait()
         secs = time.perf_counter() - t0

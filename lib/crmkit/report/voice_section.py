@@ -12,7 +12,7 @@ from crmkit.core.i18n import register, t
 from crmkit.core.masking import mask_text
 from crmkit.core.store import load_table, table_path
 from crmkit.params import Params
-from crmkit.voice import person_names
+from crmkit.voice.documents import PERSON_COLUMNS, person_names
 
 __all__ = ["voice_tables"]
 
@@ -65,7 +65,8 @@ def voice_tables(params: Params, lang: str) -> tuple[Markdown, pd.DataFrame, pd.
     q = quotes.sort_values(["theme", "date"], ascending=[True, False]).groupby("theme").head(1)
     # quotes leave the bank: phone numbers, ID numbers, e-mail and people's names are always
     # masked here, whatever mask_pii says
-    text = mask_text(q["text"].astype("string"), person_names(load_clean(params)))
+    text = mask_text(q["text"].astype("string"), person_names(load_clean(
+        params, {"clients": PERSON_COLUMNS}, only=["clients"])))
     shown = pd.DataFrame({
         t("report.col.theme", lang): q[f"theme_name_{lang}"].to_numpy(),
         t("report.col.date", lang): pd.to_datetime(q["date"]).dt.date.astype(str).to_numpy(),

@@ -26,12 +26,16 @@ from crmkit.voice.sentiment import sentiment_scores
 from crmkit.voice.summary import date_order
 from crmkit.voice.themes import ThemeModel, keyword_theme, load_theme_names, name_themes
 
-__all__ = ["text_table", "analyse_texts", "VoiceAnalysis", "DOC_COLUMNS", "person_names",
-           "distinct_masked", "fit_rows"]
+__all__ = ["text_table", "analyse_texts", "VoiceAnalysis", "DOC_COLUMNS", "PERSON_COLUMNS",
+           "person_names", "distinct_masked", "fit_rows"]
 
 #: Columns of :func:`text_table`.
 DOC_COLUMNS = ("doc_id", "source", "client_id", "date", "quarter", "type", "complaint_category",
                "csat", "nps", "text")
+
+
+#: The client columns that name people (what :func:`person_names` reads).
+PERSON_COLUMNS = ("legal_rep", "relationship_manager")
 
 
 def person_names(tables: dict[str, pd.DataFrame]) -> list[str]:
@@ -40,7 +44,7 @@ def person_names(tables: dict[str, pd.DataFrame]) -> list[str]:
     if clients is None:
         return []
     out: list[str] = []
-    for col in ("legal_rep", "relationship_manager"):
+    for col in PERSON_COLUMNS:
         if col in clients:
             out += clients[col].dropna().astype(str).unique().tolist()
     return out

@@ -1,0 +1,52 @@
+"""The report's voice section reads the client columns that name people, not every clean table
+(at a million clients the interaction notes alone are gigabytes): the names it masks are those
+the whole tables give."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crmkit.collect import load_clean, required
+from crmkit.params import load_params
+from crmkit.voice.documents import PERSON_COLUMNS, person_names
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def params(tmp_path_factory: pytest.TempPathFactory):
+    """The sample portfolio through collect, score, tier and the voice analysis."""
+    from crmkit import collect, score, tier, voice
+
+    out = tmp_path_factory.mktemp("report-reads")
+    p = load_params(ROOT / "parameters" / "sample.yaml", {"output_dir": str(out)})
+    collect.run(p)
+    score.run(p)
+    tier.run(p)
+    voice.run(p)
+    return p
+
+
+def test_person_names_from_the_person_columns_equal_those_from_whole_tables(params) -> None:
+    part = load_clean(params, {"clients": PERSON_COLUMNS}, only=["clients"])
+    names = person_names(part)
+    assert names and person_names(load_clean(params)) == names
+
+
+def test_the_voice_section_reads_only_the_clients_people(params, monkeypatch) -> None:
+    from crmkit.report.voice_section import voice_tables
+
+    read: list[tuple[str, tuple[str, ...]]] = []
+    real = required._read
+
+    def spy(p, name, path, cols):
+        read.append((name, tuple(cols)))
+        return real(p, name, path, cols)
+
+    required._LAST.clear()  # nothing held from earlier reads: every table read is seen
+    monkeypatch.setattr(required, "_read", spy)
+    sentence, themes, quotes = voice_tables(params, "en")
+    assert len(themes) and len(quotes)
+    assert read == [("clients", PERSON_COLUMNS)]

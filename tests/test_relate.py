@@ -372,3 +372,66 @@ def test_explorer_saves_the_limits_into_the_parameters_file(book, tmp_path: Path
     assert again.limits.group == pytest.approx(0.2) and again.relate.window_days == 180
     assert again.limits.tier1_capital == pytest.approx(params.limits.tier1_capital)
     assert again.limits.single_client == pytest.approx(0.10)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_groups_section_shows_no_row_numbers_and_its_wide_tables_last(
+        book, tmp_path: Path, lang: str) -> None:
+    """The report's groups section (and the relate notebook, through ``index=True``): each table
+    is indexed by its first column in words, with the same rows as the workbook sheet; the
+    portrait-width blocks come before the two landscape tables, so the page before those is
+    not cut off after the concentration table."""
+    from bs4 import BeautifulSoup
+    from IPython.display import Markdown
+
+    from crmkit.core.i18n import t
+    from crmkit.core.store import save_table
+    from crmkit.params import Params
+    from crmkit.relate import relate_tables
+    from crmkit.report.groups_section import group_sheets, group_tables
+    from crmkit.report.layout import shape_for_print
+
+    params = Params.model_validate({
+        "portfolio": "t", "as_of": "2026-09-30", "sources": {"default": {"path": "."}},
+        "output_dir": str(tmp_path), "language": lang, "limits": {"tier1_capital": 1000.0}})
+    out = relate_tables({"clients": book["clients"], "relationships": book["relationships"],
+                         "facilities": book["facilities"]}, book["features"], params)
+    for name in ("groups", "limits", "concentration"):
+        save_table(params, "relate", name, out[name])
+    needs, clients, groups = _modules()
+    save_table(params, "relate", "need_modules",
+               need_modules(needs, clients, groups, RelateParams(window_days=365), lang))
+
+    sentence, conc, chart, grp, lim = group_tables(params, lang)
+    assert isinstance(sentence, Markdown) and not isinstance(chart, pd.DataFrame)
+    sheets = group_sheets(params, lang)
+    header = {"zh": ("维度", "集团", "名称"), "en": ("Dimension", "Group", "Name")}[lang]
+    for shown, sheet, key in zip((conc, grp, lim), ("concentration", "groups",
+                                                    "large_exposures"), header):
+        assert shown.index.name == key and not isinstance(shown.index, pd.RangeIndex)
+        body = BeautifulSoup(shown.to_html(), "html.parser").tbody
+        assert [r.th.get_text() for r in body.find_all("tr")] == shown.index.astype(str).tolist()
+        assert not {r.th.get_text() for r in body.find_all("tr")} & {"0", "1", "2"}
+        # the same rows and numbers as the workbook sheet, the key column moved to the index
+        whole = sheets[sheet]
+        assert key in whole.columns and isinstance(whole.index, pd.RangeIndex)
+        pd.testing.assert_frame_equal(shown.reset_index()[whole.columns],
+                                      whole.head(len(shown)).reset_index(drop=True))
+    assert grp.index.tolist() == ["星海集团"]
+    assert list(conc.index) == [t(f"relate.dim.{d}", lang) for d in out["concentration"]["dimension"]]
+
+    # as nbconvert writes the cell's outputs: one block each; then the print layout
+    blocks = ["<h2>heading</h2>", "<p>sentence</p>", conc.to_html(), '<img src="data:,">',
+              grp.to_html(), lim.to_html()]
+    page = ('<main class="crm-body"><div class="jp-OutputArea">'
+            + "".join(f'<div class="jp-OutputArea-child">{b}</div>' for b in blocks)
+            + "</div></main>")
+    soup = BeautifulSoup(page, "html.parser")
+    shape_for_print(soup)
+    tables = soup.find_all("table")
+    landscape = [t_.find_parent("div", class_="crm-landscape") is not None for t_ in tables]
+    assert landscape == [False, True, True]          # the concentration table stays portrait
+    keep = soup.select_one("div.crm-keep")
+    assert keep.find("h2") and keep.find("table") is tables[0]   # heading kept with it
+    order = [tag.name for tag in soup.find_all(["table", "img"])]
+    assert order == ["table", "img", "table", "table"]           # the wide ones last

@@ -29,9 +29,16 @@ def _pct(s: pd.Series) -> pd.Series:
     return (s.astype(float) * 100).round(1)
 
 
+def _rows(out: pd.DataFrame, key: str, index: bool) -> pd.DataFrame:
+    """``out`` indexed by its column ``key`` (a reader's table shows no row numbers), else
+    with a plain 0..n-1 index (a workbook sheet, where ``key`` stays a column)."""
+    return out.set_index(key) if index else out.reset_index(drop=True)
+
+
 def group_view(groups: pd.DataFrame, lang: str = "zh", n: int | None = 15,
-               only_groups: bool = True) -> pd.DataFrame:
-    """The group table for reading: the ``n`` largest groups (of two or more clients)."""
+               only_groups: bool = True, index: bool = False) -> pd.DataFrame:
+    """The group table for reading: the ``n`` largest groups (of two or more clients);
+    ``index``: the group's name as the index (no row numbers in the report and notebook)."""
     check_lang(lang)
     g = groups[groups["in_group"].astype(bool)] if only_groups else groups
     g = g.head(n) if n is not None else g
@@ -47,15 +54,16 @@ def group_view(groups: pd.DataFrame, lang: str = "zh", n: int | None = 15,
         "worst_grade": g["worst_grade"].astype("string").fillna("—").astype(str),
         "worst_stage": [STAGE_WORDS[int(s)][i] if pd.notna(s) else "—"
                         for s in g["worst_stage"]]})
-    return _headers(out, lang).reset_index(drop=True)
+    return _rows(_headers(out, lang), t("relate.col.group_name", lang), index)
 
 
 def limit_view(limits: pd.DataFrame, lang: str = "zh", n: int | None = 15,
-               tier1_capital: float | None = None) -> pd.DataFrame:
+               tier1_capital: float | None = None, index: bool = False) -> pd.DataFrame:
     """Clients and groups nearest to (or over) their limit: the ``n`` highest uses over the
     limit, then the ``n`` highest under it (the relate stage saves the limits in order of
     use; :func:`breach_count` says how many breaches there are in all). Empty when the limits
-    were not assessed."""
+    were not assessed. ``index``: the client's or group's name as the index (no row numbers
+    in the report and notebook)."""
     check_lang(lang)
     d = limits.dropna(subset=["utilisation"])
     if n is not None:
@@ -70,7 +78,7 @@ def limit_view(limits: pd.DataFrame, lang: str = "zh", n: int | None = 15,
                    for b in d["breach"]]})
     if tier1_capital:
         out.insert(3, "share_of_tier1", _pct(d["exposure"] / tier1_capital))
-    return _headers(out, lang).reset_index(drop=True)
+    return _rows(_headers(out, lang), t("relate.col.name", lang), index)
 
 
 def breach_count(limits: pd.DataFrame, lang: str = "zh") -> str:
@@ -80,8 +88,10 @@ def breach_count(limits: pd.DataFrame, lang: str = "zh") -> str:
         n=len(b), c=int((b["level"] == "client").sum()), g=int((b["level"] == "group").sum()))
 
 
-def concentration_view(summary: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """The concentration summary for reading (HHI to three places, shares in %)."""
+def concentration_view(summary: pd.DataFrame, lang: str = "zh",
+                       index: bool = False) -> pd.DataFrame:
+    """The concentration summary for reading (HHI to three places, shares in %); ``index``:
+    the dimension as the index (no row numbers in the report and notebook)."""
     check_lang(lang)
     out = pd.DataFrame({
         "dimension": [t(f"relate.dim.{d}", lang) for d in summary["dimension"]],
@@ -90,4 +100,4 @@ def concentration_view(summary: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         "largest_share": _pct(summary["largest_share"]),
         "top_share": _pct(summary["top_share"])})
     out = out.replace({np.nan: None})
-    return _headers(out, lang)
+    return _rows(_headers(out, lang), t("relate.col.dimension", lang), index)

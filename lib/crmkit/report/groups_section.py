@@ -24,12 +24,13 @@ register({
     "report.h.groups": ("十四、集团客户与大额风险暴露", "14. Groups and large exposures"),
     "report.p.groups": (
         "同一集团或控股关联的客户合并为集团（集团内相互担保只计一次）。组合按客户、集团、行业、"
-        "地区的集中度（HHI）如下。{limits}其后为最大的集团、限额使用情况，以及客户关系树图"
-        "（集团 → 客户 → 需求模块，面积为金额，颜色为紧迫度）。",
+        "地区的集中度（HHI）如下，其后为客户关系树图（集团 → 客户 → 需求模块，面积为金额，"
+        "颜色为紧迫度）。{limits}本节最后列出最大的集团与限额使用情况。",
         "Clients of one group, or controlled by one another, are added up as a group (a guarantee "
         "between members counted once). Concentration (HHI) by client, group, industry and "
-        "region follows. {limits}Then the largest groups, the use of the limits, and the "
-        "relationship map (group → client → need; area = amount, colour = urgency)."),
+        "region follows, then the relationship map (group → client → need; area = amount, "
+        "colour = urgency). {limits}The largest groups and the use of the limits close the "
+        "section."),
     "report.p.groups_limits": (
         "按一级资本净额（{capital}）计，单一客户限额为 {single:.0%}、集团限额为 {group:.0%}"
         "（《商业银行大额风险暴露管理办法》），超限 {n} 个。",
@@ -57,21 +58,27 @@ def _limits_sentence(params: Params, limits: pd.DataFrame, lang: str, shown: int
 
 
 def group_tables(params: Params, lang: str, n: int = 10
-                 ) -> tuple[Markdown, pd.DataFrame, pd.DataFrame, pd.DataFrame,
-                            Figure | Image] | None:
-    """The section's sentence, the concentration table, the ``n`` largest groups, the limits
-    table and the relationship tree map; None when the relate stage has not run."""
+                 ) -> tuple[Markdown, pd.DataFrame, Figure | Image, pd.DataFrame,
+                            pd.DataFrame] | None:
+    """The section's sentence, the concentration table, the relationship tree map, the ``n``
+    largest groups and the limits table; None when the relate stage has not run.
+
+    The portrait-width blocks come first and the two wide tables (landscape pages in the PDF,
+    :mod:`crmkit.report.layout`) last, so the page before the landscape ones is filled rather
+    than cut off after the short concentration table. The tables are indexed by their first
+    column in words: no row numbers."""
     if not table_path(params, "relate", "groups").is_file():
         return None
     limits = load_table(params, "relate", "limits")
     sentence = t("report.p.groups", lang).format(
         limits=_limits_sentence(params, limits, lang, shown=n))
     return (Markdown(sentence),
-            concentration_view(load_table(params, "relate", "concentration"), lang),
-            group_view(load_table(params, "relate", "groups"), lang, n=n),
-            limit_view(limits, lang, n=n, tier1_capital=params.limits.tier1_capital),
+            concentration_view(load_table(params, "relate", "concentration"), lang, index=True),
             stage_chart(params, "relate", "relationship_treemap", lambda: relationship_tree_map(
-                load_table(params, "relate", "need_modules"), params.relate, lang)))
+                load_table(params, "relate", "need_modules"), params.relate, lang)),
+            group_view(load_table(params, "relate", "groups"), lang, n=n, index=True),
+            limit_view(limits, lang, n=n, tier1_capital=params.limits.tier1_capital,
+                       index=True))
 
 
 def group_sheets(params: Params, lang: str) -> dict[str, pd.DataFrame]:

@@ -323,7 +323,7 @@ def _params(capital: float | None):
         "limits": {"tier1_capital": capital}})
 
 
-def test_relate_tables_and_the_explorer_on_a_hand_made_book(book) -> None:
+def test_relate_tables_and_the_explorer_on_a_hand_made_book(book, monkeypatch) -> None:
     from crmkit.relate import RelateStage, relate_tables
     from crmkit.relate_widget import LimitsExplorer
 
@@ -343,6 +343,12 @@ def test_relate_tables_and_the_explorer_on_a_hand_made_book(book) -> None:
     needs, clients, groups = _modules()
     ex = LimitsExplorer(stage, needs, clients, _params(1000.0))
     assert ex.breaches()["breach"].sum() == 2
+    shown: list[object] = []
+    monkeypatch.setattr("crmkit.relate_widget.display", lambda *objs: shown.extend(objs))
+    ex._show()
+    (table,) = [o for o in shown if isinstance(o, pd.DataFrame)]
+    assert not isinstance(table.index, pd.RangeIndex)  # rows named, no 0, 1, 2
+    assert set(table.index) <= set(out["limits"]["name"])
     ex.sliders["tier1_capital"].value = 1500.0 / 1e8      # 1,500 yuan, in 亿元 on the slider
     limits, relate = ex.settings()
     assert limits.tier1_capital == pytest.approx(1500.0, rel=1e-9)

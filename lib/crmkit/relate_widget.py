@@ -108,7 +108,8 @@ class LimitsExplorer(_Panel):
     def _show(self) -> None:
         table = self.breaches()
         display(HTML("<b>" + breach_count(table, self.lang) + "</b>"))
-        display(limit_view(table, self.lang, n=5, tier1_capital=self.limits.tier1_capital))
+        display(limit_view(table, self.lang, n=5, tier1_capital=self.limits.tier1_capital,
+                           index=True))
         groups = self.stage.clients.set_index("client_id")[["group_id", "group_name",
                                                             "in_group"]]
         modules = need_modules(self.needs, self.clients, groups, self.relate, self.lang)

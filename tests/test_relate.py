@@ -413,7 +413,7 @@ def test_groups_section_shows_no_row_numbers_and_its_wide_tables_last(
     sheets = group_sheets(params, lang)
     header = {"zh": ("维度", "集团", "名称"), "en": ("Dimension", "Group", "Name")}[lang]
     for shown, sheet, key in zip((conc, grp, lim), ("concentration", "groups",
-                                                    "large_exposures"), header):
+                                                    "large_exposures"), header, strict=True):
         assert shown.index.name == key and not isinstance(shown.index, pd.RangeIndex)
         body = BeautifulSoup(shown.to_html(), "html.parser").tbody
         assert [r.th.get_text() for r in body.find_all("tr")] == shown.index.astype(str).tolist()

@@ -424,7 +424,8 @@ def test_groups_section_shows_no_row_numbers_and_its_wide_tables_last(
         pd.testing.assert_frame_equal(shown.reset_index()[whole.columns],
                                       whole.head(len(shown)).reset_index(drop=True))
     assert grp.index.tolist() == ["星海集团"]
-    assert list(conc.index) == [t(f"relate.dim.{d}", lang) for d in out["concentration"]["dimension"]]
+    dims = out["concentration"]["dimension"]
+    assert list(conc.index) == [t(f"relate.dim.{d}", lang) for d in dims]
 
     # as nbconvert writes the cell's outputs: one block each; then the print layout
     blocks = ["<h2>heading</h2>", "<p>sentence</p>", conc.to_html(), '<img src="data:,">',

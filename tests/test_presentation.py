@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -84,3 +87,57 @@ def test_amounts_in_sentences_and_fixed_units_read_naturally_in_both_languages()
     assert en["Exposure (CNY m)"].tolist() == [320.0] and en["Headroom (CNY m)"].tolist() == [-20.0]
     assert zh["风险暴露（亿元）"].tolist() == [3.2] and zh["剩余额度（亿元）"].tolist() == [-0.2]
     assert not any("100m" in c for c in en.columns)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_relate_views_for_the_report_group_money_in_thousands(lang: str) -> None:
+    """The report's group and limit tables read like the other sections: 20,913.6, not
+    20913.6 (the workbook keeps numbers)."""
+    from crmkit.relate.views import concentration_view, group_view, limit_view
+
+    groups = pd.DataFrame({"group_name": ["星海集团"], "in_group": [True], "members": [1234],
+                           "member_names": ["甲、乙"], "direct_exposure": [2.09136e10],
+                           "guarantees_inside": [2.634e9], "guarantees_outside": [0.0],
+                           "exposure": [2.09136e11], "worst_grade": ["BBB"], "worst_stage": [1]})
+    shown = group_view(groups, lang, index=True, text=True)
+    sheet = group_view(groups, lang)
+    money = [c for c in shown.columns if ("亿元" if lang == "zh" else "CNY m") in c]
+    assert len(money) == 4
+    row = shown.iloc[0]
+    expect = {"zh": ["209.14", "26.34", "0.00", "2,091.36"],
+              "en": ["20,913.6", "2,634.0", "0.0", "209,136.0"]}[lang]
+    assert [row[c] for c in money] == expect and row.iloc[0] == "1,234"
+    assert sheet[money[0]].dtype == float  # the sheet: numbers, Excel formats them
+    limits = pd.DataFrame({"level": ["group"], "name": ["星海集团"], "exposure": [2.09136e10],
+                           "limit": [1.8e10], "utilisation": [2.09136e10 / 1.8e10],
+                           "headroom": [-2.9136e9], "breach": [True]})
+    lim = limit_view(limits, lang, tier1_capital=1.2e11, index=True, text=True).iloc[0]
+    assert (lim.iloc[1], lim.iloc[4], lim.iloc[5]) == ({"zh": ("209.14", "116.2", "-29.14"),
+                                                        "en": ("20,913.6", "116.2",
+                                                               "-2,913.6")}[lang])
+    conc = pd.DataFrame({"dimension": ["client"], "units": [1500], "hhi": [0.0213],
+                         "effective_number": [np.nan], "largest_share": [0.058],
+                         "top_share": [0.21]})
+    assert concentration_view(conc, lang, text=True).iloc[0, 1:].tolist() == [
+        "1,500", "0.021", "—", "5.8", "21.0"]
+
+
+def test_print_layout_keeps_short_headers_on_one_line() -> None:
+    """"成员数" above a column of small numbers must not print one character per line; long
+    headers still wrap."""
+    from bs4 import BeautifulSoup
+
+    from crmkit.report.layout import SHORT_HEADER_WIDTH, text_width
+
+    assert text_width("成员数") == 6 and text_width("Members") == 7
+    df = pd.DataFrame({"成员数": [3], "Members": [3], "最差评级": ["B"],
+                       "集团内担保，不重复计（亿元）": [0.0], "Worst stage (IFRS 9)": ["1"]})
+    soup = BeautifulSoup(f'<main class="crm-body">{df.to_html()}</main>', "html.parser")
+    shape_for_print(soup)
+    short = {th.get_text() for th in soup.select("thead th.crm-short")}
+    assert short == {"成员数", "Members", "最差评级"}
+    assert all(text_width(h) > SHORT_HEADER_WIDTH for h in
+               ("集团内担保，不重复计（亿元）", "Worst stage (IFRS 9)"))
+    css = (Path(__file__).resolve().parents[1] / "templates" / "report" / "static" /
+           "report.css").read_text(encoding="utf-8")
+    assert re.search(r"th\.crm-short[^{]*\{[^}]*white-space:\s*nowrap", css)

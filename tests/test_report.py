@@ -461,3 +461,15 @@ def test_large_exposure_table_is_bounded_and_says_where_every_breach_is(lang: st
     few = limits[limits["utilisation"] < 1.3]  # 7 breaches: all on the page, no pointer
     assert pointer not in _limits_sentence(
         params, few, lang, shown=10)
+    # the report: every breach up to n, and only the 5 highest uses under the limit (the
+    # group and limits tables share one landscape page); the sentence says so
+    from crmkit.core.i18n import t
+    from crmkit.report.groups_section import UNDER_LIMIT_ROWS, _closing_sentence
+
+    report = limit_view(few, lang, n=10, n_under=UNDER_LIMIT_ROWS, text=True)
+    k = int(few["breach"].sum())
+    assert len(report) == k + 5 and report.iloc[k - 1:k + 1, 6].tolist() == [
+        t("relate.breach.yes", lang), t("relate.breach.no", lang)]
+    under = "使用率最高的 5 个未超限者" if lang == "zh" else "the 5 highest uses within"
+    assert under in _closing_sentence(few, lang, UNDER_LIMIT_ROWS)
+    assert under not in _closing_sentence(few.head(k + 5), lang, UNDER_LIMIT_ROWS)

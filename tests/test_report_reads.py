@@ -50,3 +50,19 @@ def test_the_voice_section_reads_only_the_clients_people(params, monkeypatch) ->
     sentence, themes, quotes = voice_tables(params, "en")
     assert len(themes) and len(quotes)
     assert read == [("clients", PERSON_COLUMNS)]
+
+
+def test_the_english_voice_section_names_every_theme_in_english(params) -> None:
+    """The sample has a topic the theme table does not name (季度走访 notes): in English it is
+    "Other topics", never its Chinese keywords; text counts are grouped in thousands."""
+    import re
+
+    from crmkit.report.voice_section import voice_tables
+
+    _, themes, quotes = voice_tables(params, "en")
+    cjk = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+    names = [*themes.index, *quotes.index]
+    assert "Other topics" in names and not any(cjk.search(n) for n in names)
+    counts = themes["Texts"].tolist()
+    assert all(re.fullmatch(r"\d{1,3}(,\d{3})*", c) for c in counts)
+    assert any("," in c for c in counts)  # the sample's themes hold 1,000 texts and more

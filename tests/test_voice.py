@@ -220,3 +220,28 @@ def test_wheel_ships_voice_data_files():
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert '"crmkit.voice" = ["*.txt"]' in text
     assert (ROOT / "templates" / "voice_themes.csv").is_file()
+
+
+def test_unnamed_themes_get_a_name_in_each_language_never_chinese_in_english():
+    """A component no table row names keeps its top terms as the Chinese name; its English
+    name is "Other topics" (numbered when several), with the terms only when they are English."""
+    from types import SimpleNamespace
+
+    from crmkit.voice import name_themes
+
+    cjk = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+    terms = np.array(["利率", "费率", "事项", "关注", "走访", "季度", "visit", "follow", "notes"])
+    h = np.array([[5, 4, 0, 0, 0, 0, 0, 0, 0],    # pricing: 利率 费率 are its keywords
+                  [0, 0, 5, 4, 3, 2, 0, 0, 0],    # 事项 / 关注 / 走访: no row names it
+                  [0, 0, 0, 0, 0, 0, 5, 4, 3]], dtype=float)  # English terms, no row either
+    model = SimpleNamespace(components_=h, terms_=terms,
+                            top_terms_=[list(terms[np.argsort(-r)]) for r in h])
+    out = name_themes(model, load_theme_names()).set_index("component")
+    assert out.loc[0, "theme"] == "pricing" and out.loc[0, "name_en"] == "Pricing and fees"
+    assert out.loc[1, "name_zh"] == "事项 / 关注 / 走访"                 # zh as before
+    assert out.loc[1, "name_en"] == "Other topics 1" and out.loc[1, "action_en"] == ""
+    assert out.loc[2, "name_en"] == "Other topics 2: visit / follow / notes"
+    assert not any(cjk.search(n) for n in out["name_en"])
+    one = name_themes(SimpleNamespace(components_=h[:2], terms_=terms,
+                                      top_terms_=model.top_terms_[:2]), load_theme_names())
+    assert one["name_en"].tolist() == ["Pricing and fees", "Other topics"]  # one: no number

@@ -11,16 +11,21 @@ chart are siblings that a page break may separate. :func:`shape_for_print` edits
 - **wide tables** (:data:`WIDE_COLUMNS` columns or more) get ``table.crm-wide`` and their block
   ``div.crm-landscape``, printed on a landscape page (``@page landscape``) in a smaller font;
 - **identifiers never wrap**: the index cells and the columns headed as an id, a name or a
-  relationship manager get ``crm-id`` (``white-space: nowrap``).
+  relationship manager get ``crm-id`` (``white-space: nowrap``);
+- **short headers never wrap**: a header at most :data:`SHORT_HEADER_WIDTH` wide (a CJK
+  character counts two) gets ``crm-short`` (``white-space: nowrap``), so a narrow column of
+  small numbers does not print "成员数" one character per line.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from bs4 import BeautifulSoup, Tag
 
-__all__ = ["shape_for_print", "WIDE_COLUMNS", "ID_HEADER", "ID_MAX_CHARS"]
+__all__ = ["shape_for_print", "WIDE_COLUMNS", "ID_HEADER", "ID_MAX_CHARS", "SHORT_HEADER_WIDTH",
+           "text_width"]
 
 #: A table with this many columns or more goes on a landscape page.
 WIDE_COLUMNS = 8
@@ -29,6 +34,8 @@ ID_HEADER = re.compile(r"编号|名称|客户经理|负责人|集团|^ID$|\bID\b
                        r"^Client$|^Facility$|^Group$")
 #: Longer cells (a list of names, a sentence) wrap even in an id column.
 ID_MAX_CHARS = 30
+#: Headers up to this width (in Latin characters; a CJK one counts two) stay on one line.
+SHORT_HEADER_WIDTH = 10
 _HEADING = ("h1", "h2", "h3")
 _BLOCKS = ("img", "table", "svg")
 
@@ -62,6 +69,18 @@ def _mark_ids(table: Tag) -> None:
                 cell["class"] = [*cell.get("class", []), "crm-id"]
 
 
+def text_width(text: str) -> int:
+    """Printed width of ``text`` in Latin characters: a wide (CJK, full-width) one counts two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _mark_short_headers(table: Tag) -> None:
+    head = table.find("thead")
+    for cell in head.find_all("th") if head else []:
+        if 0 < text_width(cell.get_text(" ", strip=True)) <= SHORT_HEADER_WIDTH:
+            cell["class"] = [*cell.get("class", []), "crm-short"]
+
+
 def _keep_groups(soup: BeautifulSoup) -> None:
     for area in soup.select(".crm-body .jp-OutputArea"):
         children = area.find_all("div", class_="jp-OutputArea-child", recursive=False)
@@ -88,6 +107,7 @@ def shape_for_print(soup: BeautifulSoup) -> None:
     for table in soup.select(".crm-body table"):
         _fold_index_header(table)
         _mark_ids(table)
+        _mark_short_headers(table)
         if _columns(table) >= WIDE_COLUMNS:
             table["class"] = [*table.get("class", []), "crm-wide"]
     _keep_groups(soup)

@@ -62,6 +62,8 @@ def voice_tables(params: Params, lang: str) -> tuple[Markdown, pd.DataFrame, pd.
                                          for v in neg.reindex(per.index)],
         t("report.col.action", lang): per["action"].fillna("—").to_numpy(),
     }).sort_values(t("report.col.texts", lang), ascending=False)
+    texts = t("report.col.texts", lang)
+    table[texts] = [f"{v:,}" for v in table[texts]]  # 1,384 as in the other tables
     q = quotes.sort_values(["theme", "date"], ascending=[True, False]).groupby("theme").head(1)
     # quotes leave the bank: phone numbers, ID numbers, e-mail and people's names are always
     # masked here, whatever mask_pii says

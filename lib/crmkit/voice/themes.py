@@ -10,7 +10,9 @@ Naming: the theme-name table (``templates/voice_themes.csv``: ``theme, name_zh, 
 keywords, action_zh, action_en``) lists the themes a bank expects. Each NMF component gets the
 table row whose keywords carry most of its term weight (several components may share a row);
 a component that matches no row well (less than ``min_match`` of its weight) is named by its
-three top terms. Edit the table to rename themes or add one; NMF itself never reads it.
+three top terms in Chinese, and in English "Other topics" (numbered when there are several),
+followed by those terms only when they are English words: an English reader never gets a
+Chinese theme name. Edit the table to rename themes or add one; NMF itself never reads it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from crmkit.core.i18n import register
+from crmkit.core.i18n import t as label_of
 from crmkit.core.resources import resource_path
 from crmkit.voice.codes import TokenCodes
 from crmkit.voice.errors import VoiceError
@@ -27,6 +31,8 @@ from crmkit.voice.errors import VoiceError
 __all__ = ["ThemeModel", "load_theme_names", "name_themes", "keyword_theme", "THEME_COLUMNS"]
 
 THEME_COLUMNS = ("theme", "name_zh", "name_en", "keywords", "action_zh", "action_en")
+
+register({"voice.theme.other": ("其他话题", "Other topics")})
 
 
 def _identity(doc: list[str]) -> list[str]:
@@ -170,7 +176,8 @@ def name_themes(model: ThemeModel, names: pd.DataFrame, min_match: float = 0.1
     Each component takes the table row with the largest match when that is at least
     ``min_match``, so several components may share one named theme (NMF is run with more
     components than expected themes, which separates phrasing variants better); otherwise
-    it is named by its three top terms (code ``theme_<k>``).
+    it is named by its three top terms (code ``theme_<k>``; in English see
+    :func:`_other_name_en`).
     """
     h = model.components_ / np.maximum(model.components_.sum(axis=1, keepdims=True), 1e-12)
     terms = {t: j for j, t in enumerate(model.terms_)}
@@ -180,21 +187,34 @@ def name_themes(model: ThemeModel, names: pd.DataFrame, min_match: float = 0.1
             if w in terms:
                 kw[i, terms[w]] = 1.0
     match = h @ kw.T                                   # components x table rows
+    best = match.argmax(axis=1) if len(names) else np.full(len(h), -1)
+    unnamed = [k for k in range(len(h))
+               if best[k] < 0 or match[k, best[k]] < min_match]
     out = []
     for k in range(len(h)):
         top = model.top_terms_[k]
-        j = int(match[k].argmax()) if len(names) else -1
+        j = int(best[k])
         if j >= 0 and match[k, j] >= min_match:
             r = names.iloc[j]
             row = {c: r[c] for c in ("theme", "name_zh", "name_en", "action_zh", "action_en")}
         else:
             label = " / ".join(top[:3])
-            row = {"theme": f"theme_{k + 1}", "name_zh": label, "name_en": label,
-                   "action_zh": "", "action_en": ""}
+            number = unnamed.index(k) + 1 if len(unnamed) > 1 else None
+            row = {"theme": f"theme_{k + 1}", "name_zh": label,
+                   "name_en": _other_name_en(top[:3], number), "action_zh": "", "action_en": ""}
         row["match"] = float(match[k, j]) if j >= 0 else 0.0
         row["top_terms"] = " ".join(top)
         out.append(row)
     return pd.DataFrame(out).rename_axis("component").reset_index()
+
+
+def _other_name_en(terms: list[str], number: int | None = None) -> str:
+    """English name of a theme no table row names: "Other topics" (with ``number`` when there
+    are several), then its top ``terms`` when they are English words ("Other topics: fee /
+    delay / branch"); Chinese terms are left out."""
+    name = label_of("voice.theme.other", "en") + (f" {number}" if number is not None else "")
+    english = bool(terms) and all(w.isascii() and any(c.isalpha() for c in w) for w in terms)
+    return f"{name}: {' / '.join(terms)}" if english else name
 
 
 def keyword_theme(tokens: list[list[str]], names: pd.DataFrame) -> np.ndarray:

@@ -66,3 +66,19 @@ def test_the_english_voice_section_names_every_theme_in_english(params) -> None:
     counts = themes["Texts"].tolist()
     assert all(re.fullmatch(r"\d{1,3}(,\d{3})*", c) for c in counts)
     assert any("," in c for c in counts)  # the sample's themes hold 1,000 texts and more
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_quality_appendix_writes_row_counts_in_thousands(lang) -> None:
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from crmkit.report.findings import quality_appendix
+
+    quality = pd.DataFrame({"table": ["interactions", "clients"], "rows_read": [7189, 300],
+                            "rows_kept": [7001, 300], "rows_quarantined": [188, 0]})
+    note, table = quality_appendix(SimpleNamespace(quality=quality), lang)
+    assert table.iloc[0, :3].tolist() == ["7,189", "7,001", "188"]
+    assert table.iloc[1, :3].tolist() == ["300", "300", "0"]
+    assert "7,489" in note.data  # the totals

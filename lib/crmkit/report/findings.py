@@ -156,6 +156,11 @@ def findings(run: RunData, lang: str) -> Markdown:
     return Markdown(html.escape(text, quote=False))
 
 
+def _counts(s: pd.Series) -> list[str]:
+    """Row counts as a reader writes them: 7,189."""
+    return [f"{int(v):,}" for v in s]
+
+
 def quality_appendix(run: RunData, lang: str) -> tuple[Markdown, pd.DataFrame] | None:
     """What was read, kept and quarantined per table, with the reasons in words."""
     q = run.quality
@@ -174,9 +179,9 @@ def quality_appendix(run: RunData, lang: str) -> tuple[Markdown, pd.DataFrame] |
     table = pd.DataFrame({
         t("report.q.table", lang): [(TABLES[n].zh if lang == "zh" else TABLES[n].en)
                                     if n in TABLES else str(n) for n in q["table"]],
-        t("report.q.read", lang): q["rows_read"].astype(int).to_numpy(),
-        t("report.q.kept", lang): q["rows_kept"].astype(int).to_numpy(),
-        t("report.q.quarantined", lang): q["rows_quarantined"].astype(int).to_numpy(),
+        t("report.q.read", lang): _counts(q["rows_read"]),
+        t("report.q.kept", lang): _counts(q["rows_kept"]),
+        t("report.q.quarantined", lang): _counts(q["rows_quarantined"]),
         t("report.q.reasons", lang): [reasons(r) or "—" for _, r in q.iterrows()]})
     return Markdown(html.escape(note, quote=False)), table.set_index(table.columns[0])
 

@@ -297,6 +297,8 @@ def test_reasons_are_readable_on_the_sample(sample, lang):
     assert out[out.recommended].risk_status.eq("normal").all()
     top = out[out.recommended]
     assert (top.reasons.str.count("；" if lang == "zh" else "; ") <= 2).all()
+    # growth in percent, grouped in thousands like every other figure (1,423%, not 1423%)
+    assert not re.search(r"\d{4,}%", text)
 
 
 def test_labels_cover_every_cause_and_need_type():
@@ -349,6 +351,8 @@ def test_reader_views_speak_words_not_codes(sample, lang):
     assert views[3][t_("needs.col.risk_status", lang)].ne(t_("needs.status.normal", lang)).all()
     f1 = views[1].loc[t_("needs.metric.f1", lang) + " (%)"]
     assert f1.iloc[0] == pytest.approx(100 * bt.model.f1, abs=0.05)
+    mae = views[1].loc[t_("needs.metric.mae", lang)].iloc[0]   # 万元, grouped in thousands
+    assert mae == f"{bt.model.mae / 1e4:,.0f}" and ("," in mae) == (bt.model.mae >= 1e7)
     assert backtest_view(None, lang).empty
     saved = bt.table().reset_index(names="figure")      # as the stage writes it
     pd.testing.assert_frame_equal(backtest_view(saved, lang), views[1])
@@ -448,3 +452,15 @@ def test_the_stage_columns_give_what_whole_tables_give(sample):
     fc = forecast_needs(sample, AS_OF)
     pd.testing.assert_frame_equal(high_potential(feats, fc, tables=part),
                                   high_potential(feats, fc, tables=sample))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_growth_reason_groups_thousands(lang):
+    from crmkit.needs.potential import POTENTIAL_COMPONENTS
+    from crmkit.needs.reasons import reasons
+
+    comp = pd.DataFrame({k: [1.0 if k == "growth" else 0.0] for k in POTENTIAL_COMPONENTS})
+    out = reasons(comp, dict.fromkeys(POTENTIAL_COMPONENTS, 1.0), np.array([14.23]),
+                  np.array([None], dtype=object), np.array([0.0]), np.array([0.0]),
+                  pd.DataFrame(index=range(1)), np.array(["normal"], dtype=object), lang)
+    assert "1,423%" in out[0], out[0]

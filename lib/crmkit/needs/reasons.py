@@ -78,7 +78,7 @@ def reasons(comp: pd.DataFrame, weights: dict[str, float], growth: np.ndarray,
                              for c in missing.columns], t("needs.reason.list_sep", lang), n)
     texts = np.stack([
         _fill(t("needs.reason.growth", lang), n,
-              value=pd.Series(growth).map("{:.0%}".format).to_numpy(dtype=object)),
+              value=pd.Series(growth).map("{:,.0%}".format).to_numpy(dtype=object)),
         need_text,
         _fill(t("needs.reason.product_gap", lang), n, products=products),
         _fill(t("needs.reason.headroom", lang), n)], axis=1) if n else np.zeros((0, 4), object)

@@ -66,8 +66,8 @@ def backtest_view(bt: Backtest | pd.DataFrame | None, lang: str = "zh") -> pd.Da
     for who, d in figures.items():
         rows[t(f"needs.metric.{who}", lang)] = [
             *(round(100 * d[k], 1) for k in _RATES),
-            None if np.isnan(d["mae"]) else round(d["mae"] / _WAN),
-            *(int(d[k]) for k in ("tp", "fp", "fn"))]
+            None if np.isnan(d["mae"]) else f"{d['mae'] / _WAN:,.0f}",
+            *(f"{int(d[k]):,}" for k in ("tp", "fp", "fn"))]
     index = [t(f"needs.metric.{k}", lang) + (" (%)" if k in _RATES else "")
              for k in (*_RATES, "mae", "tp", "fp", "fn")]
     out = pd.DataFrame(rows, index=index, dtype=object)

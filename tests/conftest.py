@@ -15,6 +15,24 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
+@pytest.fixture(scope="session")
+def sample_through(tmp_path_factory: pytest.TempPathFactory):
+    """``sample_through(name, *stages)``: the sample portfolio's parameters with each stage
+    library's ``run()`` done in turn, in a folder of its own (for a module-scoped fixture)."""
+    import importlib
+
+    from crmkit.params import load_params
+
+    def run(name: str, *stages: str):
+        out = tmp_path_factory.mktemp(name)
+        params = load_params(ROOT / "parameters" / "sample.yaml", {"output_dir": str(out)})
+        for stage in stages:
+            importlib.import_module(f"crmkit.{stage}").run(params)
+        return params
+
+    return run
+
+
 @dataclass
 class Deliverables:
     """The exported artefacts of one language's sample run (both quarters and the roll-up)."""

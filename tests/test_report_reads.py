@@ -4,29 +4,16 @@ the whole tables give."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from crmkit.collect import load_clean, required
-from crmkit.params import load_params
 from crmkit.voice.documents import PERSON_COLUMNS, person_names
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def params(tmp_path_factory: pytest.TempPathFactory):
+def params(sample_through):
     """The sample portfolio through collect, score, tier and the voice analysis."""
-    from crmkit import collect, score, tier, voice
-
-    out = tmp_path_factory.mktemp("report-reads")
-    p = load_params(ROOT / "parameters" / "sample.yaml", {"output_dir": str(out)})
-    collect.run(p)
-    score.run(p)
-    tier.run(p)
-    voice.run(p)
-    return p
+    return sample_through("report-reads", "collect", "score", "tier", "voice")
 
 
 def test_person_names_from_the_person_columns_equal_those_from_whole_tables(params) -> None:

@@ -4,31 +4,20 @@ without the relate tables: each gives what the whole tables give, on the collect
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
 from crmkit.collect import load_clean
 from crmkit.core.contract import TABLES
-from crmkit.params import load_params
 from crmkit.score.features import client_features, default_flag
 from crmkit.score.stage import SCORE_COLUMNS
 from crmkit.warn.stage import WARN_COLUMNS, warn_columns
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 @pytest.fixture(scope="module")
-def params(tmp_path_factory: pytest.TempPathFactory):
+def params(sample_through):
     """The sample portfolio, collected and scored, in a folder of its own."""
-    from crmkit import collect, score
-
-    out = tmp_path_factory.mktemp("columns")
-    p = load_params(ROOT / "parameters" / "sample.yaml", {"output_dir": str(out)})
-    collect.run(p)
-    score.run(p)
-    return p
+    return sample_through("columns", "collect", "score")
 
 
 @pytest.mark.parametrize("columns", [SCORE_COLUMNS, WARN_COLUMNS])

@@ -6,30 +6,19 @@ from __future__ import annotations
 
 import gc
 import weakref
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from crmkit.collect import load_clean
 from crmkit.collect.required import _LAST, forget_clean
-from crmkit.params import load_params
 from crmkit.score.aggregate import _MEMO, forget_lookups, lookup, shared_lookups
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def params(tmp_path_factory: pytest.TempPathFactory):
+def params(sample_through):
     """The sample portfolio collected, scored and tiered, in a folder of its own."""
-    from crmkit import collect, score, tier
-
-    out = tmp_path_factory.mktemp("warn-memory")
-    p = load_params(ROOT / "parameters" / "sample.yaml", {"output_dir": str(out)})
-    collect.run(p)
-    score.run(p)
-    tier.run(p)
-    return p
+    return sample_through("warn-memory", "collect", "score", "tier")
 
 
 def test_forget_clean_drops_a_table_and_the_next_call_reads_it_again(params) -> None:

@@ -201,3 +201,20 @@ def test_saved_plans_appear_on_the_card_and_in_next_actions(run):
     assert note in again.cards_html.read_text(encoding="utf-8")
     saved = load_table(params, "diagnose", "next_actions").set_index("client_id")["saved_plan"]
     assert saved.notna().sum() >= 1 and note in saved.loc[cid]
+
+
+def test_the_designer_reads_its_tables_only_and_proposes_the_same_terms(run) -> None:
+    """The context reads six tables (the instalments' three columns the case library needs),
+    not the interaction notes; its cases and proposed terms equal those from whole tables."""
+    from crmkit.collect import load_clean
+    from crmkit.plan.cases import portfolio_cases
+
+    pfile, ctx = run
+    assert set(ctx.tables) == {"clients", "facilities", "repayments", "needs", "projects",
+                               "financials"}
+    assert list(ctx.tables["repayments"].columns) == ["facility_id", "due_date", "amount_due"]
+    whole = PlanContext(ctx.params, tables=load_clean(ctx.params))
+    pd.testing.assert_frame_equal(portfolio_cases(ctx.tables, ctx.features),
+                                  portfolio_cases(whole.tables, whole.features))
+    for client_id in ctx.clients.index[:25]:
+        assert ctx.default_terms(client_id) == whole.default_terms(client_id)

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from crmkit.params import Params
     from crmkit.params.plan import PlanParams
 
-__all__ = ["Plan", "PlanContext", "covenant_dscr", "evaluate", "LOAN_NEEDS"]
+__all__ = ["Plan", "PlanContext", "covenant_dscr", "evaluate", "LOAN_NEEDS", "PLAN_TABLES",
+           "PLAN_REPAYMENT_COLUMNS"]
 
 #: Need types a financing plan answers.
 LOAN_NEEDS = ("new_loan", "refinancing", "working_capital")
@@ -76,6 +77,13 @@ def _round_up(months: float, step: int) -> int:
     return max(step, int(math.ceil(months / step)) * step)
 
 
+#: The clean tables the designer reads (not the interactions, surveys, milestones or
+#: relationships: a million clients' interaction notes alone are gigabytes), and the columns
+#: of the instalments the case library's repayment structures need.
+PLAN_TABLES = ("clients", "facilities", "repayments", "needs", "projects", "financials")
+PLAN_REPAYMENT_COLUMNS = ("facility_id", "due_date", "amount_due")
+
+
 class PlanContext:
     """What the designer needs from one run folder, read once.
 
@@ -94,7 +102,8 @@ class PlanContext:
         from crmkit.score import load_features
 
         self.params = params
-        self.tables = tables if tables is not None else load_clean(params)
+        self.tables = tables if tables is not None else load_clean(
+            params, {"repayments": PLAN_REPAYMENT_COLUMNS}, only=PLAN_TABLES)
         self.features = features if features is not None else load_features(params)
         if pds is None:
             pds = load_indexed(params, "score", "credit")["pd"]

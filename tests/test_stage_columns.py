@@ -121,3 +121,17 @@ def test_features_of_some_columns_equal_those_of_every_column(params, read) -> N
     assert list(part.columns) == list(FEATURE_COLUMNS)
     pd.testing.assert_frame_equal(part[read], full[read])
     assert part["total_assets" if "dscr" not in read else "csat_latest"].isna().all()
+
+
+def test_the_needs_notebooks_tables_give_the_forecast_of_whole_tables(params) -> None:
+    """03a and 03b read ``needs_tables`` (never the interaction notes): the same forecast,
+    backtest and client names as from whole tables."""
+    from crmkit.needs import backtest, forecast_needs, needs_tables
+
+    part, whole = needs_tables(params), load_clean(params)
+    assert "interactions" not in part and "surveys" not in part
+    pd.testing.assert_frame_equal(part["clients"], whole["clients"])  # every client column
+    pd.testing.assert_frame_equal(forecast_needs(part, params.as_of, params),
+                                  forecast_needs(whole, params.as_of, params))
+    earlier = pd.Timestamp(params.as_of) - pd.DateOffset(years=1)
+    assert backtest(part, earlier).table().equals(backtest(whole, earlier).table())

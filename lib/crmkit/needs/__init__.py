@@ -20,10 +20,11 @@ from crmkit.needs.forecast import FORECAST_COLUMNS, client_outlook, forecast_nee
 from crmkit.needs.history import NeedsError, known_at
 from crmkit.needs.labels import NEEDS_LABELS, cause_label, fmt_amount, module_label
 from crmkit.needs.potential import POTENTIAL_COLUMNS, high_potential, product_gaps, products_held
-from crmkit.needs.stage import STAGE, NeedsStage, run
+from crmkit.needs.stage import STAGE, NeedsStage, needs_tables, run
 from crmkit.needs.views import backtest_view, forecast_view, potential_view
 
-__all__ = ["run", "NeedsStage", "STAGE", "forecast_needs", "client_outlook", "FORECAST_COLUMNS",
+__all__ = ["run", "NeedsStage", "STAGE", "needs_tables", "forecast_needs", "client_outlook",
+           "FORECAST_COLUMNS",
            "backtest", "Backtest", "Scores", "classification_scores", "actual_needs",
            "baseline_prediction", "high_potential", "POTENTIAL_COLUMNS", "products_held",
            "product_gaps", "known_at", "NeedsError", "NEEDS_LABELS", "module_label",

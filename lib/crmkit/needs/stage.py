@@ -26,7 +26,7 @@ from crmkit.needs.potential import high_potential
 from crmkit.params import Params
 from crmkit.score import load_features
 
-__all__ = ["NeedsStage", "run", "STAGE", "NEEDS_COLUMNS"]
+__all__ = ["NeedsStage", "run", "STAGE", "NEEDS_COLUMNS", "needs_tables"]
 
 #: The folder of the stage's outputs inside the run folder.
 STAGE = "needs"
@@ -42,6 +42,14 @@ NEEDS_COLUMNS: dict[str, tuple[str, ...]] = {
         "financials": (),
         "repayments": (),
     }.items()}
+
+
+def needs_tables(params: Params) -> dict[str, pd.DataFrame]:
+    """The clean tables the needs forecast and its explorers read: :data:`NEEDS_COLUMNS`, with
+    every client column (names, groups and managers for the notebooks' tables); never the
+    interactions, surveys or milestones."""
+    columns = {name: cols for name, cols in NEEDS_COLUMNS.items() if name != "clients"}
+    return load_clean(params, columns, only=NEEDS_COLUMNS)
 
 
 @dataclass

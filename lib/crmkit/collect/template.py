@@ -11,7 +11,6 @@ The collect stage reads a filled-in copy back with no mapping (:mod:`crmkit.coll
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -31,6 +30,7 @@ from crmkit.collect.contract_doc import (
 from crmkit.collect.headers import CODES_SHEET, INSTRUCTIONS_SHEET, sheet_title
 from crmkit.core.contract import CODES, REQUIRED_TABLES, TABLE_ORDER, TABLES, Column, Table
 from crmkit.core.errors import ParametersError
+from crmkit.core.i18n import text_width
 from crmkit.core.store import atomic_write
 
 __all__ = ["FIRST_ROW", "LAST_ROW", "BOOL_LABELS", "write_template"]
@@ -49,10 +49,6 @@ _NUMBER_FORMATS = {"id": "@", "str": "@", "text": "@", "int": "0", "money": "#,#
 
 # -- writing ---------------------------------------------------------------------------------
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _labels(codes: str, lang: str) -> list[str]:
     return [zh if lang == "zh" else en for zh, en in CODES[codes].values()]
 
@@ -66,7 +62,7 @@ def _write_codes(ws: Worksheet, lang: str) -> dict[str, str]:
         labels = _labels(name, lang)
         for i, label in enumerate(labels, start=2):
             ws.cell(i, j, label)
-        ws.column_dimensions[letter].width = max(map(_width, [name, *labels])) + 2
+        ws.column_dimensions[letter].width = max(map(text_width, [name, *labels])) + 2
         refs[name] = f"'{CODES_SHEET}'!${letter}$2:${letter}${len(labels) + 1}"
     ws.sheet_state = "hidden"
     return refs
@@ -141,10 +137,10 @@ def _write_table(ws: Worksheet, t: Table, lang: str, refs: dict[str, str]) -> No
         cell.fill = _REQUIRED_FILL if col.required else _OPTIONAL_FILL
         cell.alignment = Alignment(vertical="center")
         text = _comment(col, t, lang)
-        lines = sum(-(-_width(line) * 7 // _COMMENT_WIDTH) or 1 for line in text.split("\n"))
+        lines = sum(-(-text_width(line) * 7 // _COMMENT_WIDTH) or 1 for line in text.split("\n"))
         cell.comment = Comment(text, "crmkit", height=18 * lines + 12, width=_COMMENT_WIDTH)
         dim = ws.column_dimensions[letter]
-        dim.width = min(max(_width(col.header) + 4, 12), 60)
+        dim.width = min(max(text_width(col.header) + 4, 12), 60)
         if col.kind in _NUMBER_FORMATS:
             dim.number_format = _NUMBER_FORMATS[col.kind]
         if (dv := _validation(col, lang, refs)) is not None:

@@ -28,11 +28,12 @@ key rather than crashing a report; ``tests/test_tiering.py`` checks every key ha
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 
 from crmkit.core.errors import CrmkitError
 
-__all__ = ["LANGS", "LABELS", "t", "header", "register", "check_lang"]
+__all__ = ["LANGS", "LABELS", "t", "header", "register", "check_lang", "text_width"]
 
 #: Supported languages, in the order of the label tuples.
 LANGS: tuple[str, ...] = ("zh", "en")
@@ -232,3 +233,9 @@ def register(labels: Mapping[str, tuple[str, str]], *, overwrite: bool = False) 
             raise CrmkitError(f"label {key!r} is already {LABELS[key]!r}; pass overwrite=True "
                               "to replace it or pick another key")
         LABELS[key] = pair
+
+
+def text_width(text: str) -> int:
+    """Printed width of ``text`` in Latin characters: a wide (CJK, full-width) one counts two
+    (column widths of the collection template, short headers of the printed report)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

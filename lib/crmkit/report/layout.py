@@ -20,9 +20,10 @@ chart are siblings that a page break may separate. :func:`shape_for_print` edits
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from bs4 import BeautifulSoup, Tag
+
+from crmkit.core.i18n import text_width
 
 __all__ = ["shape_for_print", "WIDE_COLUMNS", "ID_HEADER", "ID_MAX_CHARS", "SHORT_HEADER_WIDTH",
            "text_width"]
@@ -67,11 +68,6 @@ def _mark_ids(table: Tag) -> None:
             short = len(cell.get_text(strip=True)) <= ID_MAX_CHARS
             if short and (j in ids or (cell.name == "th" and row.parent.name == "tbody")):
                 cell["class"] = [*cell.get("class", []), "crm-id"]
-
-
-def text_width(text: str) -> int:
-    """Printed width of ``text`` in Latin characters: a wide (CJK, full-width) one counts two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _mark_short_headers(table: Tag) -> None:
